@@ -1,0 +1,51 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""Natural, safe barge-in for Pipecat voice agents.
+
+Detect that the user is taking the floor, decide whether the bot may be cut off now,
+stop fast, flush every processor's interrupted work, and keep a truthful record of what
+the user actually heard. The network-free fakes for testing live in
+`pipecat_interrupts.testing`.
+"""
+
+from pipecat_interrupts.flush import (
+    FlushableMixin,
+    FlushableProcessor,
+    FlushHookProcessor,
+)
+from pipecat_interrupts.flush_coordinator import FlushCoordinator, FlushReport
+from pipecat_interrupts.frames import (
+    AgentHandoffFrame,
+    EmergencyStopFrame,
+    FlushCompletedFrame,
+    FlushFrame,
+    FlushStep,
+    InterruptionDecisionFrame,
+    InterruptionsControlFrame,
+)
+from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
+from pipecat_interrupts.version import __version__
+
+__all__ = [
+    # Frames
+    "AgentHandoffFrame",
+    "EmergencyStopFrame",
+    "FlushCompletedFrame",
+    "FlushFrame",
+    "FlushStep",
+    "InterruptionDecisionFrame",
+    "InterruptionsControlFrame",
+    # Flush chain and task cancellation
+    "FlushCoordinator",
+    "FlushHookProcessor",
+    "FlushReport",
+    "FlushableMixin",
+    "FlushableProcessor",
+    "InterruptibleTaskRegistry",
+    "TaskCancellationReport",
+    "__version__",
+]

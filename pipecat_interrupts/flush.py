@@ -1,0 +1,151 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""The flush protocol: processors clean their own state, then pass the flush on.
+
+This is TEN Agent's chain of ``flush`` commands, on Pipecat frames. A processor opts in by
+mixing in `FlushableMixin` and overriding `on_flush`; the mixin runs the hook when a
+`FlushFrame` arrives, *before* the frame moves on in its own direction, under a deadline.
+An exception or a timeout in one processor's cleanup is logged and recorded on the frame's
+``trail``, and the flush still travels on. Processors that do not opt in forward the frame
+untouched, as stock Pipecat processors do with any frame they do not know.
+"""
+
+import asyncio
+import inspect
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from loguru import logger
+from pipecat.frames.frames import Frame
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from pipecat_interrupts.frames import FlushFrame, FlushStep
+from pipecat_interrupts.validation import require_callable, require_positive_secs
+
+DEFAULT_FLUSH_CLEANUP_TIMEOUT_SECS = 0.5
+_REMEMBERED_FLUSH_IDS = 64
+
+
+class FlushableMixin:
+    """Mix into a `FrameProcessor` to take part in the flush chain.
+
+    Put it first in the bases so the cleanup runs before the processor forwards the
+    frame, whether the processor forwards in its own ``process_frame`` (call
+    ``super().process_frame`` first, as usual) or relies on a stock parent class::
+
+        class MyTTS(FlushableMixin, TTSService):
+            async def on_flush(self, frame, direction):
+                self._pending_requests.clear()
+
+    The hook runs once per flush id, even if both copies of a flush pass the processor.
+    """
+
+    def __init__(self, *, flush_timeout_secs: float = DEFAULT_FLUSH_CLEANUP_TIMEOUT_SECS, **kwargs):
+        """Initialize the mixin.
+
+        Args:
+            flush_timeout_secs: Deadline for `on_flush`; past it the cleanup is cancelled
+                and the flush moves on.
+            **kwargs: Passed to the processor's constructor.
+        """
+        self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
+        self._flushed_ids: deque[str] = deque(maxlen=_REMEMBERED_FLUSH_IDS)
+        super().__init__(**kwargs)
+
+    async def on_flush(self, frame: FlushFrame, direction: FrameDirection) -> None:
+        """Drop the state of interrupted work. Override this.
+
+        Args:
+            frame: The flush passing through.
+            direction: The direction it travels in.
+        """
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Run the flush cleanup for a `FlushFrame`, then continue as the processor does.
+
+        Args:
+            frame: The frame to process.
+            direction: The direction of the frame.
+        """
+        if isinstance(frame, FlushFrame) and frame.flush_id not in self._flushed_ids:
+            self._flushed_ids.append(frame.flush_id)
+            await self._run_flush_cleanup(frame, direction)
+        await super().process_frame(frame, direction)  # type: ignore[misc]
+
+    async def _run_flush_cleanup(self, frame: FlushFrame, direction: FrameDirection) -> None:
+        start = time.monotonic()
+        outcome, error = "ok", None
+        try:
+            async with asyncio.timeout(self._flush_timeout_secs):
+                await self.on_flush(frame, direction)
+        except TimeoutError:
+            outcome = "timeout"
+            logger.warning(
+                f"{self}: flush {frame.flush_id} cleanup exceeded "
+                f"{self._flush_timeout_secs:.3f}s; cut off, flush moves on"
+            )
+        except Exception as e:
+            outcome, error = "error", f"{type(e).__name__}: {e}"
+            logger.opt(exception=e).warning(
+                f"{self}: flush {frame.flush_id} cleanup failed; flush moves on"
+            )
+        elapsed = time.monotonic() - start
+        frame.trail.append(FlushStep(str(self), outcome, elapsed, error))
+        logger.debug(f"{self}: flush {frame.flush_id} cleanup {outcome} in {elapsed * 1000:.2f} ms")
+
+
+class FlushableProcessor(FlushableMixin, FrameProcessor):
+    """A `FrameProcessor` that takes part in the flush chain.
+
+    Subclasses override `on_flush` and write ``process_frame`` as usual, forwarding every
+    frame they do not consume (the `FlushFrame` included).
+    """
+
+
+CleanupCallback = Callable[[FlushFrame], Awaitable[None] | None]
+
+
+class FlushHookProcessor(FlushableProcessor):
+    """A pass-through processor that runs a callback on every flush.
+
+    Handy to hook cleanup of objects that live outside the pipeline (a cache, an HTTP
+    session, a prefetch buffer) into the chain without writing a processor::
+
+        FlushHookProcessor(lambda flush: cache.clear(), name="cache-flush")
+    """
+
+    def __init__(self, cleanup: CleanupCallback, **kwargs):
+        """Initialize the processor.
+
+        Args:
+            cleanup: Sync or async callable taking the `FlushFrame`.
+            **kwargs: `FlushableMixin` and `FrameProcessor` arguments.
+        """
+        super().__init__(**kwargs)
+        self._cleanup = require_callable("cleanup", cleanup)
+
+    async def on_flush(self, frame: FlushFrame, direction: FrameDirection) -> None:
+        """Run the callback.
+
+        Args:
+            frame: The flush passing through.
+            direction: The direction it travels in.
+        """
+        result = self._cleanup(frame)
+        if inspect.isawaitable(result):
+            await result
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Forward every frame (after the flush cleanup, for a flush).
+
+        Args:
+            frame: The frame to process.
+            direction: The direction of the frame.
+        """
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)

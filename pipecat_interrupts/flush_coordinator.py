@@ -1,0 +1,374 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""`FlushCoordinator`: turns an interruption into task cancellation and a two-way flush."""
+
+import asyncio
+import re
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from loguru import logger
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InterruptionFrame,
+    StartFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from pipecat_interrupts.frames import (
+    AgentHandoffFrame,
+    EmergencyStopFrame,
+    FlushCompletedFrame,
+    FlushFrame,
+    FlushStep,
+    new_flush_id,
+)
+from pipecat_interrupts.task_registry import (
+    DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
+    InterruptibleTaskRegistry,
+    TaskCancellationReport,
+)
+from pipecat_interrupts.validation import require_frame_types, require_positive_secs
+
+DEFAULT_FLUSH_TIMEOUT_SECS = 2.0
+_REMEMBERED_FRAME_IDS = 128
+
+
+@dataclass(frozen=True)
+class FlushReport:
+    """How one flush went.
+
+    Parameters:
+        flush_id: The flush's id.
+        reason: Why it happened.
+        trigger: Name of the frame that caused it.
+        completed: True when both ends of the pipeline were reached before the deadline.
+        elapsed_secs: Start of the flush to the last end reached (or to the deadline).
+        upstream_secs: Start to arrival at the pipeline source, None if it never arrived.
+        downstream_secs: Start to arrival at the pipeline sink, None if it never arrived.
+        tasks: The cancellation round run for this flush.
+        upstream_trail: Cleanups run by processors on the way up, in order.
+        downstream_trail: Cleanups run by processors on the way down, in order.
+    """
+
+    flush_id: str
+    reason: str
+    trigger: str | None
+    completed: bool
+    elapsed_secs: float
+    upstream_secs: float | None
+    downstream_secs: float | None
+    tasks: TaskCancellationReport
+    upstream_trail: tuple[FlushStep, ...] = ()
+    downstream_trail: tuple[FlushStep, ...] = ()
+
+
+@dataclass
+class _PendingFlush:
+    flush_id: str
+    reason: str
+    trigger: str | None
+    started_at: float
+    tasks: TaskCancellationReport
+    upstream: FlushFrame | None = None
+    downstream: FlushFrame | None = None
+    upstream_at: float | None = None
+    downstream_at: float | None = None
+    both_ends: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def reason_for(frame: Frame) -> str:
+    """Return the flush reason for a trigger frame (``EmergencyStopFrame`` -> ``emergency_stop``).
+
+    Args:
+        frame: The trigger frame.
+
+    Returns:
+        A snake_case reason.
+    """
+    if isinstance(frame, InterruptionFrame):
+        return "interruption"
+    stem = type(frame).__name__.removesuffix("Frame")
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", stem).lower()
+
+
+class FlushCoordinator(FrameProcessor):
+    """Converts interruptions into task cancellation plus a `FlushFrame` both ways.
+
+    On an `InterruptionFrame` (or any configured event frame, such as
+    `EmergencyStopFrame` and `AgentHandoffFrame`) it:
+
+    1. forwards the trigger at once (stock Pipecat processors drop queued work);
+    2. for an event frame, broadcasts the interruption itself (``interrupt_on_events``);
+    3. cancels the tasks in its `InterruptibleTaskRegistry` and awaits them under a
+       deadline, so no cancelled work can push frames after the flush;
+    4. pushes one `FlushFrame` upstream and one downstream;
+    5. watches for both copies to reach the ends of the pipeline and reports the flush
+       as completed, or as timed out after ``flush_timeout_secs``. It then pushes a
+       `FlushCompletedFrame` downstream for observers.
+
+    The two copies of a broadcast `InterruptionFrame` and a repeated event frame make one
+    flush. Place it anywhere in the pipeline; right after the user aggregator is typical.
+    The ends are detected with the `PipelineWorker`'s reached-frame events, so it adds
+    `FlushFrame` to the worker's reached-upstream and reached-downstream filters.
+
+    Event handlers available:
+
+    - on_flush_started(coordinator, flush: FlushFrame)
+    - on_flush_completed(coordinator, report: FlushReport)
+    - on_flush_timeout(coordinator, report: FlushReport)
+    - on_tasks_cancelled(coordinator, report: TaskCancellationReport)
+
+    Example::
+
+        coordinator = FlushCoordinator()
+
+        @coordinator.event_handler("on_flush_completed")
+        async def on_flush_completed(coordinator, report):
+            print(f"flush {report.flush_id} took {report.elapsed_secs * 1000:.1f} ms")
+    """
+
+    def __init__(
+        self,
+        *,
+        event_types: Sequence[type[Frame]] = (EmergencyStopFrame, AgentHandoffFrame),
+        interrupt_on_events: bool = True,
+        task_registry: InterruptibleTaskRegistry | None = None,
+        task_cancel_timeout_secs: float = DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
+        flush_timeout_secs: float = DEFAULT_FLUSH_TIMEOUT_SECS,
+        **kwargs,
+    ):
+        """Initialize the coordinator.
+
+        Args:
+            event_types: Frame classes that, besides `InterruptionFrame`, start a flush.
+            interrupt_on_events: Whether an event frame also interrupts the bot (the
+                coordinator broadcasts an `InterruptionFrame`).
+            task_registry: Registry of tasks to cancel; one is created if not given.
+            task_cancel_timeout_secs: Deadline for cancelled tasks to finish.
+            flush_timeout_secs: Deadline for the flush to reach both ends.
+            **kwargs: `FrameProcessor` arguments.
+
+        Raises:
+            TypeError: If ``event_types`` holds something that is not a Frame subclass, or
+                ``task_registry`` is not an `InterruptibleTaskRegistry`.
+            ValueError: If a timeout is not positive.
+        """
+        super().__init__(**kwargs)
+        self._event_types = require_frame_types("event_types", event_types)
+        if InterruptionFrame in self._event_types:
+            self._event_types = tuple(t for t in self._event_types if t is not InterruptionFrame)
+        self._interrupt_on_events = bool(interrupt_on_events)
+        if task_registry is not None and not isinstance(task_registry, InterruptibleTaskRegistry):
+            raise TypeError(
+                f"task_registry must be an InterruptibleTaskRegistry, "
+                f"got {type(task_registry).__name__}"
+            )
+        self._task_cancel_timeout_secs = require_positive_secs(
+            "task_cancel_timeout_secs", task_cancel_timeout_secs
+        )
+        self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
+        self._registry = task_registry or InterruptibleTaskRegistry(
+            name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
+        )
+        self._handled_frame_ids: deque[int] = deque(maxlen=_REMEMBERED_FRAME_IDS)
+        self._pending: dict[str, _PendingFlush] = {}
+        self._supervisors: set[asyncio.Task] = set()
+        self._worker_hooked = False
+        self._reports: deque[FlushReport] = deque(maxlen=256)
+
+        self._register_event_handler("on_flush_started")
+        self._register_event_handler("on_flush_completed")
+        self._register_event_handler("on_flush_timeout")
+        self._register_event_handler("on_tasks_cancelled")
+
+    @property
+    def task_registry(self) -> InterruptibleTaskRegistry:
+        """The registry whose tasks are cancelled on interruption."""
+        return self._registry
+
+    @property
+    def reports(self) -> list[FlushReport]:
+        """The most recent flush reports (up to 256), oldest first."""
+        return list(self._reports)
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Process a frame.
+
+        Args:
+            frame: The frame to process.
+            direction: The direction of the frame.
+        """
+        await super().process_frame(frame, direction)
+
+        if isinstance(frame, StartFrame):
+            self._hook_worker()
+            await self.push_frame(frame, direction)
+        elif isinstance(frame, InterruptionFrame):
+            await self.push_frame(frame, direction)
+            if self._first_sight(frame):
+                await self._flush(frame)
+        elif isinstance(frame, self._event_types):
+            await self.push_frame(frame, direction)
+            if self._first_sight(frame):
+                if self._interrupt_on_events:
+                    logger.debug(f"{self}: {frame.name} interrupts the bot")
+                    await self.broadcast_interruption()
+                await self._flush(frame)
+        elif isinstance(frame, (EndFrame, CancelFrame)):
+            await self._teardown(f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}")
+            await self.push_frame(frame, direction)
+        else:
+            await self.push_frame(frame, direction)
+
+    async def cleanup(self):
+        """Cancel every registered task and supervisor; unhook from the worker."""
+        await super().cleanup()
+        await self._teardown("pipeline cleanup")
+        self._unhook_worker()
+
+    def _first_sight(self, frame: Frame) -> bool:
+        if frame.id in self._handled_frame_ids or (
+            frame.broadcast_sibling_id is not None
+            and frame.broadcast_sibling_id in self._handled_frame_ids
+        ):
+            logger.trace(f"{self}: {frame} already flushed (broadcast sibling)")
+            return False
+        self._handled_frame_ids.append(frame.id)
+        return True
+
+    async def _flush(self, trigger: Frame) -> None:
+        started_at = time.monotonic()
+        reason = reason_for(trigger)
+        flush_id = new_flush_id()
+        tasks = await self._registry.cancel_interruptible(
+            f"{reason} (flush {flush_id})", timeout=self._task_cancel_timeout_secs
+        )
+        if tasks.total:
+            await self._call_event_handler("on_tasks_cancelled", tasks)
+        pending = _PendingFlush(flush_id, reason, trigger.name, started_at, tasks)
+        self._pending[flush_id] = pending
+        kwargs = dict(flush_id=flush_id, reason=reason, origin=self.name, trigger=trigger.name)
+        down, up = FlushFrame(**kwargs), FlushFrame(**kwargs)
+        down.created_at = up.created_at = started_at
+        down.broadcast_sibling_id, up.broadcast_sibling_id = up.id, down.id
+        logger.debug(f"{self}: flush {flush_id} ({reason}) started by {trigger.name}")
+        await self._call_event_handler("on_flush_started", down)
+        await self.push_frame(down, FrameDirection.DOWNSTREAM)
+        await self.push_frame(up, FrameDirection.UPSTREAM)
+        supervisor = self.create_task(self._supervise(pending), name=f"flush-{flush_id}")
+        self._supervisors.add(supervisor)
+        supervisor.add_done_callback(self._supervisors.discard)
+
+    async def _supervise(self, pending: _PendingFlush) -> None:
+        completed = True
+        try:
+            async with asyncio.timeout(self._flush_timeout_secs):
+                await pending.both_ends.wait()
+        except TimeoutError:
+            completed = False
+        finally:
+            self._pending.pop(pending.flush_id, None)
+        ends = [t for t in (pending.upstream_at, pending.downstream_at) if t is not None]
+        elapsed = (
+            max(ends) - pending.started_at if completed else time.monotonic() - pending.started_at
+        )
+        report = FlushReport(
+            flush_id=pending.flush_id,
+            reason=pending.reason,
+            trigger=pending.trigger,
+            completed=completed,
+            elapsed_secs=elapsed,
+            upstream_secs=_since(pending.started_at, pending.upstream_at),
+            downstream_secs=_since(pending.started_at, pending.downstream_at),
+            tasks=pending.tasks,
+            upstream_trail=tuple(pending.upstream.trail) if pending.upstream else (),
+            downstream_trail=tuple(pending.downstream.trail) if pending.downstream else (),
+        )
+        self._reports.append(report)
+        if completed:
+            logger.debug(
+                f"{self}: flush {report.flush_id} reached both ends in {elapsed * 1000:.2f} ms"
+            )
+            await self._call_event_handler("on_flush_completed", report)
+        else:
+            missing = [
+                end
+                for end, at in (("upstream", pending.upstream_at), ("downstream", pending.downstream_at))
+                if at is None
+            ]
+            logger.warning(
+                f"{self}: flush {report.flush_id} did not reach the {' and '.join(missing)} "
+                f"end within {self._flush_timeout_secs:.3f}s; giving up"
+            )
+            await self._call_event_handler("on_flush_timeout", report)
+        await self.push_frame(
+            FlushCompletedFrame(
+                flush_id=report.flush_id,
+                reason=report.reason,
+                completed=completed,
+                elapsed_secs=elapsed,
+            )
+        )
+
+    def _hook_worker(self) -> None:
+        if self._worker_hooked:
+            return
+        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+        if worker is None:
+            logger.warning(f"{self}: no pipeline worker; flush completion cannot be observed")
+            return
+        worker.add_reached_upstream_filter((FlushFrame,))
+        worker.add_reached_downstream_filter((FlushFrame,))
+        worker.add_event_handler("on_frame_reached_upstream", self._on_reached_upstream)
+        worker.add_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
+        self._worker_hooked = True
+
+    def _unhook_worker(self) -> None:
+        if not self._worker_hooked:
+            return
+        worker = self.processor_setup.pipeline_worker
+        worker.remove_event_handler("on_frame_reached_upstream", self._on_reached_upstream)
+        worker.remove_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
+        self._worker_hooked = False
+
+    async def _on_reached_upstream(self, worker, frame: Frame) -> None:
+        self._mark_end(frame, upstream=True)
+
+    async def _on_reached_downstream(self, worker, frame: Frame) -> None:
+        self._mark_end(frame, upstream=False)
+
+    def _mark_end(self, frame: Frame, *, upstream: bool) -> None:
+        if not isinstance(frame, FlushFrame):
+            return
+        pending = self._pending.get(frame.flush_id)
+        if pending is None:
+            return
+        now = time.monotonic()
+        if upstream:
+            pending.upstream, pending.upstream_at = frame, now
+        else:
+            pending.downstream, pending.downstream_at = frame, now
+        if pending.upstream_at is not None and pending.downstream_at is not None:
+            pending.both_ends.set()
+
+    async def _teardown(self, reason: str) -> None:
+        report = await self._registry.cancel_all(reason, timeout=self._task_cancel_timeout_secs)
+        if report.total:
+            await self._call_event_handler("on_tasks_cancelled", report)
+        for supervisor in list(self._supervisors):
+            await self.cancel_task(supervisor, timeout=self._task_cancel_timeout_secs)
+        self._supervisors.clear()
+        self._pending.clear()
+
+
+def _since(start: float, end: float | None) -> float | None:
+    return None if end is None else end - start

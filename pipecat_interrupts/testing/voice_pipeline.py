@@ -1,0 +1,249 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""`build_voice_pipeline`: a standard Pipecat voice pipeline around your processors.
+
+::
+
+    ScriptedUser -> [before_user_aggregator] -> LLMUserAggregator -> [after_user_aggregator]
+        -> LLM -> [before_tts] -> TTS -> MockOutputTransport -> [after_output]
+        -> LLMAssistantAggregator
+
+Every part is real Pipecat except the fakes from this package (LLM, TTS, transport,
+user), which you can replace with your own services.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from loguru import logger
+from pipecat.frames.frames import CancelFrame, EndFrame, Frame, LLMRunFrame
+from pipecat.observers.base_observer import BaseObserver
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMAssistantAggregator,
+    LLMContextAggregatorPair,
+    LLMUserAggregator,
+    LLMUserAggregatorParams,
+)
+from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.workers.runner import WorkerRunner
+
+from pipecat_interrupts.testing.fake_llm import FakeLLMService
+from pipecat_interrupts.testing.fake_tts import FakeTTSService
+from pipecat_interrupts.testing.mock_transport import MockOutputTransport
+from pipecat_interrupts.testing.scripted_user import ScriptedUser
+
+DEFAULT_END_TIMEOUT_SECS = 5.0
+
+
+def fast_user_turn_strategies(**kwargs) -> UserTurnStrategies:
+    """Pipecat's default start strategies with a 0.2 s speech-timeout stop strategy.
+
+    The default stop strategy runs the Smart Turn model on user audio; scripted users
+    send no audio, so tests end turns on a short silence instead.
+
+    Args:
+        **kwargs: `UserTurnStrategies` arguments (``start=...`` to replace the starts).
+
+    Returns:
+        The strategies.
+    """
+    kwargs.setdefault("stop", [SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.2)])
+    return UserTurnStrategies(**kwargs)
+
+
+@dataclass
+class VoicePipeline:
+    """A built voice pipeline and its parts. Use it as an async context manager.
+
+    ``async with vp:`` starts the pipeline and waits until it is running; leaving the
+    block ends it (``EndFrame``, or ``CancelFrame`` if the block raised) under a
+    deadline, cancelling it if the deadline passes.
+
+    Parameters:
+        pipeline: The pipeline.
+        worker: Its `PipelineWorker`.
+        context: The shared `LLMContext`.
+        user: The scripted user at the top.
+        user_aggregator: Pipecat's user aggregator.
+        llm: The LLM service.
+        tts: The TTS service.
+        output: The output transport.
+        assistant_aggregator: Pipecat's assistant aggregator.
+    """
+
+    pipeline: Pipeline
+    worker: PipelineWorker
+    context: LLMContext
+    user: ScriptedUser
+    user_aggregator: LLMUserAggregator
+    llm: FrameProcessor
+    tts: FrameProcessor
+    output: MockOutputTransport
+    assistant_aggregator: LLMAssistantAggregator
+    end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS
+    _runner_task: asyncio.Task | None = field(default=None, init=False, repr=False)
+    _started: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    async def __aenter__(self) -> "VoicePipeline":
+        @self.worker.event_handler("on_pipeline_started")
+        async def _on_started(worker, frame):
+            self._started.set()
+
+        runner = WorkerRunner(handle_sigint=False)
+        await runner.add_workers(self.worker)
+        self._runner_task = asyncio.get_running_loop().create_task(runner.run(), name="voice-pipeline")
+        async with asyncio.timeout(self.end_timeout_secs):
+            started = asyncio.ensure_future(self._started.wait())
+            done, _ = await asyncio.wait({started, self._runner_task}, return_when=asyncio.FIRST_COMPLETED)
+            if started not in done:
+                started.cancel()
+                raise RuntimeError("the voice pipeline stopped before it started")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop(cancel=exc_type is not None)
+
+    async def start_bot_turn(self) -> None:
+        """Ask the bot to answer now (queues an `LLMRunFrame`)."""
+        await self.worker.queue_frame(LLMRunFrame())
+
+    async def queue_frame(self, frame: Frame) -> None:
+        """Queue a frame at the top of the pipeline.
+
+        Args:
+            frame: The frame.
+        """
+        await self.worker.queue_frame(frame)
+
+    async def stop(self, *, cancel: bool = False) -> None:
+        """End (or cancel) the pipeline and wait for it, under a deadline.
+
+        Args:
+            cancel: Cancel instead of ending gracefully.
+        """
+        task = self._runner_task
+        if task is None or task.done():
+            return
+        await self.worker.queue_frame(CancelFrame() if cancel else EndFrame())
+        try:
+            async with asyncio.timeout(self.end_timeout_secs):
+                await asyncio.shield(task)
+        except TimeoutError:
+            logger.warning(f"voice pipeline did not end within {self.end_timeout_secs}s; cancelling")
+            await self.worker.cancel()
+            try:
+                async with asyncio.timeout(self.end_timeout_secs):
+                    await asyncio.shield(task)
+            except TimeoutError:
+                task.cancel()
+                logger.warning("voice pipeline did not cancel in time; runner task cancelled")
+
+    @property
+    def messages(self) -> list[dict]:
+        """The LLM context's messages (a copy)."""
+        return [dict(m) for m in self.context.get_messages()]
+
+
+def build_voice_pipeline(
+    *,
+    user: ScriptedUser | None = None,
+    llm: FrameProcessor | None = None,
+    tts: FrameProcessor | None = None,
+    output: MockOutputTransport | None = None,
+    context: LLMContext | None = None,
+    system_prompt: str | None = "You are a helpful voice assistant.",
+    user_params: LLMUserAggregatorParams | None = None,
+    before_user_aggregator: Sequence[FrameProcessor] = (),
+    after_user_aggregator: Sequence[FrameProcessor] = (),
+    before_tts: Sequence[FrameProcessor] = (),
+    after_output: Sequence[FrameProcessor] = (),
+    observers: Sequence[BaseObserver] = (),
+    params: PipelineParams | None = None,
+    end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS,
+) -> VoicePipeline:
+    """Assemble a standard voice pipeline around the given processors.
+
+    Args:
+        user: The scripted user; an empty one by default.
+        llm: The LLM (or a route); a `FakeLLMService` by default.
+        tts: The TTS; a `FakeTTSService` by default.
+        output: The output transport; a `MockOutputTransport` by default.
+        context: The LLM context; a new one (with ``system_prompt``) by default.
+        system_prompt: System message for a new context (None for none).
+        user_params: User aggregator parameters; by default Pipecat's defaults with
+            `fast_user_turn_strategies()`.
+        before_user_aggregator: Processors between the user and the user aggregator
+            (where an `InterruptionController` goes).
+        after_user_aggregator: Processors between the user aggregator and the LLM
+            (where a `FlushCoordinator` goes).
+        before_tts: Processors between the LLM and the TTS.
+        after_output: Processors between the output transport and the assistant
+            aggregator (where a snapshot recorder goes).
+        observers: Pipeline observers.
+        params: Pipeline parameters.
+        end_timeout_secs: Deadline for starting and ending the pipeline.
+
+    Returns:
+        The `VoicePipeline`.
+    """
+    if context is None:
+        messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+        context = LLMContext(messages)
+    user = user or ScriptedUser()
+    llm = llm or FakeLLMService()
+    tts = tts or FakeTTSService()
+    output = output or MockOutputTransport()
+    pair = LLMContextAggregatorPair(
+        context,
+        user_params=user_params or LLMUserAggregatorParams(user_turn_strategies=fast_user_turn_strategies()),
+    )
+    user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
+    pipeline = Pipeline(
+        [
+            user,
+            *before_user_aggregator,
+            user_aggregator,
+            *after_user_aggregator,
+            llm,
+            *before_tts,
+            tts,
+            output,
+            *after_output,
+            assistant_aggregator,
+        ]
+    )
+    worker = PipelineWorker(
+        pipeline,
+        params=params or PipelineParams(),
+        observers=list(observers),
+        enable_rtvi=False,
+        idle_timeout_secs=None,
+    )
+    return VoicePipeline(
+        pipeline=pipeline,
+        worker=worker,
+        context=context,
+        user=user,
+        user_aggregator=user_aggregator,
+        llm=llm,
+        tts=tts,
+        output=output,
+        assistant_aggregator=assistant_aggregator,
+        end_timeout_secs=end_timeout_secs,
+    )
