@@ -15,11 +15,16 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 from pipecat.frames.frames import (
+    AggregatedTextFrame,
     CancelFrame,
     EndFrame,
     Frame,
     InterruptionFrame,
+    LLMTextFrame,
+    OutputAudioRawFrame,
     StartFrame,
+    SystemFrame,
+    TTSSpeakFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
@@ -39,6 +44,12 @@ from pipecat_interrupts.task_registry import (
 from pipecat_interrupts.validation import require_frame_types, require_positive_secs
 
 DEFAULT_FLUSH_TIMEOUT_SECS = 2.0
+DEFAULT_RESIDUAL_FRAME_TYPES: tuple[type[Frame], ...] = (
+    LLMTextFrame,
+    AggregatedTextFrame,
+    TTSSpeakFrame,
+    OutputAudioRawFrame,
+)
 _REMEMBERED_FRAME_IDS = 128
 
 
@@ -111,7 +122,11 @@ class FlushCoordinator(FrameProcessor):
     3. cancels the tasks in its `InterruptibleTaskRegistry` and awaits them under a
        deadline, so no cancelled work can push frames after the flush;
     4. pushes one `FlushFrame` upstream and one downstream;
-    5. watches for both copies to reach the ends of the pipeline and reports the flush
+    5. from then on drops bot output created *before* the flush that still arrives
+       (``residual_frame_types``, interruptible frames only): Pipecat lets a system frame
+       overtake data frames queued ahead of it, so without this guard a token generated
+       before the interruption could reach the TTS after it;
+    6. watches for both copies to reach the ends of the pipeline and reports the flush
        as completed, or as timed out after ``flush_timeout_secs``. It then pushes a
        `FlushCompletedFrame` downstream for observers.
 
@@ -144,6 +159,7 @@ class FlushCoordinator(FrameProcessor):
         task_registry: InterruptibleTaskRegistry | None = None,
         task_cancel_timeout_secs: float = DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
         flush_timeout_secs: float = DEFAULT_FLUSH_TIMEOUT_SECS,
+        residual_frame_types: Sequence[type[Frame]] = DEFAULT_RESIDUAL_FRAME_TYPES,
         **kwargs,
     ):
         """Initialize the coordinator.
@@ -155,6 +171,8 @@ class FlushCoordinator(FrameProcessor):
             task_registry: Registry of tasks to cancel; one is created if not given.
             task_cancel_timeout_secs: Deadline for cancelled tasks to finish.
             flush_timeout_secs: Deadline for the flush to reach both ends.
+            residual_frame_types: Bot-output frame classes that are dropped when they
+                were created before the latest flush (pass ``()`` to keep everything).
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
@@ -176,6 +194,9 @@ class FlushCoordinator(FrameProcessor):
             "task_cancel_timeout_secs", task_cancel_timeout_secs
         )
         self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
+        self._residual_types = require_frame_types("residual_frame_types", residual_frame_types)
+        self._fence_id = -1
+        self._residual_dropped = 0
         self._registry = task_registry or InterruptibleTaskRegistry(
             name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
         )
@@ -194,6 +215,11 @@ class FlushCoordinator(FrameProcessor):
     def task_registry(self) -> InterruptibleTaskRegistry:
         """The registry whose tasks are cancelled on interruption."""
         return self._registry
+
+    @property
+    def residual_frames_dropped(self) -> int:
+        """How many pre-flush bot-output frames arrived after a flush and were dropped."""
+        return self._residual_dropped
 
     @property
     def reports(self) -> list[FlushReport]:
@@ -226,6 +252,9 @@ class FlushCoordinator(FrameProcessor):
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown(f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}")
             await self.push_frame(frame, direction)
+        elif self._is_residual(frame):
+            self._residual_dropped += 1
+            logger.debug(f"{self}: dropped {frame.name}, generated before the last flush")
         else:
             await self.push_frame(frame, direction)
 
@@ -234,6 +263,14 @@ class FlushCoordinator(FrameProcessor):
         await super().cleanup()
         await self._teardown("pipeline cleanup")
         self._unhook_worker()
+
+    def _is_residual(self, frame: Frame) -> bool:
+        return (
+            frame.id < self._fence_id
+            and frame.interruptible
+            and not isinstance(frame, SystemFrame)
+            and isinstance(frame, self._residual_types)
+        )
 
     def _first_sight(self, frame: Frame) -> bool:
         if frame.id in self._handled_frame_ids or (
@@ -247,6 +284,7 @@ class FlushCoordinator(FrameProcessor):
 
     async def _flush(self, trigger: Frame) -> None:
         started_at = time.monotonic()
+        self._fence_id = Frame().id  # ids grow: anything older was made before this flush
         reason = reason_for(trigger)
         flush_id = new_flush_id()
         tasks = await self._registry.cancel_interruptible(

@@ -1,0 +1,29 @@
+import asyncio
+import sys
+
+import pytest
+from loguru import logger
+
+
+@pytest.fixture(autouse=True)
+def _quiet_logs():
+    """Keep pipecat's per-frame chatter out of test output; warnings and above stay."""
+    logger.remove()
+    handler = logger.add(sys.stderr, level="WARNING")
+    yield
+    logger.remove(handler)
+
+
+@pytest.fixture
+def log_records():
+    """Collect every log record (DEBUG and up) emitted during the test."""
+    records: list = []
+    handler = logger.add(lambda message: records.append(message.record), level="DEBUG")
+    yield records
+    logger.remove(handler)
+
+
+def pending_tasks() -> list[asyncio.Task]:
+    """Tasks still running besides the test itself."""
+    current = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() if t is not current and not t.done()]

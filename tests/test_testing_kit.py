@@ -1,0 +1,142 @@
+"""The testing kit is product: these tests pin down what users can rely on."""
+
+import asyncio
+
+import pytest
+from pipecat.frames.frames import (
+    InterimTranscriptionFrame,
+    LLMFullResponseEndFrame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipeline_helpers import FrameRecorder
+
+from pipecat_interrupts.testing import (
+    FakeLLMService,
+    FakeTTSService,
+    MockOutputTransport,
+    Noise,
+    Pause,
+    ScriptedUser,
+    Utterance,
+    WaitForBot,
+    build_voice_pipeline,
+)
+
+ANSWER = "Alpha beta gamma delta. Epsilon zeta eta theta. Iota kappa lambda mu."
+
+
+async def test_bot_answers_in_full_when_nobody_interrupts():
+    vp = build_voice_pipeline(
+        llm=FakeLLMService(replies=[ANSWER], token_delay_secs=0.002),
+        tts=FakeTTSService(secs_per_word=0.02),
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=5)
+    assert vp.llm.cancelled_runs == []
+    assert vp.messages[-1] == {"role": "assistant", "content": ANSWER}
+    assert vp.output.played_secs == pytest.approx(0.02 * len(ANSWER.split()), abs=0.03)
+
+
+async def test_interrupted_llm_run_is_recorded_and_still_ends_its_response():
+    recorder = FrameRecorder(name="after-llm")
+    llm = FakeLLMService(replies=[ANSWER, "Yes?"], token_delay_secs=0.03)
+    user = ScriptedUser([WaitForBot(), Utterance("wait")])
+    vp = build_voice_pipeline(
+        user=user, llm=llm, tts=FakeTTSService(secs_per_word=0.05), before_tts=[recorder]
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Yes?" in vp.output.spoken_text, timeout=5)
+    run = llm.runs[0]
+    assert run.cancelled
+    assert 0 < len(run.tokens_pushed) < len(ANSWER.split())
+    assert ANSWER.startswith(run.generated_text)
+    assert len(recorder.of_type(LLMFullResponseEndFrame)) == 2  # the cancelled run ended too
+
+
+@pytest.mark.parametrize("word_timestamps", [False, True])
+async def test_context_holds_only_what_was_played(word_timestamps):
+    user = ScriptedUser([WaitForBot(), Pause(0.6), Utterance("stop")])
+    vp = build_voice_pipeline(
+        user=user,
+        llm=FakeLLMService(replies=[ANSWER, "Okay."], token_delay_secs=0.002),
+        tts=FakeTTSService(secs_per_word=0.1, word_timestamps=word_timestamps),
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Okay." in vp.output.spoken_text, timeout=5)
+    roles = [m["role"] for m in vp.messages]
+    assert roles == ["system", "assistant", "user", "assistant"]
+    spoken = vp.messages[1]["content"]
+    assert spoken and ANSWER.startswith(spoken.rstrip(".")) and spoken != ANSWER
+    if word_timestamps:
+        # ~6 words played in 0.6 s: the context is cut mid-sentence.
+        assert not spoken.endswith(".")
+    else:
+        assert spoken.endswith(".")  # sentence level: whole sentences only
+
+
+async def test_scripted_user_pushes_vad_and_transcripts_in_order():
+    recorder = FrameRecorder(name="probe")
+    user = ScriptedUser([Utterance("hello there"), Noise(0.05)], autostart=True)
+    vp = build_voice_pipeline(user=user, before_user_aggregator=[recorder])
+    async with vp:
+        assert await user.wait_finished(5)
+    kinds = [
+        type(f).__name__
+        for _, f in recorder.frames
+        if isinstance(
+            f,
+            (
+                VADUserStartedSpeakingFrame,
+                VADUserStoppedSpeakingFrame,
+                InterimTranscriptionFrame,
+                TranscriptionFrame,
+            ),
+        )
+    ]
+    assert kinds == [
+        "VADUserStartedSpeakingFrame",
+        "InterimTranscriptionFrame",
+        "InterimTranscriptionFrame",
+        "TranscriptionFrame",
+        "VADUserStoppedSpeakingFrame",
+        "VADUserStartedSpeakingFrame",
+        "VADUserStoppedSpeakingFrame",
+    ]
+    assert [f.text for f in recorder.of_type(InterimTranscriptionFrame)] == ["hello", "hello there"]
+    assert [step for _, step in user.timeline] == [
+        "user says 'hello there'",
+        "noise for 0.05s (voice activity, no words)",
+    ]
+
+
+async def test_wait_until_gives_up_at_its_deadline():
+    output = MockOutputTransport()
+    assert await output.wait_until(lambda: False, timeout=0.01) is False
+    assert await output.wait_until(lambda: True, timeout=0.01) is True
+
+
+def test_bad_kit_configuration_fails_naming_the_parameter():
+    with pytest.raises(ValueError, match="secs_per_word"):
+        FakeTTSService(secs_per_word=0)
+    with pytest.raises(TypeError, match="replies"):
+        FakeLLMService(replies="one string")
+    with pytest.raises(ValueError, match="token_delay_secs"):
+        FakeLLMService(token_delay_secs=-1)
+    with pytest.raises(ValueError, match="playback_speed"):
+        MockOutputTransport(playback_speed=0)
+    with pytest.raises(TypeError, match="steps"):
+        ScriptedUser(["say hello"])
+    with pytest.raises(ValueError, match="speaking_tick_secs"):
+        ScriptedUser(speaking_tick_secs=-1)
+
+
+async def test_wait_for_bot_times_out_when_the_bot_never_speaks():
+    user = ScriptedUser()
+    with pytest.raises(TimeoutError):
+        await user.wait_for_bot(speaking=True, timeout=0.01)
+    await asyncio.sleep(0)
