@@ -26,7 +26,7 @@ def venv_python() -> Path:
 
 
 def ensure_env() -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may run under an older python3
         sys.exit(f"pipecat-interrupts needs Python 3.11+, this is {sys.version.split()[0]}")
     python = venv_python()
     if not python.exists():

@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from conftest import pending_tasks
 from pipecat.frames.frames import (
     EndFrame,
     InterruptionFrame,
@@ -12,7 +13,6 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection
 from pipeline_helpers import FrameRecorder, running_pipeline
 
-from conftest import pending_tasks
 from pipecat_interrupts import (
     AgentHandoffFrame,
     EmergencyStopFrame,
