@@ -10,7 +10,7 @@ from pipecat.frames.frames import (
     LLMTextFrame,
     TextFrame,
 )
-from pipecat.processors.frame_processor import FrameDirection
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import (
@@ -318,3 +318,44 @@ async def test_pipeline_end_leaves_no_coordinator_tasks_behind():
         await worker.queue_frame(EndFrame())
     assert len(coordinator.task_registry) == 0
     assert pending_tasks() == []
+
+
+class FlushSwallower(FrameRecorder):
+    """A broken processor that drops FlushFrames instead of forwarding them."""
+
+    async def process_frame(self, frame, direction):
+        if isinstance(frame, FlushFrame):
+            await FrameProcessor.process_frame(self, frame, direction)
+            return
+        await super().process_frame(frame, direction)
+
+
+async def test_flush_that_never_reaches_an_end_is_reported_as_timed_out():
+    coordinator = FlushCoordinator(flush_timeout_secs=0.1)
+    timeouts: list = []
+    done = asyncio.Event()
+
+    async def on_timeout(_, report):
+        timeouts.append(report)
+        done.set()
+
+    coordinator.add_event_handler("on_flush_timeout", on_timeout)
+    async with running_pipeline([coordinator, FlushSwallower(name="broken")]) as worker:
+        await worker.queue_frame(InterruptionFrame())
+        async with asyncio.timeout(5):
+            await done.wait()
+    report = timeouts[0]
+    assert not report.completed
+    assert report.upstream_secs is not None  # the upstream end answered
+    assert report.downstream_secs is None  # the downstream end never did
+
+
+async def test_cancel_frame_cancels_registered_tasks():
+    coordinator = FlushCoordinator()
+    async with running_pipeline([coordinator]) as worker:
+        task = coordinator.task_registry.create_task(
+            asyncio.sleep(3600), name="durable", cancel_on_interruption=False
+        )
+        await worker.cancel(reason="caller hung up")
+        await asyncio.wait([task], timeout=5)
+    assert task.cancelled()
