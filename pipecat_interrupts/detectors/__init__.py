@@ -1,0 +1,45 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+from pipecat_interrupts.detectors.base import (
+    BaseInterruptionDetector,
+    Detection,
+    UserActivity,
+    Verdict,
+    run_detectors,
+)
+from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector, normalize
+from pipecat_interrupts.detectors.phrase_lists import (
+    BACKCHANNEL_PHRASES,
+    FILLERS,
+    INTERRUPT_PHRASES,
+    SUPPORTED_LANGUAGES,
+)
+from pipecat_interrupts.detectors.text_detector import TextInterruptionDetector
+from pipecat_interrupts.detectors.vad_detector import VADInterruptionDetector
+
+
+def default_detectors() -> list[BaseInterruptionDetector]:
+    """Phrases first, then TEN's text rule, then voice activity duration."""
+    return [PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector()]
+
+
+__all__ = [
+    "BACKCHANNEL_PHRASES",
+    "BaseInterruptionDetector",
+    "Detection",
+    "FILLERS",
+    "INTERRUPT_PHRASES",
+    "PhraseInterruptionDetector",
+    "SUPPORTED_LANGUAGES",
+    "TextInterruptionDetector",
+    "UserActivity",
+    "VADInterruptionDetector",
+    "Verdict",
+    "default_detectors",
+    "normalize",
+    "run_detectors",
+]

@@ -1,0 +1,111 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""Detector vocabulary: what the user is doing, and what a detector makes of it."""
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Verdict(Enum):
+    """A detector's reading of the user's activity while the bot speaks.
+
+    Parameters:
+        INTERRUPT: The user is taking the floor.
+        BACKCHANNEL: The user is only acknowledging ("mhm"); the bot keeps talking.
+        NOT_YET: Not enough evidence yet; keep listening.
+    """
+
+    INTERRUPT = "interrupt"
+    BACKCHANNEL = "backchannel"
+    NOT_YET = "not_yet"
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    """What the user has done since they started talking over the bot.
+
+    Parameters:
+        text: The best transcript so far (the latest interim, or the finals joined).
+        final: Whether ``text`` is a final transcript.
+        speaking: Whether voice activity is ongoing.
+        speech_secs: Seconds of voice activity so far (0 when none was detected).
+        bot_speaking_secs: Seconds the bot has been speaking.
+    """
+
+    text: str = ""
+    final: bool = False
+    speaking: bool = False
+    speech_secs: float = 0.0
+    bot_speaking_secs: float = 0.0
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A detector's verdict with its reason.
+
+    Parameters:
+        verdict: The verdict.
+        reason: Short machine-readable reason (``"phrase"``, ``"text"``, ``"vad"``...).
+        detail: Human-readable detail for logs (the matched phrase, a count...).
+        hold: For ``NOT_YET``: stop here and keep listening, later detectors must not
+            decide (an interim "mhm" must not be read as "two characters: interrupt").
+    """
+
+    verdict: Verdict
+    reason: str
+    detail: str = ""
+    hold: bool = False
+
+    @property
+    def decisive(self) -> bool:
+        """Whether this detection ends the evaluation of later detectors."""
+        return self.verdict is not Verdict.NOT_YET or self.hold
+
+
+NOT_YET = Detection(Verdict.NOT_YET, "none")
+
+
+class BaseInterruptionDetector:
+    """A pure object that reads `UserActivity` and returns a `Detection`.
+
+    Subclasses implement `detect`. Detectors keep no state between calls, so one
+    instance can serve many conversations.
+    """
+
+    def detect(self, activity: UserActivity) -> Detection:
+        """Read the user's activity.
+
+        Args:
+            activity: What the user has done so far.
+
+        Returns:
+            The detection (``NOT_YET`` when the detector has nothing to say).
+        """
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return type(self).__name__
+
+
+def run_detectors(
+    detectors: "list[BaseInterruptionDetector] | tuple[BaseInterruptionDetector, ...]",
+    activity: UserActivity,
+) -> Detection:
+    """Run detectors in order; the first decisive detection wins.
+
+    Args:
+        detectors: The detectors, in priority order.
+        activity: What the user has done so far.
+
+    Returns:
+        The winning detection, or ``NOT_YET``.
+    """
+    for detector in detectors:
+        detection = detector.detect(activity)
+        if detection.decisive:
+            return detection
+    return NOT_YET

@@ -1,0 +1,195 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""`PhraseInterruptionDetector`: phrases that always interrupt, and backchannels that never do."""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from pipecat_interrupts.detectors.base import (
+    NOT_YET,
+    BaseInterruptionDetector,
+    Detection,
+    UserActivity,
+    Verdict,
+)
+from pipecat_interrupts.detectors.phrase_lists import (
+    BACKCHANNEL_PHRASES,
+    FILLERS,
+    INTERRUPT_PHRASES,
+    SUPPORTED_LANGUAGES,
+)
+
+_APOSTROPHES = re.compile(r"[’'`´]")
+_NON_WORD = re.compile(r"[^\w]+")
+_RUNS = re.compile(r"(\w)\1+")
+
+
+def normalize(text: str) -> tuple[str, ...]:
+    """Turn text into matching tokens.
+
+    Lower case, accents removed, apostrophes dropped ("don't" -> "dont"), punctuation as
+    spaces, and letter runs collapsed ("yeahhh" -> "yeah", "mmhmm" -> "mhm").
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The tokens.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = _APOSTROPHES.sub("", stripped).replace("_", " ")
+    return tuple(_RUNS.sub(r"\1", token) for token in _NON_WORD.sub(" ", stripped).split())
+
+
+def _phrase_set(parameter: str, phrases: Iterable[object]) -> set[tuple[str, ...]]:
+    if isinstance(phrases, str):
+        raise TypeError(f"{parameter} must be a list of strings, not a single string")
+    result: set[tuple[str, ...]] = set()
+    for phrase in phrases:
+        if not isinstance(phrase, str):
+            raise TypeError(f"{parameter} must contain only strings, got {phrase!r}")
+        tokens = normalize(phrase)
+        if not tokens:
+            raise ValueError(f"{parameter} contains a phrase with no words: {phrase!r}")
+        result.add(tokens)
+    return result
+
+
+class PhraseInterruptionDetector(BaseInterruptionDetector):
+    """Interrupt phrases always cut the bot off; backchannel phrases never do.
+
+    - An utterance that *contains* an interrupt phrase ("okay, wait a second") is an
+      ``INTERRUPT`` at once, even on an interim transcript.
+    - An utterance made only of backchannel phrases and fillers ("yeah yeah, mhm") is a
+      ``BACKCHANNEL`` once its transcript is final; while it is interim the detector
+      holds (``NOT_YET`` with ``hold=True``) so that no later detector interrupts on it.
+    - Anything else is ``NOT_YET``: the next detectors decide.
+
+    Defaults cover English, Spanish, French, German and Hindi (Latin script). Replace
+    the lists with ``interrupt_phrases``/``backchannel_phrases`` or extend them with the
+    ``extra_*`` arguments.
+    """
+
+    def __init__(
+        self,
+        *,
+        languages: Sequence[str] = SUPPORTED_LANGUAGES,
+        interrupt_phrases: Iterable[str] | None = None,
+        backchannel_phrases: Iterable[str] | None = None,
+        extra_interrupt_phrases: Iterable[str] = (),
+        extra_backchannel_phrases: Iterable[str] = (),
+        fillers: Iterable[str] = FILLERS,
+    ):
+        """Initialize the detector.
+
+        Args:
+            languages: Which default lists to use (``"en"``, ``"es"``, ``"fr"``, ``"de"``,
+                ``"hi"``).
+            interrupt_phrases: Replaces the default interrupt phrases.
+            backchannel_phrases: Replaces the default backchannel phrases.
+            extra_interrupt_phrases: Added to the interrupt phrases.
+            extra_backchannel_phrases: Added to the backchannel phrases.
+            fillers: Sounds ignored inside a backchannel ("um", "uh").
+
+        Raises:
+            TypeError: If a phrase list holds something that is not a string.
+            ValueError: If a language is unknown or a phrase has no words.
+        """
+        if isinstance(languages, str):
+            languages = (languages,)
+        for language in languages:
+            if language not in SUPPORTED_LANGUAGES:
+                raise ValueError(
+                    f"languages: unknown language {language!r}; supported: {SUPPORTED_LANGUAGES}"
+                )
+        if interrupt_phrases is None:
+            interrupt_phrases = [p for lang in languages for p in INTERRUPT_PHRASES[lang]]
+        if backchannel_phrases is None:
+            backchannel_phrases = [p for lang in languages for p in BACKCHANNEL_PHRASES[lang]]
+        self._interrupt = _phrase_set("interrupt_phrases", interrupt_phrases)
+        self._interrupt |= _phrase_set("extra_interrupt_phrases", extra_interrupt_phrases)
+        self._backchannel = _phrase_set("backchannel_phrases", backchannel_phrases)
+        self._backchannel |= _phrase_set("extra_backchannel_phrases", extra_backchannel_phrases)
+        self._fillers = {t for phrase in _phrase_set("fillers", fillers) for t in phrase}
+        self._interrupt_lengths = sorted({len(p) for p in self._interrupt}, reverse=True)
+        self._backchannel_lengths = sorted({len(p) for p in self._backchannel}, reverse=True)
+
+    def find_interrupt_phrase(self, text: str) -> str | None:
+        """Return the first interrupt phrase found in ``text``, if any.
+
+        Args:
+            text: The utterance.
+
+        Returns:
+            The matched phrase (normalized), or None.
+        """
+        tokens = normalize(text)
+        shelters = self._backchannel_spans(tokens)
+        for start in range(len(tokens)):
+            for length in self._interrupt_lengths:
+                window = tokens[start : start + length]
+                if len(window) != length or window not in self._interrupt:
+                    continue
+                # "enough" interrupts, but not inside the backchannel "fair enough".
+                if any(s <= start and start + length <= e and e - s > length for s, e in shelters):
+                    continue
+                return " ".join(window)
+        return None
+
+    def _backchannel_spans(self, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+        spans = []
+        for start in range(len(tokens)):
+            for length in self._backchannel_lengths:
+                if start + length <= len(tokens) and tokens[start : start + length] in self._backchannel:
+                    spans.append((start, start + length))
+        return spans
+
+    def is_backchannel(self, text: str) -> bool:
+        """Whether ``text`` is made only of backchannel phrases and fillers.
+
+        Args:
+            text: The utterance.
+
+        Returns:
+            True for "mhm", "yeah yeah", "um, okay, got it"; False for "yeah but why".
+        """
+        tokens = normalize(text)
+        n = len(tokens)
+        # reach[i]: 0 = unreachable, 1 = reachable with fillers only, 2 = with a phrase.
+        reach = [0] * (n + 1)
+        reach[0] = 1
+        for i in range(n):
+            if not reach[i]:
+                continue
+            if tokens[i] in self._fillers:
+                reach[i + 1] = max(reach[i + 1], reach[i])
+            for length in self._backchannel_lengths:
+                if tokens[i : i + length] in self._backchannel and i + length <= n:
+                    reach[i + length] = 2
+        return reach[n] == 2
+
+    def detect(self, activity: UserActivity) -> Detection:
+        """Look for interrupt and backchannel phrases.
+
+        Args:
+            activity: What the user has done so far.
+
+        Returns:
+            The detection (reason ``"phrase"`` or ``"backchannel"``).
+        """
+        if not activity.text.strip():
+            return NOT_YET
+        phrase = self.find_interrupt_phrase(activity.text)
+        if phrase is not None:
+            return Detection(Verdict.INTERRUPT, "phrase", phrase)
+        if self.is_backchannel(activity.text):
+            if activity.final:
+                return Detection(Verdict.BACKCHANNEL, "backchannel", activity.text.strip())
+            return Detection(Verdict.NOT_YET, "backchannel", "interim backchannel", hold=True)
+        return NOT_YET
