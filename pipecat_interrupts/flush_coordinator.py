@@ -29,11 +29,13 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from pipecat_interrupts.frames import (
+    HANDLED_BY_CONTROLLER,
     AgentHandoffFrame,
     EmergencyStopFrame,
     FlushCompletedFrame,
     FlushFrame,
     FlushStep,
+    InterruptionDecisionFrame,
     new_flush_id,
 )
 from pipecat_interrupts.task_registry import (
@@ -196,6 +198,7 @@ class FlushCoordinator(FrameProcessor):
         self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
         self._residual_types = require_frame_types("residual_frame_types", residual_frame_types)
         self._fence_id = -1
+        self._decision_reason: str | None = None
         self._residual_dropped = 0
         self._registry = task_registry or InterruptibleTaskRegistry(
             name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
@@ -238,13 +241,19 @@ class FlushCoordinator(FrameProcessor):
         if isinstance(frame, StartFrame):
             self._hook_worker()
             await self.push_frame(frame, direction)
+        elif isinstance(frame, InterruptionDecisionFrame):
+            self._decision_reason = frame.reason
+            await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionFrame):
             await self.push_frame(frame, direction)
             if self._first_sight(frame):
-                await self._flush(frame)
+                reason, self._decision_reason = self._decision_reason, None
+                await self._flush(frame, reason=reason)
         elif isinstance(frame, self._event_types):
             await self.push_frame(frame, direction)
-            if self._first_sight(frame):
+            if frame.metadata.get(HANDLED_BY_CONTROLLER):
+                logger.trace(f"{self}: {frame.name} already interrupted and flushed upstream")
+            elif self._first_sight(frame):
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
                     await self.broadcast_interruption()
@@ -282,10 +291,10 @@ class FlushCoordinator(FrameProcessor):
         self._handled_frame_ids.append(frame.id)
         return True
 
-    async def _flush(self, trigger: Frame) -> None:
+    async def _flush(self, trigger: Frame, *, reason: str | None = None) -> None:
         started_at = time.monotonic()
         self._fence_id = Frame().id  # ids grow: anything older was made before this flush
-        reason = reason_for(trigger)
+        reason = reason or reason_for(trigger)
         flush_id = new_flush_id()
         tasks = await self._registry.cancel_interruptible(
             f"{reason} (flush {flush_id})", timeout=self._task_cancel_timeout_secs

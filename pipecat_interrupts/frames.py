@@ -18,6 +18,14 @@ from typing import Any
 
 from pipecat.frames.frames import SystemFrame
 
+HANDLED_BY_CONTROLLER = "pipecat_interrupts.handled_by_controller"
+"""Metadata key set on an event frame the `InterruptionController` already turned into an
+interruption: a `FlushCoordinator` then neither interrupts nor flushes for it again."""
+
+TURN_START_DECISION = "pipecat_interrupts.turn_start"
+"""Metadata key set on an `InterruptionDecisionFrame` that lets a user turn through: the
+adapter start strategy starts the turn without a second interruption."""
+
 
 def new_flush_id() -> str:
     """Return a new, unique flush id (12 hex characters)."""

@@ -38,10 +38,12 @@ from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
+from pipecat_interrupts.interruption_controller import InterruptionController
 from pipecat_interrupts.testing.fake_llm import FakeLLMService
 from pipecat_interrupts.testing.fake_tts import FakeTTSService
 from pipecat_interrupts.testing.mock_transport import MockOutputTransport
 from pipecat_interrupts.testing.scripted_user import ScriptedUser
+from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies
 
 DEFAULT_END_TIMEOUT_SECS = 5.0
 
@@ -162,6 +164,7 @@ class VoicePipeline:
 
 def build_voice_pipeline(
     *,
+    controller: InterruptionController | None = None,
     user: ScriptedUser | None = None,
     llm: FrameProcessor | None = None,
     tts: FrameProcessor | None = None,
@@ -180,6 +183,8 @@ def build_voice_pipeline(
     """Assemble a standard voice pipeline around the given processors.
 
     Args:
+        controller: An `InterruptionController`: placed right before the user aggregator,
+            whose start strategies get its adapter (`controlled_user_turn_strategies`).
         user: The scripted user; an empty one by default.
         llm: The LLM (or a route); a `FakeLLMService` by default.
         tts: The TTS; a `FakeTTSService` by default.
@@ -209,15 +214,20 @@ def build_voice_pipeline(
     llm = llm or FakeLLMService()
     tts = tts or FakeTTSService()
     output = output or MockOutputTransport()
-    pair = LLMContextAggregatorPair(
-        context,
-        user_params=user_params or LLMUserAggregatorParams(user_turn_strategies=fast_user_turn_strategies()),
-    )
+    if user_params is None:
+        strategies = fast_user_turn_strategies()
+        if controller is not None:
+            strategies = controlled_user_turn_strategies(
+                controller, start=strategies.start, stop=strategies.stop
+            )
+        user_params = LLMUserAggregatorParams(user_turn_strategies=strategies)
+    pair = LLMContextAggregatorPair(context, user_params=user_params)
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
     pipeline = Pipeline(
         [
             user,
             *before_user_aggregator,
+            *([controller] if controller is not None else []),
             user_aggregator,
             *after_user_aggregator,
             llm,
