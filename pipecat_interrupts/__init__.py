@@ -12,6 +12,21 @@ the user actually heard. The network-free fakes for testing live in
 `pipecat_interrupts.testing`.
 """
 
+from pipecat_interrupts.conditions import (
+    EchoGuard,
+    InterruptionCondition,
+    MinBotSpeakingTime,
+    UninterruptibleSegments,
+    all_of,
+    any_of,
+    not_,
+)
+from pipecat_interrupts.detectors import (
+    PhraseInterruptionDetector,
+    TextInterruptionDetector,
+    VADInterruptionDetector,
+    Verdict,
+)
 from pipecat_interrupts.flush import (
     FlushableMixin,
     FlushableProcessor,
@@ -27,7 +42,12 @@ from pipecat_interrupts.frames import (
     InterruptionDecisionFrame,
     InterruptionsControlFrame,
 )
+from pipecat_interrupts.interruption_controller import InterruptionController
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
+from pipecat_interrupts.turn_strategies import (
+    ControlledUserTurnStartStrategy,
+    controlled_user_turn_strategies,
+)
 from pipecat_interrupts.version import __version__
 
 __all__ = [
@@ -39,6 +59,21 @@ __all__ = [
     "FlushStep",
     "InterruptionDecisionFrame",
     "InterruptionsControlFrame",
+    # Detection and conditional interruption
+    "ControlledUserTurnStartStrategy",
+    "EchoGuard",
+    "InterruptionCondition",
+    "InterruptionController",
+    "MinBotSpeakingTime",
+    "PhraseInterruptionDetector",
+    "TextInterruptionDetector",
+    "UninterruptibleSegments",
+    "VADInterruptionDetector",
+    "Verdict",
+    "all_of",
+    "any_of",
+    "controlled_user_turn_strategies",
+    "not_",
     # Flush chain and task cancellation
     "FlushCoordinator",
     "FlushHookProcessor",

@@ -26,7 +26,8 @@ stops speaking, or is dropped (logged) once the user has been silent for
 user aggregator never sees them early.
 
 Event frames (`EmergencyStopFrame`, `AgentHandoffFrame`, your own classes) interrupt too.
-Those in ``bypass_event_types`` (emergency stops) skip every condition.
+Those in ``bypass_event_types`` (emergency stops) skip every condition and drop any
+pending user attempt.
 
 Place it before the user aggregator and give the aggregator
 `controlled_user_turn_strategies(controller)`, so Pipecat's own VAD start strategy
@@ -309,9 +310,20 @@ class InterruptionController(FrameProcessor):
                 # A held-back event still wants the bot stopped (it may speak again).
                 await self._reevaluate_locked()
                 return
-            logger.debug(f"{self}: bot stopped; pending attempt {attempt.text!r} becomes a user turn")
             self._attempt = None
-            await self._release(attempt.held)
+            if not attempt.held:
+                return  # voice activity only: nothing to replay
+            logger.debug(f"{self}: bot stopped; pending attempt {attempt.text!r} becomes a user turn")
+            # Replay the utterance inside its own voice-activity bracket: the aggregator's
+            # turn strategies saw the original VAD frames while they were held back.
+            now = time.time()
+            replay = [(VADUserStartedSpeakingFrame(start_secs=0.0, timestamp=now), FrameDirection.DOWNSTREAM)]
+            replay.extend(attempt.held)
+            if not self._user_speaking:
+                replay.append(
+                    (VADUserStoppedSpeakingFrame(stop_secs=0.0, timestamp=now), FrameDirection.DOWNSTREAM)
+                )
+            await self._release(replay)
 
     # User activity
 
@@ -360,6 +372,10 @@ class InterruptionController(FrameProcessor):
         frame.metadata[HANDLED_BY_CONTROLLER] = True
         if isinstance(frame, self._bypass_types):
             logger.debug(f"{self}: {frame.name} bypasses every condition")
+            async with self._lock:
+                dropped, self._attempt = self._attempt, None
+            if dropped is not None:
+                logger.debug(f"{self}: pending attempt {dropped.text!r} dropped by {frame.name}")
             await self._interrupt(
                 Detection(Verdict.INTERRUPT, reason_for(frame), frame.name), None, frame
             )
