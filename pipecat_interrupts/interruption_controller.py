@@ -88,6 +88,7 @@ from pipecat_interrupts.validation import require_frame_types, require_positive_
 
 DEFAULT_HOLD_TIMEOUT_SECS = 2.0
 DEFAULT_RECHECK_SECS = 0.1
+_VAD_SECS = 0.2  # Pipecat's VADParams default, reported on replayed VAD frames
 
 
 class ControllerMode(Enum):
@@ -317,11 +318,13 @@ class InterruptionController(FrameProcessor):
             # Replay the utterance inside its own voice-activity bracket: the aggregator's
             # turn strategies saw the original VAD frames while they were held back.
             now = time.time()
-            replay = [(VADUserStartedSpeakingFrame(start_secs=0.0, timestamp=now), FrameDirection.DOWNSTREAM)]
+            replay = [
+                (VADUserStartedSpeakingFrame(start_secs=_VAD_SECS, timestamp=now), FrameDirection.DOWNSTREAM)
+            ]
             replay.extend(attempt.held)
             if not self._user_speaking:
                 replay.append(
-                    (VADUserStoppedSpeakingFrame(stop_secs=0.0, timestamp=now), FrameDirection.DOWNSTREAM)
+                    (VADUserStoppedSpeakingFrame(stop_secs=_VAD_SECS, timestamp=now), FrameDirection.DOWNSTREAM)
                 )
             await self._release(replay)
 
