@@ -29,6 +29,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from pipecat_interrupts.frames import (
+    FLUSH_ID,
     HANDLED_BY_CONTROLLER,
     AgentHandoffFrame,
     EmergencyStopFrame,
@@ -245,10 +246,14 @@ class FlushCoordinator(FrameProcessor):
             self._decision_reason = frame.reason
             await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionFrame):
+            first = self._first_sight(frame)
+            flush_id = new_flush_id() if first else None
+            if flush_id:
+                frame.metadata[FLUSH_ID] = flush_id  # snapshots downstream learn the flush id
             await self.push_frame(frame, direction)
-            if self._first_sight(frame):
+            if flush_id:
                 reason, self._decision_reason = self._decision_reason, None
-                await self._flush(frame, reason=reason)
+                await self._flush(frame, reason=reason, flush_id=flush_id)
         elif isinstance(frame, self._event_types):
             await self.push_frame(frame, direction)
             if frame.metadata.get(HANDLED_BY_CONTROLLER):
@@ -291,11 +296,13 @@ class FlushCoordinator(FrameProcessor):
         self._handled_frame_ids.append(frame.id)
         return True
 
-    async def _flush(self, trigger: Frame, *, reason: str | None = None) -> None:
+    async def _flush(
+        self, trigger: Frame, *, reason: str | None = None, flush_id: str | None = None
+    ) -> None:
         started_at = time.monotonic()
         self._fence_id = Frame().id  # ids grow: anything older was made before this flush
         reason = reason or reason_for(trigger)
-        flush_id = new_flush_id()
+        flush_id = flush_id or new_flush_id()
         tasks = await self._registry.cancel_interruptible(
             f"{reason} (flush {flush_id})", timeout=self._task_cancel_timeout_secs
         )

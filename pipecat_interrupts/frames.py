@@ -22,6 +22,13 @@ HANDLED_BY_CONTROLLER = "pipecat_interrupts.handled_by_controller"
 """Metadata key set on an event frame the `InterruptionController` already turned into an
 interruption: a `FlushCoordinator` then neither interrupts nor flushes for it again."""
 
+HELD_BY_CONTROLLER = "pipecat_interrupts.held"
+"""Metadata key set on voice-activity frames the controller forwarded while it was still
+deciding: the adapter start strategy keeps them from starting a user turn."""
+
+FLUSH_ID = "pipecat_interrupts.flush_id"
+"""Metadata key a `FlushCoordinator` sets on the `InterruptionFrame` it flushes for."""
+
 TURN_START_DECISION = "pipecat_interrupts.turn_start"
 """Metadata key set on an `InterruptionDecisionFrame` that lets a user turn through: the
 adapter start strategy starts the turn without a second interruption."""

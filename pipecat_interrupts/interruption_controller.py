@@ -78,6 +78,7 @@ from pipecat_interrupts.detectors import (
 from pipecat_interrupts.flush_coordinator import reason_for
 from pipecat_interrupts.frames import (
     HANDLED_BY_CONTROLLER,
+    HELD_BY_CONTROLLER,
     TURN_START_DECISION,
     AgentHandoffFrame,
     EmergencyStopFrame,
@@ -275,8 +276,7 @@ class InterruptionController(FrameProcessor):
         elif isinstance(frame, self._event_types):
             await self._on_event(frame, direction)
         elif isinstance(frame, (VADUserStartedSpeakingFrame, VADUserStoppedSpeakingFrame, UserSpeakingFrame)):
-            await self.push_frame(frame, direction)
-            await self._on_voice_activity(frame)
+            await self._on_voice_activity(frame, direction)
         elif isinstance(frame, (InterimTranscriptionFrame, TranscriptionFrame)):
             await self._on_transcript(frame, direction)
         else:
@@ -330,28 +330,31 @@ class InterruptionController(FrameProcessor):
 
     # User activity
 
-    async def _on_voice_activity(self, frame: Frame) -> None:
+    async def _on_voice_activity(self, frame: Frame, direction: FrameDirection) -> None:
         now = self._clock()
         if isinstance(frame, VADUserStartedSpeakingFrame):
             self._user_speaking = True
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             self._user_speaking = False
-        if not self.holds_user_turns:
-            return
         async with self._lock:
-            attempt = self._attempt
-            if attempt is None:
-                if not isinstance(frame, VADUserStartedSpeakingFrame):
-                    return
-                attempt = self._attempt = _Attempt(started_at=now)
-            if isinstance(frame, VADUserStartedSpeakingFrame):
-                attempt.speaking = True
-                attempt.speech_started_at = now - frame.start_secs
-                attempt.silent_since = None
-            elif isinstance(frame, VADUserStoppedSpeakingFrame):
-                attempt.speaking = False
-                attempt.silent_since = now
-            await self._evaluate_locked()
+            if self.holds_user_turns:
+                attempt = self._attempt
+                if attempt is None and isinstance(frame, VADUserStartedSpeakingFrame):
+                    attempt = self._attempt = _Attempt(started_at=now)
+                if attempt is not None:
+                    if isinstance(frame, VADUserStartedSpeakingFrame):
+                        attempt.speaking = True
+                        attempt.speech_started_at = now - frame.start_secs
+                        attempt.silent_since = None
+                    elif isinstance(frame, VADUserStoppedSpeakingFrame):
+                        attempt.speaking = False
+                        attempt.silent_since = now
+                    # Decide before forwarding: a decision taken on this very frame must
+                    # reach the user aggregator ahead of it.
+                    await self._evaluate_locked()
+            if self.holds_user_turns:
+                frame.metadata[HELD_BY_CONTROLLER] = True
+            await self.push_frame(frame, direction)
 
     async def _on_transcript(self, frame: Frame, direction: FrameDirection) -> None:
         if not self.holds_user_turns:

@@ -36,7 +36,11 @@ from pipecat.turns.user_turn_strategies import (
     default_user_turn_start_strategies,
 )
 
-from pipecat_interrupts.frames import TURN_START_DECISION, InterruptionDecisionFrame
+from pipecat_interrupts.frames import (
+    HELD_BY_CONTROLLER,
+    TURN_START_DECISION,
+    InterruptionDecisionFrame,
+)
 from pipecat_interrupts.interruption_controller import InterruptionController
 
 _HELD_FRAMES = (VADUserStartedSpeakingFrame, UserSpeakingFrame, InterimTranscriptionFrame, TranscriptionFrame)
@@ -74,7 +78,11 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
         if isinstance(frame, InterruptionDecisionFrame) and frame.metadata.get(TURN_START_DECISION):
             await self.trigger_user_turn_started(enable_interruptions=False)
             return ProcessFrameResult.STOP
-        if self._controller.holds_user_turns and isinstance(frame, _HELD_FRAMES):
+        if isinstance(frame, _HELD_FRAMES) and (
+            frame.metadata.get(HELD_BY_CONTROLLER) or self._controller.holds_user_turns
+        ):
+            # Marked frames were held when the controller forwarded them; frames made
+            # inside the aggregator (its own VAD) are judged by the controller's state now.
             return ProcessFrameResult.STOP
         return ProcessFrameResult.CONTINUE
 

@@ -1,0 +1,452 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""`StateSnapshotter`: snapshots, a truthful context, and recovery from false interruptions.
+
+Place it right after the output transport (before the assistant aggregator). It sees
+what the transport actually played, and, through an observer it adds to the pipeline
+worker, what the LLM generated and what the caller said. At every interruption it:
+
+1. freezes an `InterruptionSnapshot` (generated vs spoken, reason, trigger, flush id,
+   timings, a deep copy of the context) into its `SnapshotStore` and fires
+   ``on_snapshot``;
+2. once Pipecat's assistant aggregator has committed the spoken part of the reply to the
+   `LLMContext` (it already drops text that was never played), marks that message as
+   interrupted (``interrupted_marker``) and optionally adds a note for the model
+   (``interruption_note``, off by default);
+3. if the interruption was triggered by voice activity and no words follow within
+   ``false_interruption_timeout_secs`` (only silence, a cough or a backchannel), resumes:
+   the unspoken remainder is spoken (not the whole answer again) and, once played, merged
+   into the interrupted message so the context holds the answer once.
+"""
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from loguru import logger
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InterimTranscriptionFrame,
+    InterruptionFrame,
+    LLMContextAssistantTurnFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    OutputAudioRawFrame,
+    StartFrame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+    TTSTextFrame,
+    UserBackchannelFrame,
+)
+from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.services.llm_service import LLMService
+
+from pipecat_interrupts.detectors import PhraseInterruptionDetector
+from pipecat_interrupts.frames import FLUSH_ID, InterruptionDecisionFrame
+from pipecat_interrupts.snapshot import (
+    DEFAULT_CONVERSATION,
+    InMemorySnapshotStore,
+    InterruptionSnapshot,
+    SnapshotStore,
+    unspoken_remainder,
+)
+from pipecat_interrupts.validation import require_positive_secs
+
+DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
+DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
+VOICE_TRIGGERED_REASONS = frozenset({"vad", "interruption"})
+
+
+@dataclass
+class _PendingMark:
+    snapshot: InterruptionSnapshot
+    merge_into: int | None = None  # index of the message a resumed reply continues
+    merge_prefix: str = ""
+
+
+class _PipelineTap(BaseObserver):
+    """Feeds the snapshotter what happens upstream of it: generation and user words."""
+
+    def __init__(self, snapshotter: "StateSnapshotter"):
+        super().__init__()
+        self._snapshotter = snapshotter
+
+    async def on_push_frame(self, data: FramePushed):
+        frame = data.frame
+        if data.direction != FrameDirection.DOWNSTREAM:
+            return
+        if isinstance(data.source, LLMService):
+            if isinstance(frame, LLMFullResponseStartFrame):
+                self._snapshotter.note_generation_started()
+            elif isinstance(frame, LLMTextFrame):
+                self._snapshotter.note_generated(frame.text)
+            elif isinstance(frame, LLMFullResponseEndFrame):
+                self._snapshotter.note_generation_ended()
+        elif isinstance(frame, TTSSpeakFrame) and data.first_push:
+            self._snapshotter.note_generated(frame.text + " ")
+        elif isinstance(frame, (TranscriptionFrame, InterimTranscriptionFrame)) and data.first_push:
+            self._snapshotter.note_user_words(frame.text)
+
+
+class StateSnapshotter(FrameProcessor):
+    """Records interruption snapshots, keeps the context truthful, resumes after false alarms.
+
+    Event handlers available:
+
+    - on_snapshot(snapshotter, snapshot: InterruptionSnapshot)
+    - on_false_interruption(snapshotter, snapshot: InterruptionSnapshot)
+
+    Example::
+
+        snapshotter = StateSnapshotter(context=context)
+        pipeline = Pipeline([..., tts, transport.output(), snapshotter, assistant_aggregator])
+
+        @snapshotter.event_handler("on_snapshot")
+        async def on_snapshot(snapshotter, snapshot):
+            logger.info(f"heard {snapshot.spoken_text!r}, lost {snapshot.unspoken_text!r}")
+    """
+
+    def __init__(
+        self,
+        *,
+        context: LLMContext | None = None,
+        store: SnapshotStore | None = None,
+        conversation_id: str | None = None,
+        interrupted_marker: str = DEFAULT_INTERRUPTED_MARKER,
+        interruption_note: str | None = None,
+        interruption_note_role: str = "system",
+        false_interruption_timeout_secs: float | None = DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS,
+        resume_false_interruptions: bool = True,
+        backchannel_detector: PhraseInterruptionDetector | None = None,
+        **kwargs,
+    ):
+        """Initialize the snapshotter.
+
+        Args:
+            context: The `LLMContext` shared with the aggregators; needed for context
+                copies, marking and resume merging.
+            store: Where snapshots go; an `InMemorySnapshotStore` by default.
+            conversation_id: Key in the store; the worker's conversation id (or
+                ``"default"``) if None.
+            interrupted_marker: Appended to the interrupted assistant message ("" for none).
+            interruption_note: If set, added after it as a message telling the model it
+                was interrupted (e.g. "The user interrupted you; they did not hear the
+                rest of your answer.").
+            interruption_note_role: Role of that note.
+            false_interruption_timeout_secs: How long to wait for words after a
+                voice-triggered interruption before calling it false (None disables).
+            resume_false_interruptions: Speak the unspoken remainder after a false one.
+            backchannel_detector: Decides which words are "only a backchannel".
+            **kwargs: `FrameProcessor` arguments.
+
+        Raises:
+            TypeError: If ``context`` or ``store`` has the wrong type, or a text argument
+                is not a string.
+            ValueError: If the timeout is not positive.
+        """
+        super().__init__(**kwargs)
+        if context is not None and not isinstance(context, LLMContext):
+            raise TypeError(f"context must be an LLMContext, got {type(context).__name__}")
+        if store is not None and not isinstance(store, SnapshotStore):
+            raise TypeError(f"store must implement SnapshotStore, got {type(store).__name__}")
+        if not isinstance(interrupted_marker, str):
+            raise TypeError("interrupted_marker must be a string")
+        if interruption_note is not None and not isinstance(interruption_note, str):
+            raise TypeError("interruption_note must be a string or None")
+        self._context = context
+        self._store: SnapshotStore = store if store is not None else InMemorySnapshotStore()
+        self._conversation_id = conversation_id
+        self._marker = interrupted_marker
+        self._note = interruption_note
+        self._note_role = interruption_note_role
+        self._false_timeout = (
+            None
+            if false_interruption_timeout_secs is None
+            else require_positive_secs("false_interruption_timeout_secs", false_interruption_timeout_secs)
+        )
+        self._resume = bool(resume_false_interruptions)
+        self._backchannels = backchannel_detector or PhraseInterruptionDetector()
+        self._tap = _PipelineTap(self)
+
+        self._generated: list[str] = []
+        self._spoken: list[str] = []
+        self._spoken_secs = 0.0
+        self._bot_started_at: float | None = None
+        self._llm_open = False
+        self._decision: InterruptionDecisionFrame | None = None
+        self._pending_marks: list[_PendingMark] = []
+        self._resume_merge: tuple[int, str] | None = None
+        self._watch: InterruptionSnapshot | None = None
+        self._heard_words = False
+        self._watch_task: asyncio.Task | None = None
+        self.false_interruptions = 0
+
+        self._register_event_handler("on_snapshot")
+        self._register_event_handler("on_false_interruption")
+
+    @property
+    def store(self) -> SnapshotStore:
+        """The snapshot store."""
+        return self._store
+
+    @property
+    def conversation_id(self) -> str:
+        """The key this snapshotter stores under."""
+        if self._conversation_id:
+            return self._conversation_id
+        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+        return getattr(worker, "conversation_id", None) or DEFAULT_CONVERSATION
+
+    @property
+    def latest_snapshot(self) -> InterruptionSnapshot | None:
+        """The most recent snapshot of this conversation."""
+        return self._store.latest(self.conversation_id)
+
+    # Fed by the observer
+
+    def note_generation_started(self) -> None:
+        """A new LLM response started."""
+        if not self._llm_open and not self._spoken:
+            self._generated.clear()
+        self._llm_open = True
+        self._disarm("the LLM started a new response")
+
+    def note_generated(self, text: str) -> None:
+        """Text was generated for the current reply."""
+        self._generated.append(text)
+
+    def note_generation_ended(self) -> None:
+        """The LLM response ended."""
+        self._llm_open = False
+
+    def note_user_words(self, text: str) -> None:
+        """The caller said something (interim or final transcript)."""
+        if self._watch is None or not text.strip():
+            return
+        if self._backchannels.is_backchannel(text):
+            return
+        self._heard_words = True
+        self._disarm(f"the caller said {text!r}")
+
+    # Frames
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Process a frame.
+
+        Args:
+            frame: The frame to process.
+            direction: The direction of the frame.
+        """
+        await super().process_frame(frame, direction)
+
+        if isinstance(frame, StartFrame):
+            worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+            if worker is not None:
+                worker.add_observer(self._tap)
+            else:
+                logger.warning(f"{self}: no pipeline worker; generated text cannot be observed")
+        elif isinstance(frame, (EndFrame, CancelFrame)):
+            await self._teardown()
+        elif direction == FrameDirection.DOWNSTREAM:
+            await self._downstream(frame)
+        elif isinstance(frame, LLMContextAssistantTurnFrame):
+            self._on_assistant_committed()
+        await self.push_frame(frame, direction)
+
+    async def cleanup(self):
+        """Stop the false-interruption watch."""
+        await super().cleanup()
+        await self._teardown()
+
+    async def _downstream(self, frame: Frame) -> None:
+        if isinstance(frame, BotStartedSpeakingFrame):
+            if self._bot_started_at is None:
+                self._bot_started_at = time.monotonic()
+        elif isinstance(frame, TTSTextFrame):
+            self._spoken.append(frame.text)
+        elif isinstance(frame, OutputAudioRawFrame):
+            self._spoken_secs += len(frame.audio) / (frame.sample_rate * 2 * frame.num_channels)
+        elif isinstance(frame, InterruptionDecisionFrame):
+            self._decision = frame
+        elif isinstance(frame, InterruptionFrame):
+            await self._on_interruption(frame)
+        elif isinstance(frame, UserBackchannelFrame):
+            logger.trace(f"{self}: backchannel {frame.text!r} does not count as words")
+        elif isinstance(frame, LLMFullResponseEndFrame) or (
+            isinstance(frame, BotStoppedSpeakingFrame) and not self._llm_open
+        ):
+            self._reset_reply()
+
+    def _reset_reply(self) -> None:
+        self._generated.clear()
+        self._spoken.clear()
+        self._spoken_secs = 0.0
+        self._bot_started_at = None
+
+    async def _on_interruption(self, frame: InterruptionFrame) -> None:
+        decision, self._decision = self._decision, None
+        generated = "".join(self._generated).strip()
+        spoken = _join_spoken(self._spoken)
+        if not generated and not spoken:
+            return  # nothing was being said
+        snapshot = InterruptionSnapshot(
+            conversation_id=self.conversation_id,
+            reason=decision.reason if decision else "interruption",
+            trigger=decision.trigger if decision else frame.name,
+            flush_id=frame.metadata.get(FLUSH_ID),
+            generated_text=generated,
+            spoken_text=spoken,
+            unspoken_text=unspoken_remainder(generated, spoken),
+            user_text=decision.text if decision else None,
+            bot_started_at=self._bot_started_at,
+            interrupted_at=time.monotonic(),
+            spoken_secs=self._spoken_secs,
+            context_messages=InterruptionSnapshot.copy_messages(
+                self._context.get_messages() if self._context else ()
+            ),
+        )
+        self._reset_reply()
+        self._llm_open = False
+        self._store.add(snapshot)
+        logger.debug(
+            f"{self}: snapshot ({snapshot.reason}): heard {snapshot.spoken_text!r}, "
+            f"not heard {snapshot.unspoken_text!r}"
+        )
+        merge = self._resume_merge
+        self._resume_merge = None
+        if spoken or merge is not None:
+            self._pending_marks.append(
+                _PendingMark(snapshot, *(merge if merge else (None, "")))
+            )
+        await self._call_event_handler("on_snapshot", snapshot)
+        await self._disarm_async("a new interruption")
+        if (
+            self._false_timeout is not None
+            and snapshot.unspoken_text
+            and snapshot.reason in VOICE_TRIGGERED_REASONS
+        ):
+            self._arm(snapshot)
+
+    # Truthful context
+
+    def _on_assistant_committed(self) -> None:
+        if self._context is None:
+            self._pending_marks.clear()
+            return
+        messages = list(self._context.get_messages())
+        if self._pending_marks:
+            mark = self._pending_marks.pop(0)
+            index = _last_assistant_index(messages)
+            if mark.merge_into is not None:
+                messages, index = _merge_into(messages, mark.merge_into, mark.merge_prefix, index)
+            if index is not None and self._marker:
+                content = messages[index].get("content")
+                if isinstance(content, str) and not content.endswith(self._marker):
+                    messages[index] = {**messages[index], "content": content + self._marker}
+            if index is not None and self._note:
+                messages.insert(index + 1, {"role": self._note_role, "content": self._note})
+            self._context.set_messages(messages)
+        elif self._resume_merge is not None and self._watch is None:
+            # The resumed remainder played to the end: one message holds the whole answer.
+            target, prefix = self._resume_merge
+            self._resume_merge = None
+            messages, _ = _merge_into(messages, target, prefix, _last_assistant_index(messages))
+            self._context.set_messages(messages)
+
+    # False interruptions
+
+    def _arm(self, snapshot: InterruptionSnapshot) -> None:
+        self._watch = snapshot
+        self._heard_words = False
+        self._watch_task = self.create_task(self._watch_for_words(snapshot), name="false-interruption")
+
+    def _disarm(self, why: str) -> None:
+        if self._watch is None:
+            return
+        logger.debug(f"{self}: not a false interruption: {why}")
+        self._watch = None
+        task, self._watch_task = self._watch_task, None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel(msg="false-interruption watch disarmed")
+
+    async def _disarm_async(self, why: str) -> None:
+        task = self._watch_task
+        self._disarm(why)
+        if task is not None and task is not asyncio.current_task():
+            await asyncio.wait([task], timeout=1.0)
+
+    async def _watch_for_words(self, snapshot: InterruptionSnapshot) -> None:
+        await asyncio.sleep(self._false_timeout or 0)
+        if self._watch is not snapshot or self._heard_words:
+            return
+        self._watch = None
+        self._watch_task = None
+        self.false_interruptions += 1
+        logger.debug(
+            f"{self}: false interruption ({snapshot.reason}): no words within "
+            f"{self._false_timeout:.2f}s; "
+            f"{'resuming' if self._resume else 'not resuming'} {snapshot.unspoken_text!r}"
+        )
+        await self._call_event_handler("on_false_interruption", snapshot)
+        if not self._resume:
+            return
+        messages = list(self._context.get_messages()) if self._context else []
+        target = _last_assistant_index(messages)
+        if target is not None:
+            prefix = _strip_marker(messages[target].get("content") or "", self._marker)
+            self._resume_merge = (target, prefix)
+        worker = self.processor_setup.pipeline_worker
+        await worker.queue_frame(TTSSpeakFrame(snapshot.unspoken_text))
+
+    async def _teardown(self) -> None:
+        task, self._watch_task = self._watch_task, None
+        self._watch = None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            await self.cancel_task(task)
+        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+        if worker is not None:
+            try:
+                await worker.remove_observer(self._tap)
+            except Exception as e:  # the worker may already have dropped its observers
+                logger.trace(f"{self}: observer removal: {e}")
+
+
+def _join_spoken(parts: list[str]) -> str:
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def _last_assistant_index(messages: list) -> int | None:
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], dict) and messages[i].get("role") == "assistant":
+            return i
+    return None
+
+
+def _strip_marker(content: str, marker: str) -> str:
+    return content[: -len(marker)] if marker and content.endswith(marker) else content
+
+
+def _merge_into(
+    messages: list, target: int, prefix: str, latest: int | None
+) -> tuple[list, int | None]:
+    """Fold the latest assistant message (a resumed remainder) into ``target``."""
+    if latest is None or latest <= target or target >= len(messages):
+        return messages, latest
+    between = messages[target + 1 : latest]
+    if any(isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in between):
+        return messages, latest  # the conversation moved on: keep both messages
+    continuation = messages[latest].get("content") or ""
+    merged = {**messages[target], "content": f"{prefix} {continuation}".strip()}
+    result = [*messages[:target], merged, *between, *messages[latest + 1 :]]
+    return result, target
