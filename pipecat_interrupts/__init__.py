@@ -43,6 +43,12 @@ from pipecat_interrupts.frames import (
     InterruptionsControlFrame,
 )
 from pipecat_interrupts.interruption_controller import InterruptionController
+from pipecat_interrupts.snapshot import (
+    InMemorySnapshotStore,
+    InterruptionSnapshot,
+    SnapshotStore,
+)
+from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
 from pipecat_interrupts.turn_strategies import (
     ControlledUserTurnStartStrategy,
@@ -74,6 +80,11 @@ __all__ = [
     "any_of",
     "controlled_user_turn_strategies",
     "not_",
+    # Snapshots and a truthful context
+    "InMemorySnapshotStore",
+    "InterruptionSnapshot",
+    "SnapshotStore",
+    "StateSnapshotter",
     # Flush chain and task cancellation
     "FlushCoordinator",
     "FlushHookProcessor",

@@ -195,6 +195,29 @@ class StateSnapshotter(FrameProcessor):
         self._register_event_handler("on_snapshot")
         self._register_event_handler("on_false_interruption")
 
+    def attach_context(self, context: LLMContext) -> None:
+        """Use ``context`` (when it was not known at construction).
+
+        Args:
+            context: The `LLMContext` shared with the aggregators.
+
+        Raises:
+            TypeError: If ``context`` is not an `LLMContext`.
+        """
+        if not isinstance(context, LLMContext):
+            raise TypeError(f"context must be an LLMContext, got {type(context).__name__}")
+        self._context = context
+
+    @property
+    def context(self) -> LLMContext | None:
+        """The context this snapshotter keeps truthful."""
+        return self._context
+
+    @property
+    def recovers_false_interruptions(self) -> bool:
+        """Whether false interruptions are detected (and possibly resumed)."""
+        return self._false_timeout is not None
+
     @property
     def store(self) -> SnapshotStore:
         """The snapshot store."""

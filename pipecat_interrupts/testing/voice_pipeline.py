@@ -39,6 +39,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts.interruption_controller import InterruptionController
+from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.testing.fake_llm import FakeLLMService
 from pipecat_interrupts.testing.fake_tts import FakeTTSService
 from pipecat_interrupts.testing.mock_transport import MockOutputTransport
@@ -165,6 +166,7 @@ class VoicePipeline:
 def build_voice_pipeline(
     *,
     controller: InterruptionController | None = None,
+    snapshotter: StateSnapshotter | None = None,
     user: ScriptedUser | None = None,
     llm: FrameProcessor | None = None,
     tts: FrameProcessor | None = None,
@@ -185,6 +187,10 @@ def build_voice_pipeline(
     Args:
         controller: An `InterruptionController`: placed right before the user aggregator,
             whose start strategies get its adapter (`controlled_user_turn_strategies`).
+        snapshotter: A `StateSnapshotter`: placed right after the output transport and
+            given the pipeline's context. When it recovers false interruptions, the
+            default user parameters set ``empty_user_turn=None`` so that Pipecat does not
+            ask the caller to repeat while the bot resumes.
         user: The scripted user; an empty one by default.
         llm: The LLM (or a route); a `FakeLLMService` by default.
         tts: The TTS; a `FakeTTSService` by default.
@@ -220,7 +226,12 @@ def build_voice_pipeline(
             strategies = controlled_user_turn_strategies(
                 controller, start=strategies.start, stop=strategies.stop
             )
-        user_params = LLMUserAggregatorParams(user_turn_strategies=strategies)
+        extra = {}
+        if snapshotter is not None and snapshotter.recovers_false_interruptions:
+            extra["empty_user_turn"] = None
+        user_params = LLMUserAggregatorParams(user_turn_strategies=strategies, **extra)
+    if snapshotter is not None and snapshotter.context is None:
+        snapshotter.attach_context(context)
     pair = LLMContextAggregatorPair(context, user_params=user_params)
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
     pipeline = Pipeline(
@@ -234,6 +245,7 @@ def build_voice_pipeline(
             *before_tts,
             tts,
             output,
+            *([snapshotter] if snapshotter is not None else []),
             *after_output,
             assistant_aggregator,
         ]
