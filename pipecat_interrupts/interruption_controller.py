@@ -52,6 +52,7 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
     UserBackchannelFrame,
     UserSpeakingFrame,
+    UserStoppedSpeakingFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
@@ -69,6 +70,7 @@ from pipecat_interrupts.conditions import (
 from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS
 from pipecat_interrupts.detectors import (
     BaseInterruptionDetector,
+    PhraseInterruptionDetector,
     Detection,
     UserActivity,
     Verdict,
@@ -210,6 +212,11 @@ class InterruptionController(FrameProcessor):
         self._protect_next_speech = False
         self._uninterruptible_playing = False
         self._user_speaking = False
+        self._voice_only_turn = False
+        self._backchannel_reader = next(
+            (d for d in self._detectors if isinstance(d, PhraseInterruptionDetector)),
+            PhraseInterruptionDetector(),
+        )
         self._attempt: _Attempt | None = None
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task | None = None
@@ -262,6 +269,9 @@ class InterruptionController(FrameProcessor):
         elif isinstance(frame, BotStoppedSpeakingFrame):
             await self.push_frame(frame, direction)
             await self._on_bot_stopped()
+        elif isinstance(frame, UserStoppedSpeakingFrame):
+            self._voice_only_turn = False  # the user aggregator closed the turn
+            await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionsControlFrame):
             self._interruptions_enabled = frame.enabled
             logger.debug(
@@ -357,6 +367,19 @@ class InterruptionController(FrameProcessor):
             await self.push_frame(frame, direction)
 
     async def _on_transcript(self, frame: Frame, direction: FrameDirection) -> None:
+        if self._voice_only_turn and self._mode != ControllerMode.BOT_SPEAKING:
+            # A turn let through on voice activity alone: if all it carries is a
+            # backchannel, it is one (the bot may resume), not words for the LLM.
+            text = frame.text.strip()
+            if text and not self._backchannel_reader.is_backchannel(text):
+                self._voice_only_turn = False
+            elif text and isinstance(frame, TranscriptionFrame):
+                logger.debug(f"{self}: voice-triggered turn carried only a backchannel {text!r}")
+                await self.push_frame(
+                    UserBackchannelFrame(text=text, user_id=frame.user_id, timestamp=time_now_iso8601())
+                )
+                await self._call_event_handler("on_backchannel", text)
+                return
         if not self.holds_user_turns:
             await self.push_frame(frame, direction)
             return
@@ -491,6 +514,7 @@ class InterruptionController(FrameProcessor):
             details={"detail": detection.detail},
         )
         user_turn = attempt is not None and attempt.trigger is None
+        self._voice_only_turn = user_turn and not (attempt and attempt.text)
         if user_turn:
             decision.metadata[TURN_START_DECISION] = True
             self._mode = ControllerMode.USER_TURN

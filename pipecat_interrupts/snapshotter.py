@@ -348,10 +348,10 @@ class StateSnapshotter(FrameProcessor):
         )
         merge = self._resume_merge
         self._resume_merge = None
-        if spoken or merge is not None:
-            self._pending_marks.append(
-                _PendingMark(snapshot, *(merge if merge else (None, "")))
-            )
+        if spoken:
+            # The assistant aggregator commits what was heard right after this frame; the
+            # mark (and a merge into the message a resumed reply continues) waits for it.
+            self._pending_marks.append(_PendingMark(snapshot, *(merge if merge else (None, ""))))
         await self._call_event_handler("on_snapshot", snapshot)
         await self._disarm_async("a new interruption")
         if (
