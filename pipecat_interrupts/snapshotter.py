@@ -368,15 +368,19 @@ class StateSnapshotter(FrameProcessor):
             self._pending_marks.clear()
             return
         messages = list(self._context.get_messages())
-        if self._pending_marks:
-            mark = self._pending_marks.pop(0)
-            index = _last_assistant_index(messages)
+        latest = _last_assistant_index(messages)
+        committed = messages[latest].get("content") if latest is not None else None
+        mark = self._match_mark(committed)
+        if mark is not None:
+            index = latest
+            # What the caller heard is the snapshot's text. Pipecat's aggregator may have
+            # committed fewer words (an interruption overtakes text frames still queued
+            # in it), never more: the heard text is the truth to keep.
+            messages[index] = {**messages[index], "content": mark.snapshot.spoken_text}
             if mark.merge_into is not None:
                 messages, index = _merge_into(messages, mark.merge_into, mark.merge_prefix, index)
             if index is not None and self._marker:
-                content = messages[index].get("content")
-                if isinstance(content, str) and not content.endswith(self._marker):
-                    messages[index] = {**messages[index], "content": content + self._marker}
+                messages[index] = {**messages[index], "content": messages[index]["content"] + self._marker}
             if index is not None and self._note:
                 messages.insert(index + 1, {"role": self._note_role, "content": self._note})
             self._context.set_messages(messages)
@@ -384,8 +388,24 @@ class StateSnapshotter(FrameProcessor):
             # The resumed remainder played to the end: one message holds the whole answer.
             target, prefix = self._resume_merge
             self._resume_merge = None
-            messages, _ = _merge_into(messages, target, prefix, _last_assistant_index(messages))
+            messages, _ = _merge_into(messages, target, prefix, latest)
             self._context.set_messages(messages)
+
+    def _match_mark(self, committed: object) -> _PendingMark | None:
+        """The newest pending mark whose heard text the committed text begins; older ones go."""
+        if not isinstance(committed, str) or not committed.strip():
+            return None
+        words = committed.split()
+        for i in range(len(self._pending_marks) - 1, -1, -1):
+            heard = self._pending_marks[i].snapshot.spoken_text.split()
+            if heard[: len(words)] == words:
+                mark = self._pending_marks[i]
+                stale = self._pending_marks[:i]
+                if stale:
+                    logger.debug(f"{self}: {len(stale)} interruption(s) had nothing committed to mark")
+                del self._pending_marks[: i + 1]
+                return mark
+        return None
 
     # False interruptions
 

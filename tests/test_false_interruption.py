@@ -1,5 +1,7 @@
 """A cough is not an interruption: the bot resumes where it was cut off."""
 
+import asyncio
+
 from pipecat.frames.frames import InterruptionFrame
 from pipeline_helpers import FrameRecorder
 
@@ -25,7 +27,7 @@ from pipecat_interrupts.testing import (
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
 
 
-def voice(steps, *, timeout=0.5, replies=(ANSWER, "Sure.")):
+def voice(steps, *, timeout=0.5, replies=(ANSWER, "Sure."), resume=True):
     controller = InterruptionController(
         detectors=[
             PhraseInterruptionDetector(),
@@ -33,7 +35,9 @@ def voice(steps, *, timeout=0.5, replies=(ANSWER, "Sure.")):
             VADInterruptionDetector(min_speech_secs=0.15),
         ]
     )
-    snapshotter = StateSnapshotter(false_interruption_timeout_secs=timeout)
+    snapshotter = StateSnapshotter(
+        false_interruption_timeout_secs=timeout, resume_false_interruptions=resume
+    )
     probe = FrameRecorder(name="probe")
     vp = build_voice_pipeline(
         controller=controller,
@@ -101,13 +105,14 @@ async def test_a_second_barge_in_during_the_resumed_speech_interrupts_normally()
     assert ANSWER.startswith(heard)
 
 
-async def test_recovery_can_be_switched_off():
-    vp, snapshotter, _ = voice([WaitForBot(), Pause(0.25), Noise(0.3)], timeout=0.3)
-    snapshotter._resume = False  # noqa: SLF001 - exercised through the constructor below too
-    vp2, snap2, _ = voice([WaitForBot(), Pause(0.25), Noise(0.3)])
-    assert StateSnapshotter(false_interruption_timeout_secs=None).recovers_false_interruptions is False
-    assert snap2.recovers_false_interruptions
+async def test_resuming_can_be_switched_off():
+    vp, snapshotter, _ = voice([WaitForBot(), Pause(0.25), Noise(0.3)], timeout=0.3, resume=False)
+    detected = asyncio.Event()
+    snapshotter.add_event_handler("on_false_interruption", lambda *_: detected.set())
     async with vp:
         await vp.start_bot_turn()
-        assert await vp.output.wait_until(lambda: snapshotter.false_interruptions == 1, timeout=5)
-    assert vp.output.spoken_text != ANSWER  # detected, logged, not resumed
+        async with asyncio.timeout(5):
+            await detected.wait()
+    assert snapshotter.false_interruptions == 1
+    assert vp.output.spoken_text != ANSWER  # detected and logged, not resumed
+    assert StateSnapshotter(false_interruption_timeout_secs=None).recovers_false_interruptions is False
