@@ -193,3 +193,46 @@ class InMemorySnapshotStore:
 
     def __len__(self) -> int:
         return sum(len(s) for s in self._by_conversation.values())
+
+
+RECOVERY_TEMPLATES: dict[str, str] = {
+    "resume": (
+        "You were interrupted. The user heard: \"{spoken}\". They did not hear: \"{unspoken}\". "
+        "If it is still relevant after their reply, continue from where they stopped hearing you."
+    ),
+    "summarise": (
+        "You were interrupted before finishing. The user did not hear: \"{unspoken}\". "
+        "If it still matters, summarise it in one short sentence."
+    ),
+    "apologise": (
+        "You were interrupted while saying: \"{spoken}\". Briefly acknowledge the interruption "
+        "and answer what the user said."
+    ),
+}
+
+
+def recovery_message(
+    snapshot: InterruptionSnapshot, mode: str = "resume", *, role: str = "system"
+) -> dict[str, str]:
+    """A context message that helps the next generation recover from an interruption.
+
+    Example::
+
+        snapshot = snapshotter.store.pop(conversation_id)
+        if snapshot and not snapshot.fully_heard:
+            context.add_message(recovery_message(snapshot, "summarise"))
+
+    Args:
+        snapshot: The interruption to recover from.
+        mode: ``"resume"``, ``"summarise"`` or ``"apologise"``, or your own template
+            with ``{spoken}`` and ``{unspoken}`` fields.
+        role: The message role.
+
+    Returns:
+        The message.
+    """
+    template = RECOVERY_TEMPLATES.get(mode, mode)
+    return {
+        "role": role,
+        "content": template.format(spoken=snapshot.spoken_text, unspoken=snapshot.unspoken_text),
+    }

@@ -9,7 +9,7 @@ from pipecat_interrupts import (
     InterruptionSnapshot,
     StateSnapshotter,
 )
-from pipecat_interrupts.snapshot import unspoken_remainder
+from pipecat_interrupts.snapshot import recovery_message, unspoken_remainder
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -178,3 +178,11 @@ def test_bad_snapshot_configuration_fails_naming_the_parameter():
         StateSnapshotter(false_interruption_timeout_secs=-1)
     with pytest.raises(ValueError, match="max_per_conversation"):
         InMemorySnapshotStore(max_per_conversation=0)
+
+
+def test_recovery_message_helps_the_next_generation():
+    s = snapshot("a", 3)
+    resume = recovery_message(s, "resume")
+    assert resume["role"] == "system" and '"generated"' in resume["content"] and '"3"' in resume["content"]
+    custom = recovery_message(s, "Heard {spoken}; missed {unspoken}.", role="user")
+    assert custom == {"role": "user", "content": "Heard generated; missed 3."}
