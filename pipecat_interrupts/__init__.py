@@ -43,6 +43,7 @@ from pipecat_interrupts.frames import (
     InterruptionsControlFrame,
 )
 from pipecat_interrupts.interruption_controller import InterruptionController
+from pipecat_interrupts.metrics import InterruptionMetricsObserver, InterruptionRecord
 from pipecat_interrupts.snapshot import (
     InMemorySnapshotStore,
     InterruptionSnapshot,
@@ -85,6 +86,9 @@ __all__ = [
     "InterruptionSnapshot",
     "SnapshotStore",
     "StateSnapshotter",
+    # Metrics
+    "InterruptionMetricsObserver",
+    "InterruptionRecord",
     # Flush chain and task cancellation
     "FlushCoordinator",
     "FlushHookProcessor",

@@ -1,0 +1,82 @@
+"""InterruptionMetricsObserver measures every barge-in (no timing thresholds asserted)."""
+
+from pipecat_interrupts import (
+    FlushCoordinator,
+    InterruptionController,
+    PhraseInterruptionDetector,
+    StateSnapshotter,
+    TextInterruptionDetector,
+    VADInterruptionDetector,
+)
+from pipecat_interrupts.metrics import InterruptionMetricsObserver, percentile
+from pipecat_interrupts.testing import (
+    FakeLLMService,
+    FakeTTSService,
+    Noise,
+    Pause,
+    ScriptedUser,
+    Utterance,
+    WaitForBot,
+    build_voice_pipeline,
+)
+
+ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
+
+
+async def test_metrics_for_a_phrase_barge_in_and_a_false_interruption():
+    metrics = InterruptionMetricsObserver()
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.3)
+    metrics.watch_snapshotter(snapshotter)
+    controller = InterruptionController(
+        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.15)]
+    )
+    steps = [WaitForBot(), Pause(0.2), Noise(0.25), WaitForBot(speaking=False), WaitForBot(), Pause(0.1), Utterance("stop")]
+    vp = build_voice_pipeline(
+        controller=controller,
+        snapshotter=snapshotter,
+        user=ScriptedUser(steps),
+        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.003),
+        tts=FakeTTSService(secs_per_word=0.04),
+        after_user_aggregator=[FlushCoordinator()],
+        observers=[metrics],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
+
+    assert [r.reason for r in metrics.records] == ["vad", "vad"]
+    assert metrics.false_interruptions == 1
+    for record in metrics.records:
+        assert record.onset_at is not None and record.onset_to_output_secs >= 0
+        assert record.decision_to_output_secs >= 0
+        assert record.decision_to_silence_secs >= record.decision_to_output_secs
+        assert record.flush_secs is not None and record.flush_secs > 0
+    first = metrics.records[0]
+    assert 0 < first.spoken_chars < first.generated_chars <= len(ANSWER) + 1
+    summary = metrics.summary()
+    assert summary["interruptions"] == 2 and summary["by_reason"] == {"vad": 2}
+    assert summary["false_interruptions"] == 1
+    assert summary["flush_ms"]["n"] == 2 and summary["decision_to_silence_ms"]["p95"] >= 0
+
+
+async def test_metrics_work_on_plain_pipecat_too():
+    metrics = InterruptionMetricsObserver()
+    vp = build_voice_pipeline(
+        user=ScriptedUser([WaitForBot(), Pause(0.2), Utterance("wait")]),
+        llm=FakeLLMService(replies=[ANSWER, "Yes?"], token_delay_secs=0.003),
+        tts=FakeTTSService(secs_per_word=0.04),
+        observers=[metrics],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Yes?" in vp.output.spoken_text, timeout=8)
+    assert [r.reason for r in metrics.records] == ["interruption"]
+    record = metrics.records[0]
+    assert record.detection_to_decision_secs == 0.0 and record.flush_secs is None
+    assert record.onset_to_output_secs is not None
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+    assert percentile([float(n) for n in range(1, 101)], 0.95) == 95.0
+    assert percentile([5.0], 0.95) == 5.0
