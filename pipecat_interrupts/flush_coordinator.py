@@ -19,6 +19,7 @@ from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
     Frame,
+    InputAudioRawFrame,
     InterruptionFrame,
     LLMTextFrame,
     OutputAudioRawFrame,
@@ -47,6 +48,7 @@ from pipecat_interrupts.task_registry import (
 from pipecat_interrupts.validation import require_frame_types, require_positive_secs
 
 DEFAULT_FLUSH_TIMEOUT_SECS = 2.0
+AUDIO_FRAMES = (InputAudioRawFrame,)
 DEFAULT_RESIDUAL_FRAME_TYPES: tuple[type[Frame], ...] = (
     LLMTextFrame,
     AggregatedTextFrame,
@@ -239,7 +241,9 @@ class FlushCoordinator(FrameProcessor):
         """
         await super().process_frame(frame, direction)
 
-        if isinstance(frame, StartFrame):
+        if isinstance(frame, AUDIO_FRAMES):
+            await self.push_frame(frame, direction)  # the hot path: audio is never flushed here
+        elif isinstance(frame, StartFrame):
             self._hook_worker()
             await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionDecisionFrame):

@@ -47,6 +47,7 @@ from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
     Frame,
+    InputAudioRawFrame,
     InterimTranscriptionFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
@@ -70,8 +71,8 @@ from pipecat_interrupts.conditions import (
 from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS
 from pipecat_interrupts.detectors import (
     BaseInterruptionDetector,
-    PhraseInterruptionDetector,
     Detection,
+    PhraseInterruptionDetector,
     UserActivity,
     Verdict,
     default_detectors,
@@ -260,7 +261,9 @@ class InterruptionController(FrameProcessor):
         """
         await super().process_frame(frame, direction)
 
-        if isinstance(frame, (EndFrame, CancelFrame)):
+        if isinstance(frame, InputAudioRawFrame):
+            await self.push_frame(frame, direction)  # the hot path: audio only passes through
+        elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown()
             await self.push_frame(frame, direction)
         elif isinstance(frame, BotStartedSpeakingFrame):

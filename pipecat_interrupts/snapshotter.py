@@ -34,6 +34,7 @@ from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
     Frame,
+    InputAudioRawFrame,
     InterimTranscriptionFrame,
     InterruptionFrame,
     LLMContextAssistantTurnFrame,
@@ -79,7 +80,8 @@ class _PipelineTap(BaseObserver):
     """Feeds the snapshotter what happens upstream of it: generation and user words."""
 
     def __init__(self, snapshotter: "StateSnapshotter"):
-        super().__init__()
+        # Everything it needs is visible on a frame's first push.
+        super().__init__(observe_every_push=False)
         self._snapshotter = snapshotter
 
     async def on_push_frame(self, data: FramePushed):
@@ -273,7 +275,9 @@ class StateSnapshotter(FrameProcessor):
         """
         await super().process_frame(frame, direction)
 
-        if isinstance(frame, StartFrame):
+        if isinstance(frame, InputAudioRawFrame):
+            pass  # the hot path: user audio only passes through
+        elif isinstance(frame, StartFrame):
             worker = self.processor_setup.pipeline_worker if self.processor_setup else None
             if worker is not None:
                 worker.add_observer(self._tap)

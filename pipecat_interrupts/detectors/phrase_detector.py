@@ -9,6 +9,7 @@
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from pipecat_interrupts.detectors.base import (
     NOT_YET,
@@ -61,6 +62,15 @@ def _phrase_set(parameter: str, phrases: Iterable[object]) -> set[tuple[str, ...
     return result
 
 
+@lru_cache(maxsize=64)
+def _default_sets(languages: tuple[str, ...]) -> tuple[frozenset, frozenset, frozenset]:
+    """Normalized default tables, shared by every detector using the same languages."""
+    interrupt = _phrase_set("interrupt_phrases", [p for lang in languages for p in INTERRUPT_PHRASES[lang]])
+    backchannel = _phrase_set("backchannel_phrases", [p for lang in languages for p in BACKCHANNEL_PHRASES[lang]])
+    fillers = {t for phrase in _phrase_set("fillers", FILLERS) for t in phrase}
+    return frozenset(interrupt), frozenset(backchannel), frozenset(fillers)
+
+
 class PhraseInterruptionDetector(BaseInterruptionDetector):
     """Interrupt phrases always cut the bot off; backchannel phrases never do.
 
@@ -108,15 +118,28 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
                 raise ValueError(
                     f"languages: unknown language {language!r}; supported: {SUPPORTED_LANGUAGES}"
                 )
-        if interrupt_phrases is None:
-            interrupt_phrases = [p for lang in languages for p in INTERRUPT_PHRASES[lang]]
-        if backchannel_phrases is None:
-            backchannel_phrases = [p for lang in languages for p in BACKCHANNEL_PHRASES[lang]]
-        self._interrupt = _phrase_set("interrupt_phrases", interrupt_phrases)
-        self._interrupt |= _phrase_set("extra_interrupt_phrases", extra_interrupt_phrases)
-        self._backchannel = _phrase_set("backchannel_phrases", backchannel_phrases)
-        self._backchannel |= _phrase_set("extra_backchannel_phrases", extra_backchannel_phrases)
-        self._fillers = {t for phrase in _phrase_set("fillers", fillers) for t in phrase}
+        default_interrupt, default_backchannel, default_fillers = _default_sets(tuple(languages))
+        self._interrupt = (
+            default_interrupt
+            if interrupt_phrases is None
+            else frozenset(_phrase_set("interrupt_phrases", interrupt_phrases))
+        )
+        self._backchannel = (
+            default_backchannel
+            if backchannel_phrases is None
+            else frozenset(_phrase_set("backchannel_phrases", backchannel_phrases))
+        )
+        extra_interrupt = _phrase_set("extra_interrupt_phrases", extra_interrupt_phrases)
+        extra_backchannel = _phrase_set("extra_backchannel_phrases", extra_backchannel_phrases)
+        if extra_interrupt:
+            self._interrupt = self._interrupt | extra_interrupt
+        if extra_backchannel:
+            self._backchannel = self._backchannel | extra_backchannel
+        self._fillers = (
+            default_fillers
+            if fillers is FILLERS
+            else frozenset(t for phrase in _phrase_set("fillers", fillers) for t in phrase)
+        )
         self._interrupt_lengths = sorted({len(p) for p in self._interrupt}, reverse=True)
         self._backchannel_lengths = sorted({len(p) for p in self._backchannel}, reverse=True)
 
