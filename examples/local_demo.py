@@ -6,12 +6,18 @@
 
 """Local barge-in demo: no keys, no network.
 
-A full Pipecat voice pipeline built from the testing kit: the bot starts a long answer,
-the scripted caller barges in, and the console prints what happened and when: the bot
-speaking, the interruption, the tasks cancelled, the flush reaching both ends of the
-pipeline, and what the bot generated versus what the caller actually heard.
+A full Pipecat voice pipeline from the testing kit with every pipecat-interrupts piece in
+place: `InterruptionController`, `FlushCoordinator`, `StateSnapshotter` and the
+`InterruptionMetricsObserver`. One scripted call shows:
 
-Run it with ``python3 dev.py demo`` (or ``python examples/local_demo.py`` in the venv).
+1. a backchannel ("mhm") that does not interrupt;
+2. "hold on" held back by a condition (the bot must speak 1.5 s first), then let through:
+   tasks cancelled, the flush reaching both ends, a snapshot of generated versus heard;
+3. a cough during the next answer: a false interruption, and the bot resumes with the
+   words the caller did not hear;
+4. the metrics summary and the final LLM context.
+
+Run it with ``python3 dev.py demo``.
 """
 
 import asyncio
@@ -23,18 +29,25 @@ from loguru import logger
 logger.remove()  # before Pipecat is imported: keep its banner and debug chatter quiet
 logger.add(sys.stderr, level="WARNING")
 
-from pipecat.frames.frames import (
-    BotStartedSpeakingFrame,
-    BotStoppedSpeakingFrame,
-    InterruptionFrame,
-)
+from pipecat.frames.frames import BotStartedSpeakingFrame, BotStoppedSpeakingFrame
 from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.transports.base_output import BaseOutputTransport
 
-from pipecat_interrupts import FlushCoordinator
+from pipecat_interrupts import (
+    FlushCoordinator,
+    InterruptionController,
+    InterruptionMetricsObserver,
+    MinBotSpeakingTime,
+    PhraseInterruptionDetector,
+    StateSnapshotter,
+    TextInterruptionDetector,
+    VADInterruptionDetector,
+)
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
+    Noise,
     Pause,
     ScriptedUser,
     Utterance,
@@ -42,15 +55,18 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
-LONG_ANSWER = (
+REFUND = (
     "Sure, here is how the refund works. First we check the order number on your receipt. "
-    "Then we confirm the card you paid with. After that the money usually arrives within "
-    "five working days. If it does not, call us again and we will chase it for you."
+    "Then we confirm the card you paid with. The money usually arrives within five working days."
+)
+ROAMING = (
+    "Roaming is included in your plan. You can use your minutes and data in forty countries. "
+    "Calls to local numbers abroad cost the same as at home."
 )
 
 
 class Timeline:
-    """Prints numbered, timestamped lines relative to the start of the demo."""
+    """Prints timestamped lines relative to the start of the call."""
 
     def __init__(self) -> None:
         self._t0 = time.monotonic()
@@ -59,89 +75,132 @@ class Timeline:
         print(f"  {(time.monotonic() - self._t0) * 1000:7.0f} ms  {text}", flush=True)
 
 
-class BotSpeechObserver(BaseObserver):
+class BotSpeech(BaseObserver):
     """Prints when the output transport starts and stops the bot's speech."""
 
-    def __init__(self, timeline: Timeline, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, timeline: Timeline):
+        super().__init__(observe_every_push=False)
         self._timeline = timeline
 
     async def on_push_frame(self, data: FramePushed):
-        if not isinstance(data.source, BaseOutputTransport) or data.direction.name != "DOWNSTREAM":
-            return
-        if isinstance(data.frame, BotStartedSpeakingFrame):
-            self._timeline.print("bot starts speaking")
-        elif isinstance(data.frame, BotStoppedSpeakingFrame):
-            self._timeline.print("bot stops speaking")
+        if isinstance(data.source, BaseOutputTransport) and data.direction == FrameDirection.DOWNSTREAM:
+            if isinstance(data.frame, BotStartedSpeakingFrame):
+                self._timeline.print("bot starts speaking")
+            elif isinstance(data.frame, BotStoppedSpeakingFrame):
+                self._timeline.print("bot stops speaking")
 
-    async def on_process_frame(self, data):
-        if isinstance(data.frame, InterruptionFrame) and isinstance(
-            data.processor, BaseOutputTransport
-        ):
-            self._timeline.print("interruption reaches the output transport: audio is cut")
+
+def wire_events(timeline, user, controller, coordinator, snapshotter) -> None:
+    user.add_event_handler(
+        "on_step",
+        lambda _, step: timeline.print(f"caller: {step.describe()}")
+        if type(step).__name__ in ("Utterance", "Noise")
+        else None,
+    )
+    controller.add_event_handler(
+        "on_backchannel", lambda _, text: timeline.print(f"  backchannel {text!r}: the bot keeps talking")
+    )
+    controller.add_event_handler(
+        "on_interruption_suppressed",
+        lambda _, d, name: timeline.print(f"  held back by {name} ({d.reason} {d.detail!r})"),
+    )
+    controller.add_event_handler(
+        "on_interruption",
+        lambda _, d: timeline.print(
+            f"  interruption decided: {d.reason}{f' on {d.text!r}' if d.text else ''}, "
+            f"{(d.decided_at - d.detected_at) * 1000:.0f} ms after detection"
+        ),
+    )
+    coordinator.add_event_handler(
+        "on_tasks_cancelled",
+        lambda _, r: timeline.print(f"  tasks cancelled: {', '.join(r.cancelled) or 'none'}")
+        if r.cancelled
+        else None,
+    )
+    coordinator.add_event_handler(
+        "on_flush_completed",
+        lambda _, r: timeline.print(
+            f"  flush {r.flush_id} ({r.reason}) reached both ends in {r.elapsed_secs * 1000:.2f} ms"
+        ),
+    )
+    snapshotter.add_event_handler(
+        "on_snapshot",
+        lambda _, s: timeline.print(
+            f"  snapshot: generated {len(s.generated_text)} chars, heard {s.spoken_text!r}"
+        ),
+    )
+    snapshotter.add_event_handler(
+        "on_false_interruption",
+        lambda _, s: timeline.print(f"  false interruption: no words followed; resuming {s.unspoken_text!r}"),
+    )
 
 
 async def main() -> None:
     timeline = Timeline()
+    controller = InterruptionController(
+        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.5)],
+        conditions=[MinBotSpeakingTime(1.5)],
+    )
     coordinator = FlushCoordinator()
-
-    @coordinator.event_handler("on_tasks_cancelled")
-    async def on_tasks_cancelled(_, report):
-        timeline.print(
-            f"tasks cancelled for {report.reason!r}: {', '.join(report.cancelled) or 'none'}"
-            f" ({report.elapsed_secs * 1000:.2f} ms)"
-        )
-
-    @coordinator.event_handler("on_flush_completed")
-    async def on_flush_completed(_, report):
-        timeline.print(
-            f"flush {report.flush_id} reached both ends in {report.elapsed_secs * 1000:.2f} ms "
-            f"(upstream {report.upstream_secs * 1000:.2f} ms, "
-            f"downstream {report.downstream_secs * 1000:.2f} ms)"
-        )
-
-    user = ScriptedUser([WaitForBot(), Pause(1.2), Utterance("wait, I have a question")])
-
-    @user.event_handler("on_step")
-    async def on_step(_, step):
-        if isinstance(step, Utterance):
-            timeline.print(f"caller barges in: {step.text!r}")
-
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=1.0)
+    metrics = InterruptionMetricsObserver(log_summary=False)
+    metrics.watch_snapshotter(snapshotter)
+    user = ScriptedUser(
+        [
+            WaitForBot(),
+            Pause(0.4),
+            Utterance("mhm"),
+            Pause(0.2),
+            Utterance("hold on"),
+            WaitForBot(speaking=False),  # the held-back interruption lands
+            WaitForBot(speaking=True),  # "Of course, go ahead."
+            WaitForBot(speaking=False),
+            Utterance("do you cover roaming?"),
+            WaitForBot(),
+            Pause(1.6),
+            Noise(0.7),
+        ]
+    )
     llm = FakeLLMService(
-        replies=[LONG_ANSWER, "Of course, go ahead."], token_delay_secs=0.03
+        replies=[REFUND, "Of course, go ahead.", ROAMING], token_delay_secs=0.02
     )
     vp = build_voice_pipeline(
+        controller=controller,
+        snapshotter=snapshotter,
         user=user,
         llm=llm,
-        tts=FakeTTSService(secs_per_word=0.12),
+        tts=FakeTTSService(secs_per_word=0.1, word_timestamps=True),
         after_user_aggregator=[coordinator],
-        observers=[BotSpeechObserver(timeline)],
+        observers=[metrics, BotSpeech(timeline)],
     )
+    wire_events(timeline, user, controller, coordinator, snapshotter)
 
-    print("pipecat-interrupts local demo: a long answer, and a caller who barges in\n")
+    print("pipecat-interrupts local demo: one call, every piece in place\n")
     async with vp:
-        # A background prefetch that belongs to this answer: it must die with it.
+        # A background prefetch that belongs to the first answer: it must die with it.
         async def prefetch_order_details():
             await asyncio.sleep(3600)
 
         coordinator.task_registry.create_task(prefetch_order_details(), name="prefetch")
         timeline.print("bot turn starts (LLM streaming)")
         await vp.start_bot_turn()
-        await vp.output.wait_until(
-            lambda: "go ahead" in vp.output.spoken_text, timeout=20
-        )
+        await user.wait_finished(30)
+        await vp.output.wait_until(lambda: vp.output.spoken_text.endswith("at home."), timeout=30)
 
-    first = llm.runs[0]
-    heard = vp.messages[1]["content"] if len(vp.messages) > 1 else ""
-    print("\nWhat the bot generated for its first answer:")
-    print(f"  {first.generated_text.strip()!r}")
-    print(f"  (LLM stream {'cancelled' if first.cancelled else 'finished'} "
-          f"after {len(first.tokens_pushed)} tokens)")
-    print("What the caller actually heard (and what the LLM context keeps):")
-    print(f"  {heard!r}")
-    print("\nFinal LLM context:")
-    for message in vp.messages:
+    first = snapshotter.store.all()[0]
+    print("\nFirst answer, generated versus heard:")
+    print(f"  generated: {first.generated_text!r}")
+    print(f"  heard:     {first.spoken_text!r}")
+    print("\nFinal LLM context (only what the caller heard):")
+    for message in vp.messages[1:]:
         print(f"  {message['role']:>9}: {message['content']}")
+    summary = metrics.summary()
+    print("\nInterruption metrics:")
+    print(f"  interruptions by reason: {summary['by_reason']}; false interruptions: {summary['false_interruptions']}")
+    for key in ("detection_to_decision_ms", "decision_to_output_ms", "decision_to_silence_ms", "flush_ms"):
+        if key in summary:
+            print(f"  {key:<26} p50 {summary[key]['p50']:8.2f}  p95 {summary[key]['p95']:8.2f}")
+    print(f"  generated {summary['generated_chars']} chars, heard {summary['spoken_chars']} chars at the interruptions")
 
 
 if __name__ == "__main__":

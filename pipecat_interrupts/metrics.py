@@ -7,7 +7,8 @@
 """`InterruptionMetricsObserver`: how fast and how cleanly every barge-in went.
 
 A Pipecat observer (``PipelineWorker(observers=[metrics])``) that measures, for every
-interruption:
+interruption of a speaking bot (Pipecat also interrupts a silent bot at each user turn;
+those are not barge-ins and are not counted):
 
 - ``detection_to_decision_secs``: the user's first voice activity or words to the
   decision (from the controller's `InterruptionDecisionFrame`; 0 for plain Pipecat, which
@@ -34,6 +35,7 @@ from typing import Any
 from loguru import logger
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
     CancelFrame,
     EndFrame,
     InterimTranscriptionFrame,
@@ -150,6 +152,7 @@ class InterruptionMetricsObserver(BaseObserver):
         self._open: InterruptionRecord | None = None
         self._seen: set[int] = set()
         self._summary_logged = False
+        self._bot_speaking = False
 
     def watch_snapshotter(self, snapshotter: Any) -> None:
         """Count the false interruptions a `StateSnapshotter` reports.
@@ -186,7 +189,10 @@ class InterruptionMetricsObserver(BaseObserver):
             elif isinstance(frame, OutputAudioRawFrame) and self._open is not None:
                 self._open.last_audio_at = now
             elif isinstance(frame, BotStartedSpeakingFrame):
+                self._bot_speaking = True
                 self._open = None  # new speech: the last interruption is settled
+            elif isinstance(frame, BotStoppedSpeakingFrame):
+                self._bot_speaking = False
         elif isinstance(frame, FlushCompletedFrame) and data.first_push:
             target = self._open or (self.records[-1] if self.records else None)
             if target is not None and target.flush_secs is None and frame.completed:
@@ -213,6 +219,9 @@ class InterruptionMetricsObserver(BaseObserver):
         if key in self._seen or frame.id in self._seen:
             return
         self._seen.update({frame.id, key})
+        if not self._bot_speaking:
+            self._turn = _Turn()  # Pipecat interrupts a silent bot at every user turn: no barge-in
+            return
         if self._open is not None and self._open.at_output_at is None:
             return  # a second broadcast for the same barge-in
         decision = self._turn.decision

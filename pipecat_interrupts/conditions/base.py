@@ -150,9 +150,10 @@ async def evaluate_condition(
         ``(allowed, failed)``.
     """
     try:
-        async with asyncio.timeout(timeout):
-            result = condition.allows(context)
-            if inspect.isawaitable(result):
+        result = condition.allows(context)
+        if inspect.isawaitable(result):
+            # Only awaitables can be bounded: a sync predicate cannot be interrupted.
+            async with asyncio.timeout(timeout):
                 result = await result
         return bool(result), False
     except TimeoutError:
