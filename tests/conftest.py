@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import sys
 
 import pytest
@@ -11,7 +12,8 @@ def _quiet_logs():
     logger.remove()
     handler = logger.add(sys.stderr, level="WARNING")
     yield
-    logger.remove(handler)
+    with contextlib.suppress(ValueError):  # an example may have reset the handlers
+        logger.remove(handler)
 
 
 @pytest.fixture
@@ -20,7 +22,8 @@ def log_records():
     records: list = []
     handler = logger.add(lambda message: records.append(message.record), level="DEBUG")
     yield records
-    logger.remove(handler)
+    with contextlib.suppress(ValueError):
+        logger.remove(handler)
 
 
 def pending_tasks() -> list[asyncio.Task]:
