@@ -44,6 +44,9 @@ from pipecat_interrupts.frames import (
 )
 from pipecat_interrupts.interruption_controller import InterruptionController
 from pipecat_interrupts.metrics import InterruptionMetricsObserver, InterruptionRecord
+from pipecat_interrupts.node import InterruptibleNode
+from pipecat_interrupts.openai_node import OpenAICompatibleNode, StreamError
+from pipecat_interrupts.route import Route, RouteProcessor
 from pipecat_interrupts.snapshot import (
     InMemorySnapshotStore,
     InterruptionSnapshot,
@@ -86,6 +89,12 @@ __all__ = [
     "InterruptionSnapshot",
     "SnapshotStore",
     "StateSnapshotter",
+    # Routes and nodes
+    "InterruptibleNode",
+    "OpenAICompatibleNode",
+    "Route",
+    "RouteProcessor",
+    "StreamError",
     # Metrics
     "InterruptionMetricsObserver",
     "InterruptionRecord",

@@ -7,6 +7,8 @@
 """Network-free fakes for testing barge-in in your own Pipecat bots.
 
 - `FakeLLMService`: scripted replies streamed token by token; records cancelled runs.
+- `FakeOpenAIServer`: a real aiohttp ``/v1/chat/completions`` streaming server on
+  127.0.0.1 that records client disconnects and scripts faults.
 - `FakeTTSService`: audio per word, sentence-level text or word timestamps.
 - `MockOutputTransport`: a real `BaseOutputTransport` that plays audio on a clock and
   records what the user heard.
@@ -15,6 +17,7 @@
 """
 
 from pipecat_interrupts.testing.fake_llm import FakeLLMRun, FakeLLMService
+from pipecat_interrupts.testing.fake_openai_server import FakeOpenAIServer, ServedRequest
 from pipecat_interrupts.testing.fake_tts import FakeTTSService
 from pipecat_interrupts.testing.mock_transport import (
     MockOutputTransport,
@@ -44,6 +47,7 @@ from pipecat_interrupts.testing.voice_pipeline import (
 __all__ = [
     "FakeLLMRun",
     "FakeLLMService",
+    "FakeOpenAIServer",
     "FakeTTSService",
     "MockOutputTransport",
     "Noise",
@@ -54,6 +58,7 @@ __all__ = [
     "Say",
     "ScriptStep",
     "ScriptedUser",
+    "ServedRequest",
     "SpokenText",
     "StartSpeaking",
     "StopSpeaking",

@@ -1,0 +1,325 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""Cartesia Line's route API as a Pipecat processor.
+
+::
+
+    router = RouteProcessor()
+    (
+        router.on(LLMContextFrame)
+        .interrupt_on([InterruptionFrame, EmergencyStopFrame], handler=node.on_interrupt)
+        .stream(node.generate)
+        .broadcast()
+    )
+
+- A trigger frame starts the stream (an async generator taking the frame) as a task.
+  Each yielded ``str`` becomes an ``LLMTextFrame`` inside an ``LLMFullResponseStartFrame``
+  / ``LLMFullResponseEndFrame`` pair, so Pipecat's TTS and aggregators handle it; a
+  yielded ``Frame`` is pushed as it is. ``broadcast()`` pushes downstream (toward the
+  TTS); ``broadcast(FrameDirection.UPSTREAM)`` pushes upstream.
+- An interrupt event cancels every active task of the route, awaits them all (under a
+  deadline), then calls the handler (sync or async, 0 or 1 argument: the event frame;
+  under a deadline; exceptions logged and contained). The handler is not called when
+  nothing was running. Cancellations are serialised, and a trigger arriving meanwhile
+  waits for the pending cancellation before its work starts.
+- ``condition`` is a predicate on the event frame (sync or async).
+- A stream that raises is reported with ``push_error`` (a non-fatal ``ErrorFrame``) and
+  logged; the route keeps working for the next trigger.
+
+All frames are forwarded (triggers and events included), as Pipecat processors do.
+Interrupt events that are system frames are handled *before* they are forwarded, so no
+token of a cancelled stream can follow them.
+"""
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from pipecat_interrupts.task_registry import InterruptibleTaskRegistry
+from pipecat_interrupts.validation import (
+    require_callable,
+    require_frame_types,
+    require_positive_secs,
+)
+
+StreamFn = Callable[[Frame], AsyncIterator[Any]]
+Handler = Callable[..., Any]
+Condition = Callable[[Frame], bool | Awaitable[bool]]
+
+DEFAULT_HANDLER_TIMEOUT_SECS = 1.0
+DEFAULT_CANCEL_TIMEOUT_SECS = 0.5
+
+
+@dataclass
+class _InterruptSpec:
+    events: tuple[type[Frame], ...]
+    handler: Handler | None
+    condition: Condition | None
+
+
+@dataclass
+class Route:
+    """One route: its triggers, its interrupt events, its stream and its direction.
+
+    Built with `RouteProcessor.on`; every method returns the route for chaining.
+    """
+
+    processor: "RouteProcessor"
+    triggers: tuple[type[Frame], ...]
+    filter_fn: Callable[[Frame], bool] | None = None
+    interrupts: list[_InterruptSpec] = field(default_factory=list)
+    stream_fn: StreamFn | None = None
+    direction: FrameDirection = FrameDirection.DOWNSTREAM
+    active: set[asyncio.Task] = field(default_factory=set)
+    enabled: bool = False
+
+    def interrupt_on(
+        self,
+        events: type[Frame] | Sequence[type[Frame]],
+        *,
+        handler: Handler | None = None,
+        condition: Condition | None = None,
+    ) -> "Route":
+        """Cancel this route's work when one of ``events`` arrives.
+
+        Args:
+            events: A frame class or a list of them.
+            handler: Called after every active task was cancelled and awaited.
+            condition: Predicate on the event frame; the interruption happens only if true.
+
+        Returns:
+            The route.
+
+        Raises:
+            TypeError: If an event is not a Frame class, or handler/condition not callable.
+        """
+        spec = _InterruptSpec(
+            events=require_frame_types("events", events),
+            handler=None if handler is None else require_callable("handler", handler),
+            condition=None if condition is None else require_callable("condition", condition),
+        )
+        self.interrupts.append(spec)
+        return self
+
+    def filter(self, predicate: Callable[[Frame], bool]) -> "Route":
+        """Only start on trigger frames for which ``predicate`` is true.
+
+        Args:
+            predicate: Sync predicate on the trigger frame.
+
+        Returns:
+            The route.
+        """
+        self.filter_fn = require_callable("predicate", predicate)
+        return self
+
+    def stream(self, generator: StreamFn) -> "Route":
+        """Set the async generator run for each trigger.
+
+        Args:
+            generator: ``async def gen(frame): yield ...``.
+
+        Returns:
+            The route.
+        """
+        self.stream_fn = require_callable("generator", generator)
+        return self
+
+    def broadcast(self, direction: FrameDirection = FrameDirection.DOWNSTREAM) -> "Route":
+        """Push what the stream yields in ``direction`` and switch the route on.
+
+        Args:
+            direction: Downstream (toward the TTS, the default) or upstream.
+
+        Returns:
+            The route.
+
+        Raises:
+            ValueError: If no stream was set.
+        """
+        if self.stream_fn is None:
+            raise ValueError("stream(...) must be set before broadcast()")
+        self.direction = direction
+        self.enabled = True
+        return self
+
+
+class RouteProcessor(FrameProcessor):
+    """Runs Line-style routes inside a Pipecat pipeline.
+
+    Event handlers available:
+
+    - on_route_interrupted(processor, route: Route, event: Frame, cancelled: int)
+    """
+
+    def __init__(
+        self,
+        *,
+        task_registry: InterruptibleTaskRegistry | None = None,
+        handler_timeout_secs: float = DEFAULT_HANDLER_TIMEOUT_SECS,
+        cancel_timeout_secs: float = DEFAULT_CANCEL_TIMEOUT_SECS,
+        **kwargs,
+    ):
+        """Initialize the processor.
+
+        Args:
+            task_registry: Also register stream tasks here (e.g. a `FlushCoordinator`'s
+                ``task_registry``, so a flush cancels them too).
+            handler_timeout_secs: Deadline for interrupt handlers and conditions.
+            cancel_timeout_secs: Deadline for cancelled tasks to finish.
+            **kwargs: `FrameProcessor` arguments.
+        """
+        super().__init__(**kwargs)
+        if task_registry is not None and not isinstance(task_registry, InterruptibleTaskRegistry):
+            raise TypeError("task_registry must be an InterruptibleTaskRegistry")
+        self._registry = task_registry
+        self._handler_timeout = require_positive_secs("handler_timeout_secs", handler_timeout_secs)
+        self._cancel_timeout = require_positive_secs("cancel_timeout_secs", cancel_timeout_secs)
+        self._routes: list[Route] = []
+        self._cancel_lock = asyncio.Lock()
+        self._register_event_handler("on_route_interrupted")
+
+    def on(self, trigger: type[Frame] | Sequence[type[Frame]]) -> Route:
+        """Start a route triggered by ``trigger`` frames.
+
+        Args:
+            trigger: A frame class or a list of them.
+
+        Returns:
+            The new route.
+        """
+        route = Route(self, require_frame_types("trigger", trigger))
+        self._routes.append(route)
+        return route
+
+    @property
+    def active_tasks(self) -> int:
+        """Stream tasks currently running, over all routes."""
+        return sum(len(r.active) for r in self._routes)
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Handle interrupt events, start triggered streams, forward every frame.
+
+        Args:
+            frame: The frame to process.
+            direction: The direction of the frame.
+        """
+        await super().process_frame(frame, direction)
+        if isinstance(frame, (EndFrame, CancelFrame)):
+            await self._cancel_all()
+            await self.push_frame(frame, direction)
+            return
+        for route in self._routes:
+            for spec in route.interrupts:
+                if isinstance(frame, spec.events) and await self._condition_holds(spec, frame):
+                    await self._interrupt(route, spec, frame)
+        await self.push_frame(frame, direction)
+        for route in self._routes:
+            if route.enabled and isinstance(frame, route.triggers):
+                if route.filter_fn is None or route.filter_fn(frame):
+                    await self._start(route, frame)
+
+    async def cleanup(self):
+        """Cancel every stream."""
+        await super().cleanup()
+        await self._cancel_all()
+
+    async def _condition_holds(self, spec: _InterruptSpec, frame: Frame) -> bool:
+        if spec.condition is None:
+            return True
+        try:
+            result = spec.condition(frame)
+            if inspect.isawaitable(result):
+                async with asyncio.timeout(self._handler_timeout):
+                    result = await result
+            return bool(result)
+        except Exception as e:  # TimeoutError included
+            logger.opt(exception=e).warning(f"{self}: interrupt condition failed; not interrupting")
+            return False
+
+    async def _start(self, route: Route, frame: Frame) -> None:
+        async with self._cancel_lock:  # new work waits for a pending cancellation
+            pass
+        task = self.create_task(self._run_stream(route, frame), name=f"route-{type(frame).__name__}")
+        route.active.add(task)
+        task.add_done_callback(route.active.discard)
+        if self._registry is not None:
+            self._registry.register(task, name=f"{self}:route")
+
+    async def _run_stream(self, route: Route, frame: Frame) -> None:
+        started = False
+        try:
+            async for item in route.stream_fn(frame):
+                if isinstance(item, Frame):
+                    await self.push_frame(item, route.direction)
+                elif isinstance(item, str):
+                    if not started:
+                        started = True
+                        await self.push_frame(LLMFullResponseStartFrame(), route.direction)
+                    await self.push_frame(LLMTextFrame(item), route.direction)
+                elif item is not None:
+                    logger.warning(f"{self}: stream yielded {type(item).__name__}; passed on as text")
+                    await self.push_frame(LLMTextFrame(str(item)), route.direction)
+        except asyncio.CancelledError:
+            logger.debug(f"{self}: stream cancelled")
+            raise
+        except Exception as e:
+            logger.opt(exception=e).warning(f"{self}: stream failed: {e}")
+            await self.push_error(f"{self}: stream failed: {e}", exception=e)
+        finally:
+            if started:
+                await self.push_frame(LLMFullResponseEndFrame(), route.direction)
+
+    async def _interrupt(self, route: Route, spec: _InterruptSpec, event: Frame) -> None:
+        async with self._cancel_lock:
+            tasks = [t for t in route.active if not t.done()]
+            if not tasks:
+                return  # nothing was running: the handler is not called
+            for task in tasks:
+                task.cancel(msg=f"interrupted by {event.name}")
+            _, pending = await asyncio.wait(tasks, timeout=self._cancel_timeout)
+            if pending:
+                logger.warning(f"{self}: {len(pending)} stream task(s) ignored cancellation; moving on")
+            logger.debug(f"{self}: {len(tasks)} stream task(s) cancelled by {event.name}")
+            await self._call_event_handler("on_route_interrupted", route, event, len(tasks))
+            if spec.handler is not None:
+                await self._run_handler(spec.handler, event)
+
+    async def _run_handler(self, handler: Handler, event: Frame) -> None:
+        try:
+            takes_arg = len(inspect.signature(handler).parameters) > 0
+        except (TypeError, ValueError):
+            takes_arg = True
+        try:
+            result = handler(event) if takes_arg else handler()
+            if inspect.isawaitable(result):
+                async with asyncio.timeout(self._handler_timeout):
+                    await result
+        except TimeoutError:
+            logger.warning(f"{self}: interrupt handler exceeded {self._handler_timeout:.2f}s; cut off")
+        except Exception as e:
+            logger.opt(exception=e).warning(f"{self}: interrupt handler failed; contained")
+
+    async def _cancel_all(self) -> None:
+        tasks = [t for r in self._routes for t in r.active if not t.done()]
+        for task in tasks:
+            task.cancel(msg="pipeline ending")
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._cancel_timeout)
