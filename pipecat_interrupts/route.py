@@ -88,6 +88,7 @@ class Route:
     stream_fn: StreamFn | None = None
     direction: FrameDirection = FrameDirection.DOWNSTREAM
     active: set[asyncio.Task] = field(default_factory=set)
+    cancelled_elsewhere: int = 0
     enabled: bool = False
 
     def interrupt_on(
@@ -258,10 +259,18 @@ class RouteProcessor(FrameProcessor):
         async with self._cancel_lock:  # new work waits for a pending cancellation
             pass
         task = self.create_task(self._run_stream(route, frame), name=f"route-{type(frame).__name__}")
+        route.cancelled_elsewhere = 0
         route.active.add(task)
-        task.add_done_callback(route.active.discard)
+        task.add_done_callback(lambda t: self._on_task_done(route, t))
         if self._registry is not None:
             self._registry.register(task, name=f"{self}:route")
+
+    def _on_task_done(self, route: Route, task: asyncio.Task) -> None:
+        route.active.discard(task)
+        if task.cancelled() and not getattr(task, "_route_cancelled", False):
+            # Cancelled by someone else (a FlushCoordinator's registry, on the same barge-in):
+            # the route's next interrupt event still owes its handler a call.
+            route.cancelled_elsewhere += 1
 
     async def _run_stream(self, route: Route, frame: Frame) -> None:
         started = False
@@ -290,19 +299,23 @@ class RouteProcessor(FrameProcessor):
     async def _interrupt(self, route: Route, spec: _InterruptSpec, event: Frame) -> None:
         async with self._cancel_lock:
             tasks = [t for t in route.active if not t.done()]
-            if not tasks:
+            elsewhere, route.cancelled_elsewhere = route.cancelled_elsewhere, 0
+            if not tasks and not elsewhere:
                 return  # nothing was running: the handler is not called
             for task in tasks:
+                task._route_cancelled = True  # type: ignore[attr-defined]
                 task.cancel(msg=f"interrupted by {event.name}")
-            _, pending = await asyncio.wait(tasks, timeout=self._cancel_timeout)
-            if pending:
-                logger.warning(f"{self}: {len(pending)} stream task(s) ignored cancellation; moving on")
-            logger.debug(f"{self}: {len(tasks)} stream task(s) cancelled by {event.name}")
-            await self._call_event_handler("on_route_interrupted", route, event, len(tasks))
+            if tasks:
+                _, pending = await asyncio.wait(tasks, timeout=self._cancel_timeout)
+                if pending:
+                    logger.warning(f"{self}: {len(pending)} stream task(s) ignored cancellation; moving on")
+            count = len(tasks) + elsewhere
+            logger.debug(f"{self}: {count} stream task(s) cancelled by {event.name}")
+            await self._call_event_handler("on_route_interrupted", route, event, count)
             if spec.handler is not None:
-                await self._run_handler(spec.handler, event)
+                await self._call_interrupt_handler(spec.handler, event)
 
-    async def _run_handler(self, handler: Handler, event: Frame) -> None:
+    async def _call_interrupt_handler(self, handler: Handler, event: Frame) -> None:
         try:
             takes_arg = len(inspect.signature(handler).parameters) > 0
         except (TypeError, ValueError):
