@@ -6,6 +6,7 @@ from pipecat.frames.frames import InterruptionFrame
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
+    EmergencyStopFrame,
     FlushCoordinator,
     InterruptionController,
     PhraseInterruptionDetector,
@@ -18,6 +19,7 @@ from pipecat_interrupts.testing import (
     FakeTTSService,
     Noise,
     Pause,
+    PushFrame,
     ScriptedUser,
     Utterance,
     WaitForBot,
@@ -116,3 +118,73 @@ async def test_resuming_can_be_switched_off():
     assert snapshotter.false_interruptions == 1
     assert vp.output.spoken_text != ANSWER  # detected and logged, not resumed
     assert StateSnapshotter(false_interruption_timeout_secs=None).recovers_false_interruptions is False
+
+
+def plain_voice(steps, *, timeout=0.4):
+    """No controller: Pipecat's own VAD start strategy interrupts on voice activity."""
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=timeout)
+    vp = build_voice_pipeline(
+        snapshotter=snapshotter,
+        user=ScriptedUser(steps),
+        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.003),
+        tts=FakeTTSService(secs_per_word=0.04),
+        after_user_aggregator=[FlushCoordinator()],
+    )
+    return vp, snapshotter
+
+
+async def test_without_a_controller_a_cough_is_learnt_from_pipecats_vad_start_and_resumed():
+    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Noise(0.2)])
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=8)
+    assert len(vp.output.interruptions) == 1
+    assert [s.reason for s in snapshotter.store.all()] == ["vad"]
+    assert snapshotter.false_interruptions == 1
+    assert vp.messages[1:] == [{"role": "assistant", "content": ANSWER}]
+
+
+async def test_without_a_controller_words_after_the_voice_start_are_a_real_interruption():
+    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Utterance("what about fees")])
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
+        await vp.user.wait_finished()
+    assert snapshotter.false_interruptions == 0
+    assert vp.messages[-2:] == [
+        {"role": "user", "content": "what about fees"},
+        {"role": "assistant", "content": "Sure."},
+    ]
+
+
+async def snapshot_taken(snapshotter) -> asyncio.Event:
+    taken = asyncio.Event()
+    snapshotter.add_event_handler("on_snapshot", lambda *_: taken.set())
+    return taken
+
+
+async def test_an_emergency_stop_is_never_resumed():
+    # No user voice at all: the coordinator interrupts on the frame; nothing may resume it.
+    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), PushFrame(EmergencyStopFrame(reason="escalation"))])
+    taken = await snapshot_taken(snapshotter)
+    async with vp:
+        await vp.start_bot_turn()
+        async with asyncio.timeout(5):
+            await taken.wait()
+        # Wait past the false-interruption timeout: no resumed speech may start.
+        assert not await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=0.8)
+    assert [s.reason for s in snapshotter.store.all()] == ["emergency_stop"]
+    assert snapshotter.false_interruptions == 0
+    assert vp.messages[1]["content"].endswith(" [interrupted]")
+
+
+async def test_an_interruption_queued_by_the_application_is_not_guessed_to_be_voice():
+    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), PushFrame(InterruptionFrame())])
+    taken = await snapshot_taken(snapshotter)
+    async with vp:
+        await vp.start_bot_turn()
+        async with asyncio.timeout(5):
+            await taken.wait()
+        assert not await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=0.8)
+    assert [s.reason for s in snapshotter.store.all()] == ["interruption"]
+    assert snapshotter.false_interruptions == 0

@@ -16,7 +16,7 @@
 - `build_voice_pipeline`: the standard voice pipeline around your processors.
 """
 
-from pipecat_interrupts.testing.fake_llm import FakeLLMRun, FakeLLMService
+from pipecat_interrupts.testing.fake_llm import FakeLLMRun, FakeLLMService, FakeReply, FakeToolCall
 from pipecat_interrupts.testing.fake_openai_server import FakeOpenAIServer, ServedRequest
 from pipecat_interrupts.testing.fake_tts import FakeTTSService
 from pipecat_interrupts.testing.mock_transport import (
@@ -48,6 +48,8 @@ __all__ = [
     "FakeLLMRun",
     "FakeLLMService",
     "FakeOpenAIServer",
+    "FakeReply",
+    "FakeToolCall",
     "FakeTTSService",
     "MockOutputTransport",
     "Noise",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from loguru import logger
 from pipecat.frames.frames import (
     Frame,
+    FunctionCallFromLLM,
     LLMContextFrame,
     LLMFullResponseEndFrame,
     LLMFullResponseStartFrame,
@@ -26,7 +27,35 @@ from pipecat.services.settings import LLMSettings
 
 from pipecat_interrupts.validation import require_positive_secs
 
-ReplySource = Sequence[str] | Callable[[LLMContext], str]
+
+@dataclass(frozen=True)
+class FakeToolCall:
+    """A tool call the fake LLM requests after streaming a reply's text.
+
+    Parameters:
+        name: The function name (register a handler with ``llm.register_function``).
+        arguments: Its arguments.
+    """
+
+    name: str
+    arguments: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FakeReply:
+    """A scripted reply: text streamed token by token, then tool calls (through
+    Pipecat's own ``run_function_calls``, so ``cancel_on_interruption`` applies).
+
+    Parameters:
+        text: The text to stream.
+        tool_calls: Tool calls requested once the text has streamed.
+    """
+
+    text: str = ""
+    tool_calls: tuple[FakeToolCall, ...] = ()
+
+
+ReplySource = Sequence[str | FakeReply] | Callable[[LLMContext], str | FakeReply]
 
 
 @dataclass
@@ -39,6 +68,7 @@ class FakeLLMRun:
         started_at: ``time.monotonic()`` at start.
         ended_at: ``time.monotonic()`` at the end, None while running.
         cancelled: True when an interruption cancelled the run.
+        tool_calls: Names of the tool calls the run requested (it finished).
     """
 
     reply: str
@@ -46,6 +76,7 @@ class FakeLLMRun:
     started_at: float = field(default_factory=time.monotonic)
     ended_at: float | None = None
     cancelled: bool = False
+    tool_calls: list[str] = field(default_factory=list)
 
     @property
     def generated_text(self) -> str:
@@ -121,10 +152,10 @@ class FakeLLMService(LLMService):
         )
         if callable(replies):
             self._reply_fn: Callable[[LLMContext], str] | None = replies
-            self._replies: list[str] = []
+            self._replies: list[str | FakeReply] = []
         else:
-            if isinstance(replies, str) or not all(isinstance(r, str) for r in replies):
-                raise TypeError("replies must be a list of strings or a callable")
+            if isinstance(replies, str) or not all(isinstance(r, str | FakeReply) for r in replies):
+                raise TypeError("replies must be a list of strings / FakeReply, or a callable")
             self._reply_fn = None
             self._replies = list(replies)
         self._default_reply = default_reply
@@ -159,13 +190,16 @@ class FakeLLMService(LLMService):
         else:
             await self.push_frame(frame, direction)
 
-    def _next_reply(self, context: LLMContext) -> str:
+    def _next_reply(self, context: LLMContext) -> str | FakeReply:
         if self._reply_fn is not None:
             return self._reply_fn(context)
         return self._replies.pop(0) if self._replies else self._default_reply
 
     async def _run(self, context: LLMContext) -> None:
-        run = FakeLLMRun(reply=self._next_reply(context))
+        reply = self._next_reply(context)
+        if isinstance(reply, str):
+            reply = FakeReply(text=reply)
+        run = FakeLLMRun(reply=reply.text)
         self.runs.append(run)
         logger.debug(f"{self}: run {len(self.runs)} streams {run.reply!r}")
         await self.push_frame(LLMFullResponseStartFrame())
@@ -181,3 +215,18 @@ class FakeLLMService(LLMService):
         finally:
             run.ended_at = time.monotonic()
             await self.push_frame(LLMFullResponseEndFrame())
+        if reply.tool_calls:
+            # Only a generation that finished requests its tools: an interrupted one
+            # was cancelled above and never gets here.
+            run.tool_calls = [c.name for c in reply.tool_calls]
+            await self.run_function_calls(
+                [
+                    FunctionCallFromLLM(
+                        function_name=call.name,
+                        tool_call_id=f"call_{len(self.runs)}_{i}",
+                        arguments=call.arguments,
+                        context=context,
+                    )
+                    for i, call in enumerate(reply.tool_calls)
+                ]
+            )
