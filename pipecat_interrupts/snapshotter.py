@@ -47,6 +47,8 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
     TTSTextFrame,
     UserBackchannelFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.processors.aggregators.llm_context import LLMContext
@@ -54,7 +56,13 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import LLMService
 
 from pipecat_interrupts.detectors import PhraseInterruptionDetector
-from pipecat_interrupts.frames import FLUSH_ID, InterruptionDecisionFrame
+from pipecat_interrupts.flush_coordinator import reason_for
+from pipecat_interrupts.frames import (
+    FLUSH_ID,
+    AgentHandoffFrame,
+    EmergencyStopFrame,
+    InterruptionDecisionFrame,
+)
 from pipecat_interrupts.snapshot import (
     DEFAULT_CONVERSATION,
     InMemorySnapshotStore,
@@ -66,7 +74,13 @@ from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
 DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
-VOICE_TRIGGERED_REASONS = frozenset({"vad", "interruption"})
+# Only an interruption known to come from voice activity can be a false one. Without a
+# controller's decision, "vad" is inferred from Pipecat's own VAD frames (see
+# `StateSnapshotter._infer_reason`); an unexplained interruption (an application's
+# `InterruptionFrame`, an emergency stop) is never resumed.
+VOICE_TRIGGERED_REASONS = frozenset({"vad"})
+# A VAD stop or an event frame this recent still explains an interruption.
+_EVIDENCE_SECS = 0.5
 
 
 @dataclass
@@ -192,6 +206,11 @@ class StateSnapshotter(FrameProcessor):
         self._watch: InterruptionSnapshot | None = None
         self._heard_words = False
         self._watch_task: asyncio.Task | None = None
+        # Evidence for an interruption without a controller's decision.
+        self._vad_active = False
+        self._vad_stopped_at: float | None = None
+        self._words_since_vad = False
+        self._event: tuple[str, float] | None = None
         self.false_interruptions = 0
 
         self._register_event_handler("on_snapshot")
@@ -257,9 +276,10 @@ class StateSnapshotter(FrameProcessor):
 
     def note_user_words(self, text: str) -> None:
         """The caller said something (interim or final transcript)."""
-        if self._watch is None or not text.strip():
+        if not text.strip() or self._backchannels.is_backchannel(text):
             return
-        if self._backchannels.is_backchannel(text):
+        self._words_since_vad = True
+        if self._watch is None:
             return
         self._heard_words = True
         self._disarm(f"the caller said {text!r}")
@@ -306,6 +326,12 @@ class StateSnapshotter(FrameProcessor):
             self._spoken_secs += len(frame.audio) / (frame.sample_rate * 2 * frame.num_channels)
         elif isinstance(frame, InterruptionDecisionFrame):
             self._decision = frame
+        elif isinstance(frame, VADUserStartedSpeakingFrame):
+            self._vad_active, self._vad_stopped_at, self._words_since_vad = True, None, False
+        elif isinstance(frame, VADUserStoppedSpeakingFrame):
+            self._vad_active, self._vad_stopped_at = False, time.monotonic()
+        elif isinstance(frame, (EmergencyStopFrame, AgentHandoffFrame)):
+            self._event = (reason_for(frame), time.monotonic())
         elif isinstance(frame, InterruptionFrame):
             await self._on_interruption(frame)
         elif isinstance(frame, UserBackchannelFrame):
@@ -329,7 +355,7 @@ class StateSnapshotter(FrameProcessor):
             return  # nothing was being said
         snapshot = InterruptionSnapshot(
             conversation_id=self.conversation_id,
-            reason=decision.reason if decision else "interruption",
+            reason=decision.reason if decision else self._infer_reason(),
             trigger=decision.trigger if decision else frame.name,
             flush_id=frame.metadata.get(FLUSH_ID),
             generated_text=generated,
@@ -343,6 +369,7 @@ class StateSnapshotter(FrameProcessor):
                 self._context.get_messages() if self._context else ()
             ),
         )
+        self._event = None
         self._reset_reply()
         self._llm_open = False
         self._store.add(snapshot)
@@ -364,6 +391,24 @@ class StateSnapshotter(FrameProcessor):
             and snapshot.reason in VOICE_TRIGGERED_REASONS
         ):
             self._arm(snapshot)
+
+    def _infer_reason(self) -> str:
+        """Why the bot was cut off, when no controller said so.
+
+        An event frame (emergency stop, handoff) just before explains it; otherwise the
+        caller's voice activity does if Pipecat's VAD reported speech at that moment:
+        ``"vad"`` before any words (plain Pipecat's VAD start strategy), ``"text"`` once
+        words were heard. Anything else is an unexplained ``"interruption"``.
+        """
+        now = time.monotonic()
+        if self._event is not None and now - self._event[1] <= _EVIDENCE_SECS:
+            return self._event[0]
+        voice = self._vad_active or (
+            self._vad_stopped_at is not None and now - self._vad_stopped_at <= _EVIDENCE_SECS
+        )
+        if voice:
+            return "text" if self._words_since_vad else "vad"
+        return "interruption"
 
     # Truthful context
 

@@ -43,8 +43,10 @@ class FakeToolCall:
 
 @dataclass(frozen=True)
 class FakeReply:
-    """A scripted reply: text streamed token by token, then tool calls (through
-    Pipecat's own ``run_function_calls``, so ``cancel_on_interruption`` applies).
+    """A scripted reply: text streamed token by token, then tool calls.
+
+    Tool calls go through Pipecat's own ``run_function_calls``, so each function's
+    ``cancel_on_interruption`` setting applies.
 
     Parameters:
         text: The text to stream.
