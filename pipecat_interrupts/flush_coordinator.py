@@ -165,6 +165,7 @@ class FlushCoordinator(FrameProcessor):
         task_cancel_timeout_secs: float = DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
         flush_timeout_secs: float = DEFAULT_FLUSH_TIMEOUT_SECS,
         residual_frame_types: Sequence[type[Frame]] = DEFAULT_RESIDUAL_FRAME_TYPES,
+        enable_direct_mode: bool = True,
         **kwargs,
     ):
         """Initialize the coordinator.
@@ -178,6 +179,10 @@ class FlushCoordinator(FrameProcessor):
             flush_timeout_secs: Deadline for the flush to reach both ends.
             residual_frame_types: Bot-output frame classes that are dropped when they
                 were created before the latest flush (pass ``()`` to keep everything).
+            enable_direct_mode: Process frames in the pushing processor's task instead
+                of through an own queue (Pipecat's direct mode). On by default: it saves
+                a queue hop on the barge-in path, and the coordinator never works long
+                inline (its waits are bounded by the timeouts above).
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
@@ -185,7 +190,7 @@ class FlushCoordinator(FrameProcessor):
                 ``task_registry`` is not an `InterruptibleTaskRegistry`.
             ValueError: If a timeout is not positive.
         """
-        super().__init__(**kwargs)
+        super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
         self._event_types = require_frame_types("event_types", event_types)
         if InterruptionFrame in self._event_types:
             self._event_types = tuple(t for t in self._event_types if t is not InterruptionFrame)

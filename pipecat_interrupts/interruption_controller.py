@@ -161,6 +161,7 @@ class InterruptionController(FrameProcessor):
         hold_timeout_secs: float = DEFAULT_HOLD_TIMEOUT_SECS,
         recheck_secs: float = DEFAULT_RECHECK_SECS,
         clock: Callable[[], float] = time.monotonic,
+        enable_direct_mode: bool = True,
         **kwargs,
     ):
         """Initialize the controller.
@@ -178,13 +179,17 @@ class InterruptionController(FrameProcessor):
             hold_timeout_secs: How long a held-back attempt survives the user's silence.
             recheck_secs: How often a pending attempt is re-checked.
             clock: Monotonic clock in seconds (inject one in tests).
+            enable_direct_mode: Process frames in the pushing processor's task instead of
+                through an own queue (Pipecat's direct mode). On by default: it saves a
+                queue hop on the barge-in path. Its only inline waits are your async
+                conditions, each bounded by ``condition_timeout_secs``.
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
             TypeError: If a detector, condition or event type has the wrong type.
             ValueError: If a duration is not positive.
         """
-        super().__init__(**kwargs)
+        super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
         detectors = default_detectors() if detectors is None else list(detectors)
         for detector in detectors:
             if not isinstance(detector, BaseInterruptionDetector):
