@@ -47,8 +47,10 @@ class InterruptionSnapshot:
 
     Parameters:
         conversation_id: The conversation this belongs to.
-        reason: Why the bot was cut off (``"phrase"``, ``"vad"``, ``"emergency_stop"``,
-            ``"interruption"`` when nothing more specific is known).
+        reason: Why the bot was cut off: the controller's decision (``"phrase"``,
+            ``"text"``, ``"vad"``, ``"emergency_stop"``...), or without one what the
+            snapshotter saw (``"vad"``: voice activity and no words yet; ``"text"``;
+            ``"emergency_stop"``, ``"agent_handoff"``), else ``"interruption"``.
         trigger: Name of the frame behind the decision, if any.
         flush_id: The `FlushCoordinator`'s flush id, if a coordinator is in place.
         generated_text: Everything the LLM (or a `TTSSpeakFrame`) produced for the reply.
@@ -61,6 +63,9 @@ class InterruptionSnapshot:
         spoken_secs: Seconds of audio played for this reply.
         context_messages: Deep copy of the LLM context messages at that moment.
         created_at: Wall-clock time (``time.time()``).
+        generation_complete: False when the interruption also cut the LLM's stream:
+            ``generated_text`` (and so ``unspoken_text``) is then only what had been
+            generated, not the whole answer the model would have given.
     """
 
     conversation_id: str
@@ -76,6 +81,7 @@ class InterruptionSnapshot:
     spoken_secs: float
     context_messages: tuple[dict[str, Any], ...] = ()
     created_at: float = field(default_factory=time.time)
+    generation_complete: bool = True
 
     @property
     def speaking_secs(self) -> float:

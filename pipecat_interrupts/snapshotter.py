@@ -21,6 +21,14 @@ worker, what the LLM generated and what the caller said. At every interruption i
    ``false_interruption_timeout_secs`` (only silence, a cough or a backchannel), resumes:
    the unspoken remainder is spoken (not the whole answer again) and, once played, merged
    into the interrupted message so the context holds the answer once.
+
+"Triggered by voice activity" means a controller decision with reason ``"vad"`` or,
+without a controller, a Pipecat `VADUserStartedSpeakingFrame` with the caller still
+speaking and no words yet when the `InterruptionFrame` arrived. Anything else (words, an
+`EmergencyStopFrame`, an `InterruptionFrame` queued by the application) is never resumed.
+If the interruption also cancelled the LLM's stream, only what had been generated can be
+resumed (``snapshot.generation_complete`` is False); handle ``on_false_interruption`` to
+ask for the rest if you need it.
 """
 
 import asyncio
@@ -109,6 +117,8 @@ class _PipelineTap(BaseObserver):
                 self._snapshotter.note_generated(frame.text)
             elif isinstance(frame, LLMFullResponseEndFrame):
                 self._snapshotter.note_generation_ended()
+        elif isinstance(frame, InterruptionFrame) and data.first_push:
+            self._snapshotter.note_interruption_pushed(frame)
         elif isinstance(frame, TTSSpeakFrame) and data.first_push:
             self._snapshotter.note_generated(frame.text + " ")
         elif isinstance(frame, (TranscriptionFrame, InterimTranscriptionFrame)) and data.first_push:
@@ -200,9 +210,12 @@ class StateSnapshotter(FrameProcessor):
         self._spoken_secs = 0.0
         self._bot_started_at: float | None = None
         self._llm_open = False
+        # Whether the LLM was still streaming when each recent interruption was pushed.
+        self._llm_open_at: dict[int, bool] = {}
         self._decision: InterruptionDecisionFrame | None = None
         self._pending_marks: list[_PendingMark] = []
         self._resume_merge: tuple[int, str] | None = None
+        self._unheard_merge: tuple[InterruptionSnapshot, tuple[int, str]] | None = None
         self._watch: InterruptionSnapshot | None = None
         self._heard_words = False
         self._watch_task: asyncio.Task | None = None
@@ -273,6 +286,12 @@ class StateSnapshotter(FrameProcessor):
     def note_generation_ended(self) -> None:
         """The LLM response ended."""
         self._llm_open = False
+
+    def note_interruption_pushed(self, frame: InterruptionFrame) -> None:
+        """An interruption left the processor that raised it (before it cut the LLM)."""
+        if len(self._llm_open_at) > 16:
+            self._llm_open_at.clear()
+        self._llm_open_at[frame.id] = self._llm_open
 
     def note_user_words(self, text: str) -> None:
         """The caller said something (interim or final transcript)."""
@@ -349,6 +368,7 @@ class StateSnapshotter(FrameProcessor):
 
     async def _on_interruption(self, frame: InterruptionFrame) -> None:
         decision, self._decision = self._decision, None
+        llm_open = self._llm_open_at.pop(frame.id, self._llm_open)
         generated = "".join(self._generated).strip()
         spoken = _join_spoken(self._spoken)
         if not generated and not spoken:
@@ -368,6 +388,7 @@ class StateSnapshotter(FrameProcessor):
             context_messages=InterruptionSnapshot.copy_messages(
                 self._context.get_messages() if self._context else ()
             ),
+            generation_complete=not llm_open,
         )
         self._event = None
         self._reset_reply()
@@ -383,6 +404,10 @@ class StateSnapshotter(FrameProcessor):
             # The assistant aggregator commits what was heard right after this frame; the
             # mark (and a merge into the message a resumed reply continues) waits for it.
             self._pending_marks.append(_PendingMark(snapshot, *(merge if merge else (None, ""))))
+        else:
+            # Nothing of this reply was heard, so it has no message of its own; a resumed
+            # remainder cut again still belongs to the message it continues.
+            self._unheard_merge = (snapshot, merge) if merge else None
         await self._call_event_handler("on_snapshot", snapshot)
         await self._disarm_async("a new interruption")
         if (
@@ -427,6 +452,7 @@ class StateSnapshotter(FrameProcessor):
             # in it), never more: the heard text is the truth to keep.
             messages[index] = {**messages[index], "content": mark.snapshot.spoken_text}
             if mark.merge_into is not None:
+                messages, index = self._drop_notes(messages, mark.merge_into, index)
                 messages, index = _merge_into(messages, mark.merge_into, mark.merge_prefix, index)
             if index is not None and self._marker:
                 messages[index] = {**messages[index], "content": messages[index]["content"] + self._marker}
@@ -437,8 +463,21 @@ class StateSnapshotter(FrameProcessor):
             # The resumed remainder played to the end: one message holds the whole answer.
             target, prefix = self._resume_merge
             self._resume_merge = None
+            messages, latest = self._drop_notes(messages, target, latest)
             messages, _ = _merge_into(messages, target, prefix, latest)
             self._context.set_messages(messages)
+
+    def _drop_notes(self, messages: list, target: int, latest: int | None) -> tuple[list, int | None]:
+        """Remove our interruption notes between ``target`` and ``latest``.
+
+        They were about the interruption a resumed reply has just continued past.
+        """
+        if not self._note or latest is None or latest <= target:
+            return messages, latest
+        note = {"role": self._note_role, "content": self._note}
+        between = [m for m in messages[target + 1 : latest] if m != note]
+        dropped = (latest - target - 1) - len(between)
+        return [*messages[: target + 1], *between, *messages[latest:]], latest - dropped
 
     def _match_mark(self, committed: object) -> _PendingMark | None:
         """The newest pending mark whose heard text the committed text begins; older ones go."""
@@ -494,10 +533,16 @@ class StateSnapshotter(FrameProcessor):
         if not self._resume:
             return
         messages = list(self._context.get_messages()) if self._context else []
-        target = _last_assistant_index(messages)
-        if target is not None:
-            prefix = _strip_marker(messages[target].get("content") or "", self._marker)
-            self._resume_merge = (target, prefix)
+        unheard, self._unheard_merge = self._unheard_merge, None
+        if snapshot.spoken_text:
+            # The interrupted reply's heard part is the last assistant message.
+            target = _last_assistant_index(messages)
+            if target is not None:
+                prefix = _strip_marker(messages[target].get("content") or "", self._marker)
+                self._resume_merge = (target, prefix)
+        elif unheard is not None and unheard[0] is snapshot:
+            self._resume_merge = unheard[1]
+        # Otherwise nothing was heard: the resumed reply becomes a message of its own.
         worker = self.processor_setup.pipeline_worker
         await worker.queue_frame(TTSSpeakFrame(snapshot.unspoken_text))
 

@@ -120,13 +120,13 @@ async def test_resuming_can_be_switched_off():
     assert StateSnapshotter(false_interruption_timeout_secs=None).recovers_false_interruptions is False
 
 
-def plain_voice(steps, *, timeout=0.4):
+def plain_voice(steps, *, timeout=0.4, replies=(ANSWER, "Sure."), **snapshotter_args):
     """No controller: Pipecat's own VAD start strategy interrupts on voice activity."""
-    snapshotter = StateSnapshotter(false_interruption_timeout_secs=timeout)
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=timeout, **snapshotter_args)
     vp = build_voice_pipeline(
         snapshotter=snapshotter,
         user=ScriptedUser(steps),
-        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.003),
+        llm=FakeLLMService(replies=list(replies), token_delay_secs=0.003),
         tts=FakeTTSService(secs_per_word=0.04),
         after_user_aggregator=[FlushCoordinator()],
     )
@@ -188,3 +188,60 @@ async def test_an_interruption_queued_by_the_application_is_not_guessed_to_be_vo
         assert not await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=0.8)
     assert [s.reason for s in snapshotter.store.all()] == ["interruption"]
     assert snapshotter.false_interruptions == 0
+
+
+
+async def test_a_cough_before_a_word_of_a_second_reply_keeps_the_replies_apart():
+    # The first reply plays to the end; a second one (no user turn between) is cut by a
+    # cough before its first sentence was heard, and is resumed from its start.
+    first, second = "Short first reply.", "The second reply has a long first sentence to cut. And more."
+    vp, snapshotter = plain_voice([], timeout=0.3, replies=[first, second])
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == first, timeout=5)
+        await vp.user.wait_for_bot(speaking=False, timeout=5)
+        await vp.start_bot_turn()
+        # The LLM has finished (12 tokens, 3 ms each); the first sentence is still playing.
+        await vp.user.perform([WaitForBot(), Pause(0.1), Noise(0.1)])
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == f"{first} {second}", timeout=5)
+    assert snapshotter.false_interruptions == 1
+    assert snapshotter.latest_snapshot.spoken_text == ""
+    assert snapshotter.latest_snapshot.generation_complete
+    assert vp.messages[1:] == [
+        {"role": "assistant", "content": first},
+        {"role": "assistant", "content": second},
+    ]
+
+
+async def test_with_a_note_a_fully_resumed_answer_drops_the_note():
+    note = "You were interrupted; the user did not hear the rest."
+    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Noise(0.1)], timeout=0.3, interruption_note=note)
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=5)
+    assert snapshotter.false_interruptions == 1
+    assert vp.messages[1:] == [{"role": "assistant", "content": ANSWER}]
+
+
+async def test_a_cough_that_also_cut_the_llm_resumes_what_had_been_generated():
+    # A slow LLM: the cough lands while it is still streaming, so the stream is cancelled
+    # and only the generated part can be resumed; the snapshot says so.
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.3)
+    vp = build_voice_pipeline(
+        snapshotter=snapshotter,
+        user=ScriptedUser([WaitForBot(), Pause(0.1), Noise(0.1)]),
+        llm=FakeLLMService(replies=[ANSWER], token_delay_secs=0.05),
+        tts=FakeTTSService(secs_per_word=0.04, word_timestamps=True),
+        after_user_aggregator=[FlushCoordinator()],
+    )
+    resumed = asyncio.Event()
+    snapshotter.add_event_handler("on_false_interruption", lambda *_: resumed.set())
+    async with vp:
+        await vp.start_bot_turn()
+        async with asyncio.timeout(5):
+            await resumed.wait()
+        snapshot = snapshotter.latest_snapshot
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == snapshot.generated_text, timeout=5)
+    assert vp.llm.cancelled_runs and not snapshot.generation_complete
+    assert ANSWER.startswith(snapshot.generated_text) and snapshot.generated_text != ANSWER
+    assert vp.messages[1:] == [{"role": "assistant", "content": snapshot.generated_text}]
