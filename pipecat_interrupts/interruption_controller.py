@@ -26,8 +26,11 @@ stops speaking, or is dropped (logged) once the user has been silent for
 user aggregator never sees them early.
 
 Event frames (`EmergencyStopFrame`, `AgentHandoffFrame`, your own classes) interrupt too.
-Those in ``bypass_event_types`` (emergency stops) skip every condition and drop any
-pending user attempt.
+While the bot speaks they are subject to the conditions (held back with their frame, which
+is forwarded once the interruption lands); while it is silent there is no speech to
+protect, and they interrupt at once (cancelling an LLM that is still thinking). Those in
+``bypass_event_types`` (emergency stops) skip every condition. An event replaces a pending
+user attempt: the user's held words are dropped (logged), held event frames never are.
 
 Place it before the user aggregator and give the aggregator
 `controlled_user_turn_strategies(controller)`, so Pipecat's own VAD start strategy
@@ -49,6 +52,7 @@ from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
     InterimTranscriptionFrame,
+    InterruptionFrame,
     TranscriptionFrame,
     TTSSpeakFrame,
     UserBackchannelFrame,
@@ -224,6 +228,7 @@ class InterruptionController(FrameProcessor):
             PhraseInterruptionDetector(),
         )
         self._attempt: _Attempt | None = None
+        self._warned_foreign = False
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task | None = None
 
@@ -297,8 +302,25 @@ class InterruptionController(FrameProcessor):
             await self._on_voice_activity(frame, direction)
         elif isinstance(frame, (InterimTranscriptionFrame, TranscriptionFrame)):
             await self._on_transcript(frame, direction)
+        elif isinstance(frame, InterruptionFrame) and direction == FrameDirection.UPSTREAM:
+            self._check_foreign_interruption()
+            await self.push_frame(frame, direction)
         else:
             await self.push_frame(frame, direction)
+
+    def _check_foreign_interruption(self) -> None:
+        # The controller never sees its own broadcasts. One from downstream while it is
+        # still deciding on the user's speech is the signature of a user aggregator
+        # without the adapter start strategy: say so once.
+        attempt = self._attempt
+        if self._warned_foreign or attempt is None or attempt.trigger is not None:
+            return
+        self._warned_foreign = True
+        logger.warning(
+            f"{self}: the bot was interrupted from downstream while the controller was still "
+            f"deciding on the user's speech; if the user aggregator did it, give it "
+            f"LLMUserAggregatorParams(user_turn_strategies=controlled_user_turn_strategies(controller))"
+        )
 
     async def cleanup(self):
         """Stop the re-check task."""
@@ -411,17 +433,40 @@ class InterruptionController(FrameProcessor):
             logger.debug(f"{self}: {frame.name} bypasses every condition")
             async with self._lock:
                 dropped, self._attempt = self._attempt, None
-            if dropped is not None:
-                logger.debug(f"{self}: pending attempt {dropped.text!r} dropped by {frame.name}")
+            held_events = self._take_over(dropped, frame)
             await self._interrupt(
                 Detection(Verdict.INTERRUPT, reason_for(frame), frame.name), None, frame
             )
-            await self.push_frame(frame, direction)
+            await self._release([*held_events, (frame, direction)])
             return
         async with self._lock:
+            held_events = self._take_over(self._attempt, frame)
             self._attempt = _Attempt(started_at=self._clock(), trigger=frame)
-            self._attempt.held.append((frame, direction))
+            self._attempt.held.extend([*held_events, (frame, direction)])
             await self._evaluate_locked()
+
+    def _take_over(
+        self, pending: _Attempt | None, frame: Frame
+    ) -> list[tuple[Frame, FrameDirection]]:
+        """An event replaces a pending attempt: keep its held event frames, drop its words.
+
+        The user's held transcripts are dropped (the event ends this exchange; released
+        later they would leak into the next user turn). Event frames are never dropped:
+        they are forwarded with the new event's decision.
+        """
+        if pending is None:
+            return []
+        events = [
+            (f, d) for f, d in pending.held
+            if not isinstance(f, (InterimTranscriptionFrame, TranscriptionFrame))
+        ]
+        if pending.text:
+            logger.debug(f"{self}: pending attempt {pending.text!r} dropped by {frame.name}")
+        if events:
+            logger.debug(
+                f"{self}: held {', '.join(f.name for f, _ in events)} forwarded with {frame.name}"
+            )
+        return events
 
     # Decisions
 
@@ -462,6 +507,16 @@ class InterruptionController(FrameProcessor):
         if detection.verdict is Verdict.BACKCHANNEL:
             self._attempt = None
             await self._backchannel(attempt, detection)
+            return
+        if (
+            detection.verdict is Verdict.INTERRUPT
+            and attempt.trigger is not None
+            and self._mode != ControllerMode.BOT_SPEAKING
+        ):
+            # No speech to protect: an event interrupts a silent (or thinking) bot at once.
+            logger.debug(f"{self}: {attempt.trigger.name} with the bot silent: no conditions apply")
+            self._attempt = None
+            await self._interrupt(detection, attempt, attempt.trigger)
             return
         if detection.verdict is Verdict.INTERRUPT:
             context = InterruptionContext(

@@ -86,6 +86,24 @@ def test_interim_backchannel_holds_so_the_text_rule_does_not_interrupt():
     assert grown.verdict is Verdict.INTERRUPT
 
 
+@pytest.mark.parametrize("interim", ["uh", "got", "oh i", "yeah of", "um thank"])
+def test_interim_start_of_a_multi_word_backchannel_holds(interim):
+    # Streaming STTs send "got" before "got it": TEN's rule would interrupt on it.
+    assert TextInterruptionDetector().detect(UserActivity(text=interim)).verdict is Verdict.INTERRUPT
+    detection = run_detectors(default_detectors(), UserActivity(text=interim, final=False))
+    assert (detection.verdict, detection.hold) == (Verdict.NOT_YET, True)
+
+
+@pytest.mark.parametrize("interim", ["got it but", "oh i need", "yeah so", "how much"])
+def test_interim_that_left_the_backchannel_path_interrupts(interim):
+    detection = run_detectors(default_detectors(), UserActivity(text=interim, final=False))
+    assert detection.verdict is Verdict.INTERRUPT
+
+
+def test_a_final_backchannel_start_alone_is_not_held():
+    assert run_detectors(default_detectors(), UserActivity(text="got", final=True)).verdict is Verdict.INTERRUPT
+
+
 def test_phrase_lists_can_be_replaced_and_extended():
     custom = PhraseInterruptionDetector(
         interrupt_phrases=["banana"], backchannel_phrases=["roger"], extra_interrupt_phrases=["over"]

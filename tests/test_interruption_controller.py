@@ -9,9 +9,11 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
     UserBackchannelFrame,
 )
+from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
+    AgentHandoffFrame,
     EmergencyStopFrame,
     FlushCoordinator,
     InterruptionController,
@@ -28,6 +30,7 @@ from pipecat_interrupts.testing import (
     Utterance,
     WaitForBot,
     build_voice_pipeline,
+    fast_user_turn_strategies,
 )
 
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
@@ -68,6 +71,21 @@ async def test_backchannel_while_the_bot_speaks_changes_nothing():
     assert len(probe.of_type(UserBackchannelFrame)) == 1
     assert vp.output.played_secs >= SECS_PER_WORD * len(ANSWER.split()) - 0.01
     assert vp.messages[1:] == [{"role": "assistant", "content": ANSWER}]
+
+
+async def test_a_multi_word_backchannel_streamed_word_by_word_does_not_interrupt():
+    # The STT's first interim is "got" (3 characters): TEN's text rule alone would cut
+    # the bot off before "got it" is complete.
+    vp, controller, probe = pipeline([WaitForBot(), Pause(0.1), Utterance("uh got it")])
+    backchannels = []
+    controller.add_event_handler("on_backchannel", lambda _, text: backchannels.append(text))
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.user.wait_finished()
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER)
+    assert backchannels == ["uh got it"]
+    assert vp.output.interruptions == [] and probe.of_type(InterruptionFrame) == []
+    assert len(vp.llm.runs) == 1
 
 
 async def test_backchannel_words_do_not_leak_into_the_next_user_turn():
@@ -207,3 +225,51 @@ async def test_user_defined_event_frames_interrupt_subject_to_conditions():
     assert decided[0].decided_at - decided[0].detected_at > 0.2  # held until 0.3 s of speech
     assert len(probe.of_type(SupervisorTakeoverFrame)) == 1  # forwarded once released
     assert len(vp.llm.runs) == 1  # no user turn was started for an event
+
+
+async def test_an_event_held_by_a_condition_lands_when_the_bot_stops_and_passes_at_once_while_silent():
+    controller = InterruptionController(
+        interrupt_event_types=[AgentHandoffFrame, SupervisorTakeoverFrame],
+        conditions=[MinBotSpeakingTime(5.0)],  # never satisfied by this short answer
+    )
+    suppressed, decided = [], []
+    controller.add_event_handler("on_interruption_suppressed", lambda _, d, name: suppressed.append(d.reason))
+    controller.add_event_handler("on_interruption", lambda _, d: decided.append(d.reason))
+    vp, _, probe = pipeline(
+        [
+            WaitForBot(),
+            PushFrame(SupervisorTakeoverFrame()),
+            WaitForBot(speaking=False),
+            Pause(0.05),
+            PushFrame(AgentHandoffFrame(target="billing")),
+        ],
+        controller=controller,
+        replies=["One moment please."],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.user.wait_finished()
+        await probe.wait_for(AgentHandoffFrame)
+    assert suppressed == ["supervisor_takeover"]
+    assert decided == ["supervisor_takeover", "agent_handoff"]
+    # Neither event frame was swallowed: each reached the rest of the pipeline once.
+    assert len(probe.of_type(SupervisorTakeoverFrame)) == 1
+    assert len(probe.of_type(AgentHandoffFrame)) == 1
+    assert vp.output.spoken_text == "One moment please."  # the held event did not cut it off
+
+
+async def test_a_user_aggregator_without_the_adapter_is_reported(log_records):
+    controller = InterruptionController()
+    vp = build_voice_pipeline(
+        controller=controller,
+        user=ScriptedUser([WaitForBot(), Pause(0.1), Utterance("mhm")]),
+        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.005),
+        tts=FakeTTSService(secs_per_word=SECS_PER_WORD),
+        # Pipecat's strategies as they come: the aggregator's VAD start cuts the bot off.
+        user_params=LLMUserAggregatorParams(user_turn_strategies=fast_user_turn_strategies()),
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: vp.output.interruptions)
+    warnings = [r["message"] for r in log_records if "controlled_user_turn_strategies" in r["message"]]
+    assert len(warnings) == 1

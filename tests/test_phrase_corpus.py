@@ -32,7 +32,7 @@ def classify(text: str) -> str:
 
 
 def precision_recall(rows, predictions, label):
-    tp = sum(1 for (gold, _), pred in zip(rows, predictions) if gold == label and pred == label)
+    tp = sum(1 for (gold, _), pred in zip(rows, predictions, strict=True) if gold == label and pred == label)
     predicted = sum(1 for pred in predictions if pred == label)
     actual = sum(1 for gold, _ in rows if gold == label)
     return tp / predicted if predicted else 0.0, tp / actual if actual else 0.0
@@ -55,7 +55,7 @@ def test_default_detection_precision_and_recall_on_the_corpus():
         report.append(f"{label:>11}: precision {precision:.3f}  recall {recall:.3f}")
         if precision < THRESHOLD or recall < THRESHOLD:
             failures.append(label)
-    mistakes = [(gold, pred, text) for (gold, text), pred in zip(scored, predictions) if gold != pred]
+    mistakes = [(gold, pred, text) for (gold, text), pred in zip(scored, predictions, strict=True) if gold != pred]
     ambiguous = [(text, classify(text)) for label, text in rows if label == "ambiguous"]
     print(f"\ncorpus: {len(scored)} scored utterances, {len(ambiguous)} ambiguous")
     print("\n".join(report))

@@ -1,9 +1,12 @@
-"""Pipecat's bundled Silero VAD on a real speech recording drives the controller.
+"""Pipecat's bundled Silero VAD on real speech recordings drives the controller.
 
-`tests/data/speech_wait_stop.wav` ("Wait, stop please.", 1.3 s, 16 kHz mono) was made
-once with espeak-ng. The VAD runs inside the user aggregator, as Pipecat 1.14 recommends;
-its VAD frames travel upstream to the InterruptionController, which decides on speech
-duration alone (no transcript is sent).
+Both recordings were made once with espeak-ng (16 kHz mono, 16-bit):
+`speech_wait_stop.wav` ("Wait, stop please.", 1.3 s) and `speech_uh_huh.wav` ("uh huh",
+0.35 s). The VAD runs inside the user aggregator, as Pipecat 1.14 recommends; its VAD
+frames travel upstream to the InterruptionController. The aggregator keeps Pipecat's
+default user-turn strategies (VAD and transcription starts, Smart Turn v3 stop on the
+audio), with only the controller's adapter placed first. The scripted user plays the
+audio in real time and, like an STT, sends the final transcript after the speech ends.
 """
 
 import wave
@@ -12,21 +15,25 @@ from pathlib import Path
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
 
-from pipecat_interrupts import InterruptionController, VADInterruptionDetector
+from pipecat_interrupts import InterruptionController
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
     Pause,
     PlayAudio,
+    Say,
     ScriptedUser,
     WaitForBot,
     build_voice_pipeline,
-    fast_user_turn_strategies,
 )
 from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies
 
-RECORDING = Path(__file__).parent / "data" / "speech_wait_stop.wav"
-ANSWER = " ".join(["This is a long answer that keeps going."] * 6)
+DATA = Path(__file__).parent / "data"
+WAIT_STOP = DATA / "speech_wait_stop.wav"
+UH_HUH = DATA / "speech_uh_huh.wav"
+LONG_ANSWER = " ".join(["Here is the plan for your trip in some detail."] * 4)  # 40 words
+VERY_LONG_ANSWER = LONG_ANSWER + " " + LONG_ANSWER
+SECS_PER_WORD = 0.04
 
 
 def read_pcm(path: Path) -> tuple[bytes, int]:
@@ -35,32 +42,86 @@ def read_pcm(path: Path) -> tuple[bytes, int]:
         return wav.readframes(wav.getnframes()), wav.getframerate()
 
 
-async def test_silero_vad_on_real_speech_interrupts_after_min_speech_secs():
-    pcm, rate = read_pcm(RECORDING)
-    silence = b"\x00\x00" * int(rate * 0.6)
-    controller = InterruptionController(detectors=[VADInterruptionDetector(min_speech_secs=0.5)])
-    decisions = []
-    controller.add_event_handler("on_interruption", lambda _, d: decisions.append(d))
-    strategies = fast_user_turn_strategies()
-    user = ScriptedUser([WaitForBot(), Pause(0.2), PlayAudio(pcm, rate), PlayAudio(silence, rate)])
-    vp = build_voice_pipeline(
-        controller=controller,
-        user=user,
-        llm=FakeLLMService(replies=[ANSWER, "Yes?"], token_delay_secs=0.002),
-        tts=FakeTTSService(secs_per_word=0.05),
-        user_params=LLMUserAggregatorParams(
+def default_voice_pipeline(steps, *, controller: InterruptionController | None, replies):
+    """A voice pipeline whose user aggregator keeps Pipecat's default strategies."""
+    if controller is None:
+        user_params = LLMUserAggregatorParams(vad_analyzer=SileroVADAnalyzer())
+    else:
+        user_params = LLMUserAggregatorParams(
             vad_analyzer=SileroVADAnalyzer(),
-            user_turn_strategies=controlled_user_turn_strategies(
-                controller, start=strategies.start, stop=strategies.stop
-            ),
-        ),
+            user_turn_strategies=controlled_user_turn_strategies(controller),
+        )
+    return build_voice_pipeline(
+        controller=controller,
+        user=ScriptedUser(steps),
+        llm=FakeLLMService(replies=list(replies), token_delay_secs=0.002),
+        tts=FakeTTSService(secs_per_word=SECS_PER_WORD),
+        user_params=user_params,
+    )
+
+
+def caller_says(path: Path, transcript: str, *, trailing_silence: bool = True) -> list:
+    """While the bot speaks: the recording, silence, the STT's final transcript."""
+    pcm, rate = read_pcm(path)
+    silence = b"\x00\x00" * int(rate * 0.3)
+    return [
+        WaitForBot(),
+        Pause(0.2),
+        PlayAudio(pcm, rate),
+        PlayAudio(silence, rate),  # the VAD reports the stop during this silence
+        Say(transcript, interim=False, word_secs=0.02),
+        *([PlayAudio(silence, rate)] if trailing_silence else []),
+    ]
+
+
+async def test_plain_pipecat_defaults_cut_the_bot_off_on_a_recorded_uh_huh():
+    """The problem the controller solves, on the same recording: the next test can fail."""
+    vp = default_voice_pipeline(
+        caller_says(UH_HUH, "Uh-huh."), controller=None, replies=[LONG_ANSWER, "Okay."]
     )
     async with vp:
         await vp.start_bot_turn()
-        assert await user.wait_finished(timeout=10)
-        assert await vp.output.wait_until(lambda: vp.output.interruptions, timeout=2)
+        assert await vp.output.wait_until(lambda: vp.output.interruptions, timeout=3)
+    assert LONG_ANSWER not in vp.output.spoken_text
 
-    assert len(decisions) == 1
-    assert decisions[0].reason == "vad"
+
+async def test_recorded_uh_huh_with_pipecats_default_strategies_is_a_backchannel():
+    controller = InterruptionController()
+    backchannels = []
+    controller.add_event_handler("on_backchannel", lambda _, text: backchannels.append(text))
+    vp = default_voice_pipeline(
+        caller_says(UH_HUH, "Uh-huh."), controller=controller, replies=[LONG_ANSWER, "Okay."]
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.user.wait_finished(timeout=10)
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == LONG_ANSWER, timeout=5)
+    assert backchannels == ["Uh-huh."]
+    assert vp.output.interruptions == []
+    assert vp.llm.cancelled_runs == [] and len(vp.llm.runs) == 1
+    assert vp.output.played_secs >= SECS_PER_WORD * len(LONG_ANSWER.split()) - 0.01
+    assert [m["role"] for m in vp.messages[1:]] == ["assistant"]
+
+
+async def test_recorded_wait_stop_interrupts_after_min_speech_secs_and_starts_a_user_turn():
+    controller = InterruptionController()  # VAD detector default: 0.6 s of speech
+    decisions = []
+    controller.add_event_handler("on_interruption", lambda _, d: decisions.append(d))
+    vp = default_voice_pipeline(
+        caller_says(WAIT_STOP, "Wait, stop please.", trailing_silence=False),
+        controller=controller,
+        replies=[VERY_LONG_ANSWER, "Yes?"],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.user.wait_finished(timeout=10)
+        assert await vp.output.wait_until(lambda: "Yes?" in vp.output.spoken_text, timeout=5)
+    # Silero heard enough speech before any transcript existed: the VAD detector decided.
+    assert [d.reason for d in decisions] == ["vad"] and decisions[0].text is None
     assert len(vp.output.interruptions) == 1
-    assert ANSWER not in vp.output.spoken_text
+    assert VERY_LONG_ANSWER not in vp.output.spoken_text
+    # The held recording became a normal user turn, closed by Smart Turn's stop strategy.
+    assert vp.messages[-2:] == [
+        {"role": "user", "content": "Wait, stop please."},
+        {"role": "assistant", "content": "Yes?"},
+    ]

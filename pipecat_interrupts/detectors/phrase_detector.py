@@ -79,6 +79,9 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
     - An utterance made only of backchannel phrases and fillers ("yeah yeah, mhm") is a
       ``BACKCHANNEL`` once its transcript is final; while it is interim the detector
       holds (``NOT_YET`` with ``hold=True``) so that no later detector interrupts on it.
+      It also holds on interim text that may still become one: fillers alone ("uh") or
+      the first words of a multi-word backchannel ("got" of "got it"), since streaming
+      STTs send interims word by word. A final "got" or "uh" is not held.
     - Anything else is ``NOT_YET``: the next detectors decide.
 
     Defaults cover English, Spanish, French, German and Hindi (Latin script). Replace
@@ -142,6 +145,11 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         )
         self._interrupt_lengths = sorted({len(p) for p in self._interrupt}, reverse=True)
         self._backchannel_lengths = sorted({len(p) for p in self._backchannel}, reverse=True)
+        # Proper word prefixes of multi-word backchannels ("got" of "got it"): an interim
+        # transcript ending in one may still become a backchannel.
+        self._backchannel_prefixes = frozenset(
+            phrase[:i] for phrase in self._backchannel for i in range(1, len(phrase))
+        )
 
     def find_interrupt_phrase(self, text: str) -> str | None:
         """Return the first interrupt phrase found in ``text``, if any.
@@ -173,6 +181,25 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
                     spans.append((start, start + length))
         return spans
 
+    def _reach(self, tokens: tuple[str, ...]) -> list[int]:
+        """How far backchannel phrases and fillers cover ``tokens`` from the start.
+
+        ``reach[i]`` is 0 when ``tokens[:i]`` cannot be read as backchannels and fillers,
+        1 when it can with fillers only, 2 when it holds at least one phrase.
+        """
+        n = len(tokens)
+        reach = [0] * (n + 1)
+        reach[0] = 1
+        for i in range(n):
+            if not reach[i]:
+                continue
+            if tokens[i] in self._fillers:
+                reach[i + 1] = max(reach[i + 1], reach[i])
+            for length in self._backchannel_lengths:
+                if i + length <= n and tokens[i : i + length] in self._backchannel:
+                    reach[i + length] = 2
+        return reach
+
     def is_backchannel(self, text: str) -> bool:
         """Whether ``text`` is made only of backchannel phrases and fillers.
 
@@ -182,20 +209,31 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         Returns:
             True for "mhm", "yeah yeah", "um, okay, got it"; False for "yeah but why".
         """
+        return self._reach(normalize(text))[-1] == 2
+
+    def may_become_backchannel(self, text: str) -> bool:
+        """Whether ``text`` could still grow into a backchannel.
+
+        True for a backchannel, for fillers alone ("uh", which may become "uh huh"),
+        and for text ending in the first words of a multi-word backchannel ("got" of
+        "got it", "oh i" of "oh i see"). Interim transcripts arrive word by word, so
+        these must not be read as interruptions yet.
+
+        Args:
+            text: The utterance so far.
+
+        Returns:
+            Whether to keep listening before another detector decides.
+        """
         tokens = normalize(text)
-        n = len(tokens)
-        # reach[i]: 0 = unreachable, 1 = reachable with fillers only, 2 = with a phrase.
-        reach = [0] * (n + 1)
-        reach[0] = 1
-        for i in range(n):
-            if not reach[i]:
-                continue
-            if tokens[i] in self._fillers:
-                reach[i + 1] = max(reach[i + 1], reach[i])
-            for length in self._backchannel_lengths:
-                if tokens[i : i + length] in self._backchannel and i + length <= n:
-                    reach[i + length] = 2
-        return reach[n] == 2
+        if not tokens:
+            return False
+        reach = self._reach(tokens)
+        if reach[-1]:
+            return True
+        return any(
+            reach[i] and tokens[i:] in self._backchannel_prefixes for i in range(len(tokens))
+        )
 
     def detect(self, activity: UserActivity) -> Detection:
         """Look for interrupt and backchannel phrases.
@@ -215,4 +253,6 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             if activity.final:
                 return Detection(Verdict.BACKCHANNEL, "backchannel", activity.text.strip())
             return Detection(Verdict.NOT_YET, "backchannel", "interim backchannel", hold=True)
+        if not activity.final and self.may_become_backchannel(activity.text):
+            return Detection(Verdict.NOT_YET, "backchannel", "interim backchannel start", hold=True)
         return NOT_YET

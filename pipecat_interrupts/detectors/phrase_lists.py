@@ -30,17 +30,20 @@ INTERRUPT_PHRASES: dict[str, tuple[str, ...]] = {
     "es": (
         "para", "espera", "espere", "alto", "un momento", "momento", "un segundo",
         "no no", "perdón", "disculpa", "disculpe", "oye", "oiga", "cállate", "detente",
-        "pero", "escucha", "escuche", "basta", "repite",
+        "pero", "escucha", "escuche", "basta", "repite", "un segundito", "momentito",
+        "espérate", "espérame",
     ),
     "fr": (
         "arrête", "arrêtez", "attends", "attendez", "stop", "une seconde", "un instant",
         "un moment", "non non", "pardon", "excusez-moi", "excuse-moi", "mais", "écoute",
-        "écoutez", "tais-toi", "taisez-vous", "assez",
+        "écoutez", "tais-toi", "taisez-vous", "assez", "une petite seconde",
+        "un petit instant",
     ),
     "de": (
         "stopp", "stop", "halt", "warte", "warten sie", "warte mal", "moment",
         "einen moment", "moment mal", "sekunde", "eine sekunde", "nein nein",
         "entschuldigung", "aber", "hör auf", "hören sie auf", "hör mal", "hören sie",
+        "entschuldigen sie", "augenblick", "einen augenblick",
     ),
     "hi": (
         "ruko", "rukiye", "ruk jao", "ruk", "bas", "bas karo", "ek minute", "ek min",
@@ -60,26 +63,32 @@ BACKCHANNEL_PHRASES: dict[str, tuple[str, ...]] = {
         "absolutely", "of course", "definitely", "good", "fine", "that's right",
         "that's true", "i'm listening", "i'm with you", "with you", "uh yeah", "oh okay",
         "oh i see", "oh nice", "oh wow", "yes yes", "sure thing", "thank you", "thanks",
+        "yea", "okey", "okie", "kay", "yes sir", "yes ma'am", "sounds great", "that's fine",
+        "that's good", "that's great", "no problem", "no worries", "noted", "i get it",
     ),
     "es": (
         "sí", "claro", "vale", "ajá", "ok", "okay", "de acuerdo", "entiendo", "ya",
         "bueno", "perfecto", "exacto", "cierto", "genial", "muy bien", "está bien",
         "ya veo", "claro que sí", "por supuesto", "mhm", "eso", "sale", "dale",
+        "sí señor", "entendido", "okey", "órale", "correcto",
     ),
     "fr": (
         "oui", "ouais", "d'accord", "ok", "je vois", "bien sûr", "exactement",
         "c'est ça", "voila", "ah bon", "super", "parfait", "entendu", "tout a fait",
         "mhm", "bon", "oui oui", "effectivement", "bien", "tres bien", "je comprends",
+        "mmh", "c'est bon", "ah oui", "compris",
     ),
     "de": (
         "ja", "genau", "okay", "ok", "alles klar", "stimmt", "richtig", "klar",
         "verstehe", "ich verstehe", "aha", "mhm", "gut", "super", "jawohl", "sicher",
         "natürlich", "ja ja", "na klar", "sehr gut", "in ordnung", "prima",
+        "ach so", "jaja", "verstanden", "alles gut", "passt",
     ),
     "hi": (
         "haan", "haa", "ha", "ji", "haan ji", "ji haan", "hanji", "accha", "achha",
         "acha", "theek hai", "thik hai", "theek", "thik", "sahi", "sahi hai", "bilkul",
         "samajh gaya", "samajh gayi", "samjha", "ok ji", "hmm", "haan haan", "accha ji",
+        "sahi baat", "sahi baat hai", "ji ji", "theek hai ji",
     ),
 }
 
