@@ -51,6 +51,8 @@ from pipecat_interrupts.snapshot import (
     InMemorySnapshotStore,
     InterruptionSnapshot,
     SnapshotStore,
+    recovery_message,
+    unspoken_remainder,
 )
 from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
@@ -89,6 +91,8 @@ __all__ = [
     "InterruptionSnapshot",
     "SnapshotStore",
     "StateSnapshotter",
+    "recovery_message",
+    "unspoken_remainder",
     # Routes and nodes
     "InterruptibleNode",
     "OpenAICompatibleNode",
