@@ -12,24 +12,31 @@
 Prints a table of medians and p95/p99 with the ratio plugin/plain for:
 
 1. barge-in latency: voice-activity start to the `InterruptionFrame` at the output
-   transport, and decision to the last audio chunk written;
+   transport, and from there (and from the decision) to the last audio chunk written;
 2. generation cancel latency (decision to the LLM stream's end), and the flush round trip;
-3. CPU per 20 ms audio frame of each plugin processor against a pass-through processor;
+3. CPU per 20 ms audio frame of each plugin processor against a pass-through processor
+   (ten copies of each in a chain, against ten pass-throughs; a processor that adds a
+   pipeline observer is timed as one copy among nine pass-throughs);
 4. N concurrent conversations in one process: CPU time and memory, with and without.
 
 The plugin side runs the `InterruptionController` configured to decide on voice
-activity start (as Pipecat does), so the comparison measures overhead, not policy.
+activity start (as Pipecat does), so the comparison measures overhead, not policy. The
+full run also times each plugin processor alone, to show where added latency comes from.
+All latencies come from `InterruptionMetricsObserver`, which reads the pipeline clock
+stamped on each push.
 """
 
 import argparse
 import asyncio
 import gc
+import math
 import os
 import platform
 import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from loguru import logger
@@ -91,18 +98,32 @@ def output_20ms() -> MockOutputTransport:
 @dataclass
 class Trial:
     onset_to_output: float
+    output_to_silence: float
     decision_to_silence: float
     cancel: float | None
     flush: float | None
 
 
-async def barge_in_trial(with_plugin: bool) -> Trial:
+ALL_PARTS = ("controller", "coordinator", "snapshotter")
+
+
+def plugin_kwargs(parts: tuple[str, ...]) -> dict:
+    """`build_voice_pipeline` arguments placing the chosen plugin processors."""
+    controller, coordinator, snapshotter = plugin_parts()
+    kwargs: dict = {}
+    if "controller" in parts:
+        kwargs["controller"] = controller
+    if "snapshotter" in parts:
+        kwargs["snapshotter"] = snapshotter
+    if "coordinator" in parts:
+        kwargs["after_user_aggregator"] = [coordinator]
+    return kwargs
+
+
+async def barge_in_trial(with_plugin: bool, parts: tuple[str, ...] = ALL_PARTS) -> Trial:
     metrics = InterruptionMetricsObserver(log_summary=False)
     llm = FakeLLMService(replies=[ANSWER, "Okay."], token_delay_secs=0.03)
-    kwargs = {}
-    if with_plugin:
-        controller, coordinator, snapshotter = plugin_parts()
-        kwargs = dict(controller=controller, snapshotter=snapshotter, after_user_aggregator=[coordinator])
+    kwargs = plugin_kwargs(parts) if with_plugin else {}
     vp = build_voice_pipeline(
         user=ScriptedUser([WaitForBot(), Pause(0.25), Utterance("wait", word_secs=0.02)]),
         llm=llm,
@@ -118,20 +139,54 @@ async def barge_in_trial(with_plugin: bool) -> Trial:
     record = metrics.records[0]
     run = llm.runs[0]
     cancel = run.ended_at - record.decided_at if run.cancelled and run.ended_at else None
-    return Trial(record.onset_to_output_secs, record.decision_to_silence_secs, cancel, record.flush_secs)
+    return Trial(
+        record.onset_to_output_secs,
+        record.output_to_silence_secs,
+        record.decision_to_silence_secs,
+        cancel,
+        record.flush_secs,
+    )
 
 
-async def cpu_per_frame(processor_factory, frames: int, repeats: int = 3) -> float:
-    """Least process CPU seconds, over ``repeats`` runs, for ``frames`` audio frames."""
-    return min([await _cpu_per_frame_once(processor_factory, frames) for _ in range(repeats)])
+CHAIN = 10
 
 
-async def _cpu_per_frame_once(processor_factory, frames: int) -> float:
-    """Process CPU seconds for ``frames`` 20 ms audio frames through [P + 9 pass-throughs]."""
+@dataclass
+class CpuCase:
+    """A processor to time. ``alone``: one copy among pass-throughs (processors that add a
+    pipeline observer: an observer is told about every frame every processor handles, so
+    ten copies would cost ten observers times ten processors)."""
+
+    factory: Callable[[], FrameProcessor]
+    alone: bool = False
+
+    def chain(self) -> list[FrameProcessor]:
+        if self.alone:
+            return [self.factory(), *(PassThrough() for _ in range(CHAIN - 1))]
+        return [self.factory() for _ in range(CHAIN)]
+
+    def ratio(self, cpu: float, base: float) -> float:
+        """Cost of one copy relative to one pass-through (base: CHAIN pass-throughs)."""
+        if self.alone:
+            return (cpu - base + base / CHAIN) / (base / CHAIN)
+        return cpu / base
+
+
+async def cpu_per_frame(cases: dict[str, CpuCase], frames: int, repeats: int = 3) -> dict[str, float]:
+    """Least process CPU seconds per case, over ``repeats`` interleaved rounds."""
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        for name, case in cases.items():
+            cpu = await _cpu_per_frame_once(case.chain(), frames)
+            best[name] = min(best.get(name, cpu), cpu)
+    return best
+
+
+async def _cpu_per_frame_once(chain: list[FrameProcessor], frames: int) -> float:
+    """Process CPU seconds for ``frames`` 20 ms audio frames through ``chain``."""
     recorder = FrameRecorder(name="sink")
-    chain = [processor_factory(), *(PassThrough() for _ in range(9)), recorder]
     audio = b"\x01\x00" * 320
-    async with running_pipeline(chain, timeout=60) as worker:
+    async with running_pipeline([*chain, recorder], timeout=60) as worker:
         batch = [InputAudioRawFrame(audio=audio, sample_rate=16000, num_channels=1) for _ in range(frames)]
         gc.collect()
         start = time.process_time()
@@ -145,10 +200,7 @@ async def conversations(n: int, with_plugin: bool) -> tuple[float, float]:
     """CPU seconds and peak traced memory (bytes) for n concurrent barge-in conversations."""
 
     def build(i: int):
-        kwargs = {}
-        if with_plugin:
-            controller, coordinator, snapshotter = plugin_parts()
-            kwargs = dict(controller=controller, snapshotter=snapshotter, after_user_aggregator=[coordinator])
+        kwargs = plugin_kwargs(ALL_PARTS) if with_plugin else {}
         return build_voice_pipeline(
             user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait stop", word_secs=0.02)]),
             llm=FakeLLMService(replies=[ANSWER, "Okay."], token_delay_secs=0.01),
@@ -194,8 +246,11 @@ async def main(quick: bool) -> int:
     print(f"pipecat-interrupts benchmark ({'quick' if quick else 'full'}): {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
 
-    plain = [await barge_in_trial(False) for _ in range(trials)]
-    plugin = [await barge_in_trial(True) for _ in range(trials)]
+    # Interleaved, so slow drifts of the machine hit both sides alike.
+    plain, plugin = [], []
+    for _ in range(trials):
+        plain.append(await barge_in_trial(False))
+        plugin.append(await barge_in_trial(True))
 
     def ms(trials_, field):
         return [getattr(t, field) * 1000 for t in trials_ if getattr(t, field) is not None]
@@ -203,33 +258,50 @@ async def main(quick: bool) -> int:
     print(f"\n1-2. barge-in ({trials} trials each)          plain   plugin unit  ratio  target")
     for field, label, target in (
         ("onset_to_output", "VAD start -> InterruptionFrame at output", "added <= 0.5 ms median"),
-        ("decision_to_silence", "decision -> last audio written", "p99 <= 20 ms (1 chunk)"),
+        ("output_to_silence", "InterruptionFrame at output -> last audio", "p99 <= 20 ms (1 chunk)"),
+        ("decision_to_silence", "decision -> last audio written", ""),
         ("cancel", "decision -> LLM stream cancelled", ""),
     ):
         a, b = ms(plain, field), ms(plugin, field)
         for i, tag in enumerate(("p50", "p95", "p99")):
             pa = stats(a)[i] if a else None
             pb = stats(b)[i] if b else None
-            print(row(f"{label} {tag}", pa, pb, "ms", target if i == 0 else ""))
+            print(row(f"{label} {tag}", pa, pb, "ms", target if i == (2 if "p99" in target else 0) else ""))
     flush = ms(plugin, "flush")
     if flush:
         print(row("flush round trip p50", None, statistics.median(flush), "ms", "<= 2 ms median"))
     added = statistics.median(ms(plugin, "onset_to_output")) - statistics.median(ms(plain, "onset_to_output"))
     print(f"  added barge-in latency at the median: {added:+.3f} ms")
 
-    print(f"\n3. CPU per 20 ms audio frame ({frames} frames, [P + 9 pass-throughs], best of 3)")
-    base = await cpu_per_frame(PassThrough, frames)
-    per_pass = base / 10
-    print(f"  {'pass-through FrameProcessor':<46} {base / frames * 1e6:8.2f} us/frame for the chain")
-    for name, factory in (
-        ("InterruptionController", lambda: plugin_parts()[0]),
-        ("FlushCoordinator", FlushCoordinator),
-        ("StateSnapshotter (with its observer)", StateSnapshotter),
-        ("FlushHookProcessor", lambda: FlushHookProcessor(lambda f: None)),
-    ):
-        cpu = await cpu_per_frame(factory, frames)
-        ratio = (cpu - base + per_pass) / per_pass
-        print(f"  {name:<46} {cpu / frames * 1e6:8.2f} us/frame   {ratio:5.2f}x a pass-through   target <= 1.2x")
+    if not quick:
+        alone = max(5, trials // 2)
+        print(f"\n   each plugin processor alone ({alone} trials each, interleaved with plain)")
+        for part in ALL_PARTS:
+            base_, with_ = [], []
+            for _ in range(alone):
+                base_.append(await barge_in_trial(False))
+                with_.append(await barge_in_trial(True, (part,)))
+            a = statistics.median(ms(base_, "onset_to_output"))
+            b = statistics.median(ms(with_, "onset_to_output"))
+            print(row(f"VAD start -> output p50, {part} only", a, b, "ms", f"added {b - a:+.3f} ms"))
+
+    print(f"\n3. CPU per 20 ms audio frame ({frames} frames through {CHAIN} processors, best of 3 interleaved)")
+    cases = {
+        "pass-through FrameProcessor": CpuCase(PassThrough),
+        "pass-through, direct mode (for reference)": CpuCase(lambda: PassThrough(enable_direct_mode=True)),
+        "InterruptionController (direct mode)": CpuCase(lambda: plugin_parts()[0]),
+        "FlushCoordinator (direct mode)": CpuCase(FlushCoordinator),
+        "FlushHookProcessor": CpuCase(lambda: FlushHookProcessor(lambda f: None)),
+        "StateSnapshotter + its observer, 1 of 10": CpuCase(StateSnapshotter, alone=True),
+    }
+    cpu = await cpu_per_frame(cases, frames)
+    base = cpu["pass-through FrameProcessor"]
+    for name, case in cases.items():
+        note = "" if case.factory is PassThrough else f"{case.ratio(cpu[name], base):5.2f}x a pass-through"
+        if not name.startswith("pass-through"):
+            note += "   target <= 1.2x"
+        per_copy = (cpu[name] - base + base / CHAIN) if case.alone else cpu[name] / CHAIN
+        print(f"  {name:<46} {per_copy / frames * 1e6:8.2f} us/frame   {note}")
 
     print(f"\n4. {n_conv} concurrent conversations, one barge-in each")
     cpu_a, mem_a = await conversations(n_conv, False)
@@ -238,8 +310,14 @@ async def main(quick: bool) -> int:
     print(row("peak traced memory", mem_a / 1e6, mem_b / 1e6, "MB"))
     print(f"  extra memory per conversation: {(mem_b - mem_a) / n_conv / 1024:.1f} KB   target <= 100 KB")
 
-    values = [*ms(plain, "onset_to_output"), *ms(plugin, "onset_to_output"), cpu_a, cpu_b, mem_a, mem_b]
-    ok = all(v == v and v >= 0 for v in values) and len(plain) == len(plugin) == trials
+    fields = ("onset_to_output", "output_to_silence", "decision_to_silence")
+    values = [v for f in fields for v in (*ms(plain, f), *ms(plugin, f))]
+    values += [*flush, *cpu.values(), cpu_a, cpu_b, mem_a, mem_b]
+    ok = (
+        all(math.isfinite(v) and v >= 0 for v in values)
+        and len(values) == 2 * trials * len(fields) + len(flush) + len(cpu) + 4
+        and len(flush) == trials  # every plugin barge-in reported its flush
+    )
     print(f"\nbenchmark {'completed' if ok else 'FAILED'}")
     return 0 if ok else 1
 

@@ -82,7 +82,9 @@ def build_real_services_bot(
         port=port,
     )
     stt = OpenAISTTService(api_key=api_key)
-    llm = OpenAILLMService(api_key=api_key, base_url=base_url, model=llm_model)
+    llm = OpenAILLMService(
+        api_key=api_key, base_url=base_url, settings=OpenAILLMService.Settings(model=llm_model)
+    )
     tts = OpenAITTSService(api_key=api_key)
     context = LLMContext(
         [{"role": "system", "content": "You are a concise, friendly voice assistant."}]
@@ -98,7 +100,7 @@ def build_real_services_bot(
     )
     coordinator = FlushCoordinator()
     snapshotter = StateSnapshotter(context=context)
-    metrics = InterruptionMetricsObserver()
+    metrics = InterruptionMetricsObserver(push_metrics_frames=True)  # next to Pipecat's own metrics
     metrics.watch_snapshotter(snapshotter)
     pipeline = Pipeline(
         [

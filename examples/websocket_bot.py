@@ -22,7 +22,6 @@ import sys
 import time
 
 from loguru import logger
-
 from pipecat.frames.frames import (
     Frame,
     TranscriptionFrame,

@@ -17,12 +17,20 @@ those are not barge-ins and are not counted):
   the output transport (what a caller perceives, minus audio buffering);
 - ``decision_to_output_secs``: decision to the `InterruptionFrame` at the output transport;
 - ``decision_to_silence_secs``: decision to the last audio chunk the transport wrote;
+- ``output_to_silence_secs``: the `InterruptionFrame` at the output transport to the
+  last audio chunk written (at most the chunk that was already playing);
 - ``flush_secs``: the flush round trip (from the `FlushCoordinator`'s completion frame);
 - ``generated_chars`` / ``spoken_chars``: what the LLM produced versus what was played;
 - false interruptions, when a `StateSnapshotter` is attached with `watch_snapshotter`.
 
 `summary()` returns counts by reason and p50/p95 of each latency as a dict; the summary
-is logged when the pipeline ends.
+is logged when the pipeline ends. With ``push_metrics_frames=True`` every barge-in, once
+settled (the bot is silent and any flush has reported), is also queued into the pipeline
+as a Pipecat `MetricsFrame` holding an `InterruptionMetricsData`.
+
+Times come from the pipeline clock stamped on each push (``FramePushed.timestamp``), not
+from when the observer runs: Pipecat hands events to each observer through its own queue
+and task, so an observer may run a little after the push it is told about.
 """
 
 import math
@@ -42,26 +50,31 @@ from pipecat.frames.frames import (
     InterruptionFrame,
     LLMFullResponseStartFrame,
     LLMTextFrame,
+    MetricsFrame,
     OutputAudioRawFrame,
     TranscriptionFrame,
     TTSTextFrame,
     VADUserStartedSpeakingFrame,
 )
+from pipecat.metrics.metrics import MetricsData
 from pipecat.observers.base_observer import BaseObserver, FrameProcessed, FramePushed
-from pipecat.processors.frame_processor import FrameDirection
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import LLMService
 from pipecat.transports.base_output import BaseOutputTransport
 
-from pipecat_interrupts.frames import FlushCompletedFrame, InterruptionDecisionFrame
+from pipecat_interrupts.frames import FlushCompletedFrame, FlushFrame, InterruptionDecisionFrame
 
 
 @dataclass
 class InterruptionRecord:
     """The measurements of one interruption.
 
+    All times are ``time.monotonic()`` seconds, taken from the pipeline clock of the
+    push or processing event they describe.
+
     Parameters:
         reason: Why the bot was cut off.
-        onset_at: ``time.monotonic()`` of the user's first voice activity or words, if seen.
+        onset_at: The user's first voice activity or words, if seen.
         decided_at: When the interruption was decided (or first broadcast).
         at_output_at: When the `InterruptionFrame` reached the output transport.
         last_audio_at: When the transport wrote its last audio chunk after the decision.
@@ -101,6 +114,43 @@ class InterruptionRecord:
         end = self.last_audio_at if self.last_audio_at is not None else self.at_output_at
         return max(0.0, end - self.decided_at)
 
+    @property
+    def output_to_silence_secs(self) -> float | None:
+        """The interruption at the output transport to the last audio written after it."""
+        if self.at_output_at is None:
+            return None
+        if self.last_audio_at is None:
+            return 0.0
+        return max(0.0, self.last_audio_at - self.at_output_at)
+
+
+class InterruptionMetricsData(MetricsData):
+    """One barge-in as Pipecat metrics data (inside a `MetricsFrame`).
+
+    Latencies are in seconds; None when not measured.
+
+    Parameters:
+        reason: Why the bot was cut off.
+        detection_to_decision: The user's first activity to the decision.
+        onset_to_output: Voice-activity start to the interruption at the output.
+        decision_to_output: Decision to the interruption at the output.
+        decision_to_silence: Decision to the last audio written.
+        output_to_silence: Interruption at the output to the last audio written.
+        flush: The flush round trip.
+        generated_chars: Characters the LLM generated for the interrupted reply.
+        spoken_chars: Characters of it that were played.
+    """
+
+    reason: str
+    detection_to_decision: float
+    onset_to_output: float | None = None
+    decision_to_output: float | None = None
+    decision_to_silence: float | None = None
+    output_to_silence: float | None = None
+    flush: float | None = None
+    generated_chars: int = 0
+    spoken_chars: int = 0
+
 
 @dataclass
 class _Turn:
@@ -109,6 +159,25 @@ class _Turn:
     onset_at: float | None = None
     decision: InterruptionDecisionFrame | None = None
     decision_seen_at: float | None = None
+
+
+@dataclass
+class _OpenState:
+    """Bookkeeping for the record still being measured."""
+
+    record: InterruptionRecord
+    flush_pending: bool = False
+    bot_stopped: bool = False
+    reported: bool = False
+    worker: Any = None
+
+    @property
+    def settled(self) -> bool:
+        return (
+            self.record.at_output_at is not None
+            and self.bot_stopped
+            and not (self.flush_pending and self.record.flush_secs is None)
+        )
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -137,22 +206,32 @@ class InterruptionMetricsObserver(BaseObserver):
         print(metrics.summary())
     """
 
-    def __init__(self, *, log_summary: bool = True, **kwargs):
+    def __init__(self, *, log_summary: bool = True, push_metrics_frames: bool = False, **kwargs):
         """Initialize the observer.
 
         Args:
             log_summary: Log `summary()` when the pipeline ends.
+            push_metrics_frames: Queue a `MetricsFrame` with an `InterruptionMetricsData`
+                into the pipeline for every settled barge-in (it enters at the top and
+                travels downstream like any metrics frame).
             **kwargs: `BaseObserver` arguments.
         """
+        # Only first pushes: every frame this observer needs is new when it is pushed,
+        # except the text the output transport releases, read from its processing below.
+        kwargs.setdefault("observe_every_push", False)
         super().__init__(**kwargs)
         self._log_summary = log_summary
+        self._push_metrics_frames = push_metrics_frames
         self.records: list[InterruptionRecord] = []
         self.false_interruptions = 0
         self._turn = _Turn()
-        self._open: InterruptionRecord | None = None
+        self._open: _OpenState | None = None
         self._seen: set[int] = set()
         self._summary_logged = False
         self._bot_speaking = False
+        self._clock: Any = None
+        self._clock_offset: float | None = None
+        self._ending = False
 
     def watch_snapshotter(self, snapshotter: Any) -> None:
         """Count the false interruptions a `StateSnapshotter` reports.
@@ -165,56 +244,96 @@ class InterruptionMetricsObserver(BaseObserver):
     def _on_false_interruption(self, _snapshotter, _snapshot) -> None:
         self.false_interruptions += 1
 
+    def _monotonic(self, processor: FrameProcessor, timestamp_ns: int) -> float:
+        """Convert a pipeline-clock stamp (ns since the pipeline started) to monotonic secs."""
+        try:
+            clock = processor.get_clock()
+        except Exception:  # not set up (no clock): fall back to the observer's own time
+            return time.monotonic()
+        if self._clock_offset is None or clock is not self._clock:
+            # Read both clocks back to back: the pipeline clock is monotonic_ns minus its start.
+            self._clock, self._clock_offset = clock, time.monotonic() - clock.get_time() / 1e9
+        return timestamp_ns / 1e9 + self._clock_offset
+
     async def on_push_frame(self, data: FramePushed):
         """Track the frames that matter for interruption timing.
 
         Args:
             data: The push.
         """
-        frame, now = data.frame, time.monotonic()
+        frame = data.frame
         if isinstance(frame, VADUserStartedSpeakingFrame | InterimTranscriptionFrame | TranscriptionFrame):
             if self._turn.onset_at is None and data.first_push:
-                self._turn.onset_at = now
+                self._turn.onset_at = self._monotonic(data.source, data.timestamp)
         elif isinstance(frame, InterruptionDecisionFrame) and data.first_push:
-            self._turn.decision, self._turn.decision_seen_at = frame, now
+            self._turn.decision = frame
+            self._turn.decision_seen_at = self._monotonic(data.source, data.timestamp)
         elif isinstance(frame, InterruptionFrame) and data.first_push:
-            self._on_interruption(frame, now)
+            await self._on_interruption(frame, data.source, self._monotonic(data.source, data.timestamp))
         elif isinstance(frame, LLMFullResponseStartFrame) and isinstance(data.source, LLMService):
             self._turn.generated = self._turn.spoken = 0
         elif isinstance(frame, LLMTextFrame) and isinstance(data.source, LLMService):
             self._turn.generated += len(frame.text)
         elif isinstance(data.source, BaseOutputTransport) and data.direction == FrameDirection.DOWNSTREAM:
-            if isinstance(frame, TTSTextFrame):
-                self._turn.spoken += len(frame.text.strip()) + 1
-            elif isinstance(frame, OutputAudioRawFrame) and self._open is not None:
-                self._open.last_audio_at = now
-            elif isinstance(frame, BotStartedSpeakingFrame):
-                self._bot_speaking = True
-                self._open = None  # new speech: the last interruption is settled
-            elif isinstance(frame, BotStoppedSpeakingFrame):
-                self._bot_speaking = False
+            await self._on_output_push(data)
+        elif isinstance(frame, FlushFrame) and data.first_push:
+            if self._open is not None and self._open.record.flush_secs is None:
+                self._open.flush_pending = True
         elif isinstance(frame, FlushCompletedFrame) and data.first_push:
-            target = self._open or (self.records[-1] if self.records else None)
-            if target is not None and target.flush_secs is None and frame.completed:
-                target.flush_secs = frame.elapsed_secs
+            await self._on_flush_completed(frame)
         elif isinstance(frame, EndFrame | CancelFrame) and data.first_push:
+            self._ending = True
             self._maybe_log_summary()
 
+    async def _on_output_push(self, data: FramePushed) -> None:
+        frame = data.frame
+        if isinstance(frame, OutputAudioRawFrame) and self._open is not None:
+            self._open.record.last_audio_at = self._monotonic(data.source, data.timestamp)
+        elif isinstance(frame, BotStartedSpeakingFrame):
+            self._bot_speaking = True
+            if self._open is not None:  # new speech: the last interruption is settled
+                await self._report(self._open)
+                self._open = None
+        elif isinstance(frame, BotStoppedSpeakingFrame):
+            self._bot_speaking = False
+            if self._open is not None:
+                self._open.bot_stopped = True
+                if self._open.settled:
+                    await self._report(self._open)
+
+    async def _on_flush_completed(self, frame: FlushCompletedFrame) -> None:
+        open_ = self._open
+        if open_ is not None and open_.record.flush_secs is None:
+            if frame.completed:
+                open_.record.flush_secs = frame.elapsed_secs
+            else:
+                open_.flush_pending = False  # timed out: nothing more will come
+            if open_.settled:
+                await self._report(open_)
+        elif open_ is None and self.records and self.records[-1].flush_secs is None and frame.completed:
+            self.records[-1].flush_secs = frame.elapsed_secs
+
     async def on_process_frame(self, data: FrameProcessed):
-        """Note when an interruption reaches the output transport.
+        """Note when an interruption reaches the output transport, and text leaving it.
 
         Args:
             data: The processing event.
         """
         if (
+            isinstance(data.frame, TTSTextFrame)
+            and data.direction == FrameDirection.DOWNSTREAM
+            and isinstance(data.processor.previous, BaseOutputTransport)
+        ):
+            self._turn.spoken += len(data.frame.text.strip()) + 1  # played: released after its audio
+        elif (
             isinstance(data.frame, InterruptionFrame)
             and isinstance(data.processor, BaseOutputTransport)
             and self._open is not None
-            and self._open.at_output_at is None
+            and self._open.record.at_output_at is None
         ):
-            self._open.at_output_at = time.monotonic()
+            self._open.record.at_output_at = self._monotonic(data.processor, data.timestamp)
 
-    def _on_interruption(self, frame: InterruptionFrame, now: float) -> None:
+    async def _on_interruption(self, frame: InterruptionFrame, source: FrameProcessor, now: float) -> None:
         key = frame.broadcast_sibling_id if frame.broadcast_sibling_id is not None else frame.id
         if key in self._seen or frame.id in self._seen:
             return
@@ -222,7 +341,7 @@ class InterruptionMetricsObserver(BaseObserver):
         if not self._bot_speaking:
             self._turn = _Turn()  # Pipecat interrupts a silent bot at every user turn: no barge-in
             return
-        if self._open is not None and self._open.at_output_at is None:
+        if self._open is not None and self._open.record.at_output_at is None:
             return  # a second broadcast for the same barge-in
         decision = self._turn.decision
         record = InterruptionRecord(
@@ -233,9 +352,39 @@ class InterruptionMetricsObserver(BaseObserver):
             generated_chars=self._turn.generated,
             spoken_chars=self._turn.spoken,
         )
+        if self._open is not None:
+            await self._report(self._open)
         self.records.append(record)
-        self._open = record
+        self._open = _OpenState(record, worker=self._worker_of(source))
         self._turn = _Turn()
+
+    @staticmethod
+    def _worker_of(processor: FrameProcessor) -> Any:
+        try:
+            return processor.pipeline_worker
+        except Exception:  # not set up: nowhere to queue a metrics frame
+            return None
+
+    async def _report(self, open_: _OpenState) -> None:
+        """Queue the settled record as a `MetricsFrame` (once, if enabled)."""
+        if open_.reported or not self._push_metrics_frames or self._ending or open_.worker is None:
+            return
+        open_.reported = True
+        record = open_.record
+        data = InterruptionMetricsData(
+            processor=self.name,
+            reason=record.reason,
+            detection_to_decision=record.detection_to_decision_secs,
+            onset_to_output=record.onset_to_output_secs,
+            decision_to_output=record.decision_to_output_secs,
+            decision_to_silence=record.decision_to_silence_secs,
+            output_to_silence=record.output_to_silence_secs,
+            flush=record.flush_secs,
+            generated_chars=record.generated_chars,
+            spoken_chars=record.spoken_chars,
+        )
+        logger.debug(f"{self}: reporting barge-in metrics {data}")
+        await open_.worker.queue_frame(MetricsFrame(data=[data]))
 
     def summary(self) -> dict[str, Any]:
         """Counts by reason and p50/p95 of each latency, in milliseconds.
@@ -255,6 +404,7 @@ class InterruptionMetricsObserver(BaseObserver):
             "onset_to_output_secs",
             "decision_to_output_secs",
             "decision_to_silence_secs",
+            "output_to_silence_secs",
             "flush_secs",
         ):
             values = [v for r in self.records if (v := getattr(r, name)) is not None]

@@ -52,6 +52,7 @@ def test_real_services_bot_builds_without_network():
     module = load("real_services_bot")
     worker, parts = module.build_real_services_bot(api_key="sk-test-not-used", base_url="http://127.0.0.1:9/v1")
     assert isinstance(parts["llm"], OpenAILLMService)
+    assert parts["llm"].settings.model == "gpt-4o-mini"
     names = [type(p).__name__ for p in parts["pipeline"].processors]
     assert names.index("InterruptionController") < names.index("LLMUserAggregator")
     assert names.index("StateSnapshotter") == names.index("LLMAssistantAggregator") - 1

@@ -1,5 +1,8 @@
 """InterruptionMetricsObserver measures every barge-in (no timing thresholds asserted)."""
 
+from pipecat.frames.frames import MetricsFrame
+from pipeline_helpers import FrameRecorder
+
 from pipecat_interrupts import (
     FlushCoordinator,
     InterruptionController,
@@ -8,7 +11,11 @@ from pipecat_interrupts import (
     TextInterruptionDetector,
     VADInterruptionDetector,
 )
-from pipecat_interrupts.metrics import InterruptionMetricsObserver, percentile
+from pipecat_interrupts.metrics import (
+    InterruptionMetricsData,
+    InterruptionMetricsObserver,
+    percentile,
+)
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -23,8 +30,13 @@ from pipecat_interrupts.testing import (
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
 
 
+def interruption_metrics(recorder: FrameRecorder) -> list[InterruptionMetricsData]:
+    return [d for f in recorder.of_type(MetricsFrame) for d in f.data if isinstance(d, InterruptionMetricsData)]
+
+
 async def test_metrics_for_a_phrase_barge_in_and_a_false_interruption():
-    metrics = InterruptionMetricsObserver()
+    metrics = InterruptionMetricsObserver(push_metrics_frames=True)
+    recorder = FrameRecorder()
     snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.3)
     metrics.watch_snapshotter(snapshotter)
     controller = InterruptionController(
@@ -38,11 +50,13 @@ async def test_metrics_for_a_phrase_barge_in_and_a_false_interruption():
         llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.003),
         tts=FakeTTSService(secs_per_word=0.04),
         after_user_aggregator=[FlushCoordinator()],
+        after_output=[recorder],
         observers=[metrics],
     )
     async with vp:
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
+        await recorder.wait_for(MetricsFrame, count=2, timeout=3)
 
     assert [r.reason for r in metrics.records] == ["vad", "vad"]
     assert metrics.false_interruptions == 1
@@ -50,6 +64,7 @@ async def test_metrics_for_a_phrase_barge_in_and_a_false_interruption():
         assert record.onset_at is not None and record.onset_to_output_secs >= 0
         assert record.decision_to_output_secs >= 0
         assert record.decision_to_silence_secs >= record.decision_to_output_secs
+        assert 0 <= record.output_to_silence_secs <= record.decision_to_silence_secs
         assert record.flush_secs is not None and record.flush_secs > 0
     first = metrics.records[0]
     assert 0 < first.spoken_chars < first.generated_chars <= len(ANSWER) + 1
@@ -57,23 +72,51 @@ async def test_metrics_for_a_phrase_barge_in_and_a_false_interruption():
     assert summary["interruptions"] == 2 and summary["by_reason"] == {"vad": 2}
     assert summary["false_interruptions"] == 1
     assert summary["flush_ms"]["n"] == 2 and summary["decision_to_silence_ms"]["p95"] >= 0
+    assert summary["output_to_silence_ms"]["n"] == 2
+    # Each settled barge-in also travelled the pipeline as a Pipecat MetricsFrame, once.
+    pushed = interruption_metrics(recorder)
+    assert [d.reason for d in pushed] == ["vad", "vad"]
+    assert [d.flush for d in pushed] == [r.flush_secs for r in metrics.records]
+    assert [d.spoken_chars for d in pushed] == [r.spoken_chars for r in metrics.records]
+    assert all(d.processor == metrics.name for d in pushed)
 
 
 async def test_metrics_work_on_plain_pipecat_too():
-    metrics = InterruptionMetricsObserver()
+    metrics = InterruptionMetricsObserver(push_metrics_frames=True)
+    recorder = FrameRecorder()
     vp = build_voice_pipeline(
         user=ScriptedUser([WaitForBot(), Pause(0.2), Utterance("wait")]),
         llm=FakeLLMService(replies=[ANSWER, "Yes?"], token_delay_secs=0.003),
         tts=FakeTTSService(secs_per_word=0.04),
+        after_output=[recorder],
         observers=[metrics],
     )
     async with vp:
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: "Yes?" in vp.output.spoken_text, timeout=8)
+        await recorder.wait_for(MetricsFrame, timeout=3)
     assert [r.reason for r in metrics.records] == ["interruption"]
     record = metrics.records[0]
     assert record.detection_to_decision_secs == 0.0 and record.flush_secs is None
     assert record.onset_to_output_secs is not None
+    assert 0 < record.spoken_chars < record.generated_chars
+    assert [d.reason for d in interruption_metrics(recorder)] == ["interruption"]
+
+
+async def test_no_metrics_frames_unless_asked():
+    metrics = InterruptionMetricsObserver()
+    recorder = FrameRecorder()
+    vp = build_voice_pipeline(
+        user=ScriptedUser([WaitForBot(), Pause(0.2), Utterance("wait")]),
+        llm=FakeLLMService(replies=[ANSWER, "Yes?"], token_delay_secs=0.003),
+        tts=FakeTTSService(secs_per_word=0.04),
+        after_output=[recorder],
+        observers=[metrics],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Yes?" in vp.output.spoken_text, timeout=8)
+    assert len(metrics.records) == 1 and interruption_metrics(recorder) == []
 
 
 def test_percentile_is_nearest_rank():
