@@ -43,7 +43,11 @@ from pipecat_interrupts.frames import (
     InterruptionsControlFrame,
 )
 from pipecat_interrupts.interruption_controller import InterruptionController
-from pipecat_interrupts.metrics import InterruptionMetricsObserver, InterruptionRecord
+from pipecat_interrupts.metrics import (
+    InterruptionMetricsData,
+    InterruptionMetricsObserver,
+    InterruptionRecord,
+)
 from pipecat_interrupts.node import InterruptibleNode
 from pipecat_interrupts.openai_node import OpenAICompatibleNode, StreamError
 from pipecat_interrupts.route import Route, RouteProcessor
@@ -100,6 +104,7 @@ __all__ = [
     "RouteProcessor",
     "StreamError",
     # Metrics
+    "InterruptionMetricsData",
     "InterruptionMetricsObserver",
     "InterruptionRecord",
     # Flush chain and task cancellation
