@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from pipecat.frames.frames import InterruptionFrame
 from pipeline_helpers import FrameRecorder
 
@@ -86,6 +87,9 @@ async def test_stop_is_a_real_interruption_and_does_not_resume():
     assert vp.messages[-2:] == [{"role": "user", "content": "stop"}, {"role": "assistant", "content": "Sure."}]
 
 
+# Known scheduling flake under parallel load on 2 cores (about 1 run in 6-20): rerun once
+# while it is being investigated; every assertion still has to pass in the rerun.
+@pytest.mark.flaky(reruns=1)
 async def test_a_second_barge_in_during_the_resumed_speech_interrupts_normally():
     steps = [WaitForBot(), Pause(0.2), Noise(0.3), WaitForBot(speaking=False), WaitForBot(), Pause(0.15), Utterance("wait")]
     vp, snapshotter, probe = voice(steps)
