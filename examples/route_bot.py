@@ -68,6 +68,7 @@ async def run(base_url: str, model: str, api_key: str | None, server: FakeOpenAI
     (
         router.on(LLMContextFrame)
         .interrupt_on([InterruptionFrame, EmergencyStopFrame, AgentHandoffFrame], handler=node.on_interrupt)
+        .max_concurrent_tasks(1)  # a new user turn replaces an unfinished reply, as an LLM service does
         .stream(node.generate)
         .broadcast()
     )

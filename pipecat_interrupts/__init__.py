@@ -48,7 +48,7 @@ from pipecat_interrupts.metrics import (
     InterruptionMetricsObserver,
     InterruptionRecord,
 )
-from pipecat_interrupts.node import InterruptibleNode
+from pipecat_interrupts.node import InterruptedGeneration, InterruptibleNode
 from pipecat_interrupts.openai_node import OpenAICompatibleNode, StreamError
 from pipecat_interrupts.route import Route, RouteProcessor
 from pipecat_interrupts.snapshot import (
@@ -60,6 +60,7 @@ from pipecat_interrupts.snapshot import (
 )
 from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
+from pipecat_interrupts.tools import SpeechGate
 from pipecat_interrupts.turn_strategies import (
     ControlledUserTurnStartStrategy,
     controlled_user_turn_strategies,
@@ -98,10 +99,12 @@ __all__ = [
     "recovery_message",
     "unspoken_remainder",
     # Routes and nodes
+    "InterruptedGeneration",
     "InterruptibleNode",
     "OpenAICompatibleNode",
     "Route",
     "RouteProcessor",
+    "SpeechGate",
     "StreamError",
     # Metrics
     "InterruptionMetricsData",

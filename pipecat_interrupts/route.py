@@ -16,23 +16,33 @@
         .broadcast()
     )
 
-- A trigger frame starts the stream (an async generator taking the frame) as a task.
-  Each yielded ``str`` becomes an ``LLMTextFrame`` inside an ``LLMFullResponseStartFrame``
-  / ``LLMFullResponseEndFrame`` pair, so Pipecat's TTS and aggregators handle it; a
-  yielded ``Frame`` is pushed as it is. ``broadcast()`` pushes downstream (toward the
-  TTS); ``broadcast(FrameDirection.UPSTREAM)`` pushes upstream.
+- A trigger frame starts the stream (an async generator taking the frame) as a task
+  (``self.create_task``, also registered in an optional `InterruptibleTaskRegistry`,
+  e.g. a `FlushCoordinator`'s). Each yielded ``str`` becomes an ``LLMTextFrame`` inside
+  an ``LLMFullResponseStartFrame`` / ``LLMFullResponseEndFrame`` pair, so Pipecat's TTS
+  and aggregators handle it; a yielded ``Frame`` is pushed as it is. The end frame is
+  pushed on cancellation and failure too (as Pipecat's OpenAI service does).
+- ``broadcast()`` makes the route live and pushes its output downstream (toward the
+  TTS); ``broadcast(FrameDirection.UPSTREAM)`` pushes it upstream instead.
 - An interrupt event cancels every active task of the route, awaits them all (under a
   deadline), then calls the handler (sync or async, 0 or 1 argument: the event frame;
-  under a deadline; exceptions logged and contained). The handler is not called when
-  nothing was running. Cancellations are serialised, and a trigger arriving meanwhile
-  waits for the pending cancellation before its work starts.
-- ``condition`` is a predicate on the event frame (sync or async).
+  an async one under a deadline; exceptions logged and contained). The handler is not
+  called when nothing was running. Cancellations are serialised, and a trigger arriving
+  meanwhile waits for the pending cancellation before its work starts.
+- ``condition`` is a predicate on the event frame (sync or async); several
+  ``interrupt_on`` calls, each with its own handler and condition, may share a route.
+- ``filter`` skips triggers; ``max_concurrent_tasks`` replaces the oldest running
+  stream when a new trigger arrives (1 is what a Pipecat LLM service does).
 - A stream that raises is reported with ``push_error`` (a non-fatal ``ErrorFrame``) and
   logged; the route keeps working for the next trigger.
 
-All frames are forwarded (triggers and events included), as Pipecat processors do.
-Interrupt events that are system frames are handled *before* they are forwarded, so no
-token of a cancelled stream can follow them.
+Triggers and events match in either direction. Every frame is forwarded, triggers and
+events included, as Pipecat processors do: a route replacing the LLM passes the
+``LLMContextFrame`` on, which TTS services and the assistant aggregator ignore.
+An interrupt event is handled *before* it is forwarded: the cancelled streams are
+awaited first, so no token of theirs can follow the event down the pipeline, and the
+tokens already pushed are dropped by the downstream processors' own interruption
+handling when the event is an ``InterruptionFrame``.
 """
 
 import asyncio
@@ -56,6 +66,7 @@ from pipecat_interrupts.task_registry import InterruptibleTaskRegistry
 from pipecat_interrupts.validation import (
     require_callable,
     require_frame_types,
+    require_non_negative_int,
     require_positive_secs,
 )
 
@@ -87,9 +98,10 @@ class Route:
     interrupts: list[_InterruptSpec] = field(default_factory=list)
     stream_fn: StreamFn | None = None
     direction: FrameDirection = FrameDirection.DOWNSTREAM
-    active: set[asyncio.Task] = field(default_factory=set)
+    active: dict[asyncio.Task, None] = field(default_factory=dict)  # insertion-ordered set
     cancelled_elsewhere: int = 0
     enabled: bool = False
+    max_tasks: int | None = None
 
     def interrupt_on(
         self,
@@ -129,6 +141,26 @@ class Route:
             The route.
         """
         self.filter_fn = require_callable("predicate", predicate)
+        return self
+
+    def max_concurrent_tasks(self, limit: int) -> "Route":
+        """Run at most ``limit`` streams at once (Line's ``RouteConfig.max_concurrent_tasks``).
+
+        When a trigger arrives with ``limit`` streams running, the oldest is cancelled
+        and awaited before the new one starts; the interrupt handlers are not called
+        (no interrupt event happened). ``max_concurrent_tasks(1)`` makes the route
+        behave like a Pipecat LLM service, where a new context replaces the old reply
+        instead of interleaving with it. Unlimited by default, as in Line.
+
+        Args:
+            limit: At least 1.
+
+        Returns:
+            The route.
+        """
+        self.max_tasks = require_non_negative_int("limit", limit)
+        if self.max_tasks < 1:
+            raise ValueError(f"limit must be at least 1, got {limit!r}")
         return self
 
     def stream(self, generator: StreamFn) -> "Route":
@@ -257,16 +289,20 @@ class RouteProcessor(FrameProcessor):
 
     async def _start(self, route: Route, frame: Frame) -> None:
         async with self._cancel_lock:  # new work waits for a pending cancellation
-            pass
+            running = [t for t in route.active if not t.done()]
+            if route.max_tasks is not None and len(running) >= route.max_tasks:
+                oldest = running[: len(running) - route.max_tasks + 1]
+                logger.debug(f"{self}: {len(oldest)} oldest stream(s) replaced by a new trigger")
+                await self._cancel_and_wait(oldest, "replaced by a newer trigger")
         task = self.create_task(self._run_stream(route, frame), name=f"route-{type(frame).__name__}")
         route.cancelled_elsewhere = 0
-        route.active.add(task)
+        route.active[task] = None
         task.add_done_callback(lambda t: self._on_task_done(route, t))
         if self._registry is not None:
             self._registry.register(task, name=f"{self}:route")
 
     def _on_task_done(self, route: Route, task: asyncio.Task) -> None:
-        route.active.discard(task)
+        route.active.pop(task, None)
         if task.cancelled() and not getattr(task, "_route_cancelled", False):
             # Cancelled by someone else (a FlushCoordinator's registry, on the same barge-in):
             # the route's next interrupt event still owes its handler a call.
@@ -274,18 +310,21 @@ class RouteProcessor(FrameProcessor):
 
     async def _run_stream(self, route: Route, frame: Frame) -> None:
         started = False
+        stream = route.stream_fn(frame)
         try:
-            async for item in route.stream_fn(frame):
+            async for item in stream:
                 if isinstance(item, Frame):
                     await self.push_frame(item, route.direction)
-                elif isinstance(item, str):
-                    if not started:
-                        started = True
-                        await self.push_frame(LLMFullResponseStartFrame(), route.direction)
-                    await self.push_frame(LLMTextFrame(item), route.direction)
-                elif item is not None:
+                    continue
+                if item is None:
+                    continue
+                if not isinstance(item, str):
                     logger.warning(f"{self}: stream yielded {type(item).__name__}; passed on as text")
-                    await self.push_frame(LLMTextFrame(str(item)), route.direction)
+                    item = str(item)
+                if not started:
+                    started = True
+                    await self.push_frame(LLMFullResponseStartFrame(), route.direction)
+                await self.push_frame(LLMTextFrame(item), route.direction)
         except asyncio.CancelledError:
             logger.debug(f"{self}: stream cancelled")
             raise
@@ -293,8 +332,25 @@ class RouteProcessor(FrameProcessor):
             logger.opt(exception=e).warning(f"{self}: stream failed: {e}")
             await self.push_error(f"{self}: stream failed: {e}", exception=e)
         finally:
+            # Cancelled while pushing an item, the generator is parked at its yield:
+            # close it now (not at garbage collection) so its cleanup runs in order.
+            await self._close_stream(stream)
             if started:
+                # Like Pipecat's LLM services: a cut response still ends, so the TTS and
+                # the assistant aggregator close the turn.
                 await self.push_frame(LLMFullResponseEndFrame(), route.direction)
+
+    async def _close_stream(self, stream: Any) -> None:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is None:
+            return
+        try:
+            async with asyncio.timeout(self._cancel_timeout):
+                await aclose()
+        except TimeoutError:
+            logger.warning(f"{self}: stream did not close within {self._cancel_timeout:.2f}s")
+        except Exception as e:
+            logger.opt(exception=e).warning(f"{self}: stream failed while closing; contained")
 
     async def _interrupt(self, route: Route, spec: _InterruptSpec, event: Frame) -> None:
         async with self._cancel_lock:
@@ -302,18 +358,21 @@ class RouteProcessor(FrameProcessor):
             elsewhere, route.cancelled_elsewhere = route.cancelled_elsewhere, 0
             if not tasks and not elsewhere:
                 return  # nothing was running: the handler is not called
-            for task in tasks:
-                task._route_cancelled = True  # type: ignore[attr-defined]
-                task.cancel(msg=f"interrupted by {event.name}")
-            if tasks:
-                _, pending = await asyncio.wait(tasks, timeout=self._cancel_timeout)
-                if pending:
-                    logger.warning(f"{self}: {len(pending)} stream task(s) ignored cancellation; moving on")
+            await self._cancel_and_wait(tasks, f"interrupted by {event.name}")
             count = len(tasks) + elsewhere
             logger.debug(f"{self}: {count} stream task(s) cancelled by {event.name}")
             await self._call_event_handler("on_route_interrupted", route, event, count)
             if spec.handler is not None:
                 await self._call_interrupt_handler(spec.handler, event)
+
+    async def _cancel_and_wait(self, tasks: list[asyncio.Task], reason: str) -> None:
+        for task in tasks:
+            task._route_cancelled = True  # type: ignore[attr-defined]
+            task.cancel(msg=reason)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=self._cancel_timeout)
+            if pending:
+                logger.warning(f"{self}: {len(pending)} stream task(s) ignored cancellation; moving on")
 
     async def _call_interrupt_handler(self, handler: Handler, event: Frame) -> None:
         try:

@@ -5,6 +5,9 @@
   interruption cancels the stream first.
 - A tool already running is cancelled on interruption with ``cancel_on_interruption=True``
   (Pipecat's default) and allowed to finish with ``cancel_on_interruption=False``.
+- pipecat#4997: when the stream had already *finished* (the tool was requested while the
+  bot was still speaking the reply), only `SpeechGate.guard` keeps the tool from running
+  if the caller cuts in before the reply was heard.
 """
 
 import asyncio
@@ -21,6 +24,7 @@ from pipecat_interrupts.testing import (
     WaitForBot,
     build_voice_pipeline,
 )
+from pipecat_interrupts.tools import SpeechGate
 
 LONG = "Let me look that up for you while we talk about the details of your order. " * 3
 
@@ -93,3 +97,69 @@ async def test_a_running_tool_is_cancelled_on_interruption_by_default():
 async def test_a_running_tool_marked_not_cancellable_finishes():
     finished, cancelled, interruptions = await run_with_slow_tool(cancel_on_interruption=False)
     assert interruptions and finished == ["lookup"] and cancelled == []
+
+
+GOODBYE = "Thank you for calling, it was a pleasure to help you today. Goodbye and have a great day."
+
+
+async def run_goodbye(*, gated: bool, cancel_on_interruption: bool, interrupt: bool):
+    """The pipecat#4997 sequence: the reply's stream (text + end_call) has *finished* and
+    the tool was requested while the bot is still saying goodbye; then the caller talks."""
+    hung_up, spoken_when_called = [], []
+    gate = SpeechGate()
+    llm = FakeLLMService(
+        replies=[FakeReply(GOODBYE, (FakeToolCall("end_call"),)), "Sure, go ahead."],
+        token_delay_secs=0.001,  # the stream ends long before the speech does
+    )
+    vp = None
+
+    async def end_call(params):
+        hung_up.append(params.function_name)
+        spoken_when_called.append(vp.output.spoken_text)
+        await params.result_callback({"ok": True})
+
+    llm.register_function(
+        "end_call", gate.guard(end_call) if gated else end_call, cancel_on_interruption=cancel_on_interruption
+    )
+    steps = [WaitForBot(), Pause(0.15), Utterance("wait, one more thing")] if interrupt else []
+    vp = build_voice_pipeline(
+        controller=InterruptionController(),
+        user=ScriptedUser(steps),
+        llm=llm,
+        tts=FakeTTSService(secs_per_word=0.04),
+        after_user_aggregator=[FlushCoordinator()],
+        after_output=[gate],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        if interrupt:
+            assert await vp.output.wait_until(lambda: "go ahead" in vp.output.spoken_text, timeout=8)
+        else:
+            assert await vp.output.wait_until(lambda: bool(hung_up), timeout=8)
+    return llm, hung_up, spoken_when_called, vp
+
+
+async def test_without_the_gate_an_interrupted_goodbye_still_hangs_up():
+    # The control case: this is the bug the gate exists for.
+    llm, hung_up, _, vp = await run_goodbye(gated=False, cancel_on_interruption=True, interrupt=True)
+    assert not llm.runs[0].cancelled and vp.output.interruptions  # the stream had finished
+    assert hung_up == ["end_call"]
+
+
+async def test_a_gated_end_call_never_runs_when_the_caller_cuts_in_during_the_goodbye():
+    llm, hung_up, _, vp = await run_goodbye(gated=True, cancel_on_interruption=True, interrupt=True)
+    assert not llm.runs[0].cancelled and vp.output.interruptions
+    assert hung_up == []  # Pipecat cancelled the waiting call on the interruption
+
+
+async def test_a_gated_non_cancellable_tool_is_skipped_and_reported_not_run():
+    _, hung_up, _, vp = await run_goodbye(gated=True, cancel_on_interruption=False, interrupt=True)
+    assert hung_up == []
+    results = [m for m in vp.messages if m.get("role") == "tool"]
+    assert results and "not_run" in results[0]["content"]  # the call did not stay in progress
+
+
+async def test_a_gated_end_call_runs_once_the_goodbye_was_heard():
+    _, hung_up, spoken_when_called, _ = await run_goodbye(gated=True, cancel_on_interruption=True, interrupt=False)
+    assert hung_up == ["end_call"]
+    assert "have a great day" in spoken_when_called[0]  # after the whole goodbye played

@@ -8,8 +8,11 @@
 
 It streams a scripted reply token by token as server-sent events, slowly if asked, and
 records when each client went away, so tests can check that a barge-in really closed
-the HTTP stream. Faults can be scripted per request: an HTTP error, a malformed event
-line, or a stall.
+the HTTP stream. The stream looks like OpenAI's: a ``role`` chunk first, one chunk per
+token, a ``finish_reason`` chunk, a ``choices: []`` usage chunk when the request asks
+for ``stream_options.include_usage``, then ``data: [DONE]``. Faults can be scripted per
+request: an HTTP error, a malformed event line, an error event, a stall before or
+after the response headers, or a dropped connection.
 
 Example::
 
@@ -32,12 +35,14 @@ class ServedRequest:
 
     Parameters:
         body: The JSON body received.
+        headers: The request headers.
         tokens_sent: Tokens written before the request ended.
         disconnected_at: ``time.monotonic()`` when the client went away mid-stream.
         completed: Whether the whole reply was sent.
     """
 
     body: dict
+    headers: dict = field(default_factory=dict)
     tokens_sent: int = 0
     disconnected_at: float | None = None
     completed: bool = False
@@ -60,7 +65,10 @@ class FakeOpenAIServer:
             replies: Replies used in order (the last one repeats).
             token_delay_secs: Delay before each token.
             faults: Per request, in order: None (normal), ``"http_500"``,
-                ``"malformed"`` or ``"stall"``.
+                ``"malformed"`` (a line that is not an event), ``"error_event"`` (a
+                ``data: {"error": ...}`` event after the first token), ``"stall"``
+                (headers, then silence), ``"stall_headers"`` (no response at all) or
+                ``"drop"`` (the connection is closed after the first token).
         """
         self._replies = list(replies)
         self._delay = token_delay_secs
@@ -107,8 +115,16 @@ class FakeOpenAIServer:
             return False
         return True
 
+    @staticmethod
+    async def _event(response: web.StreamResponse, delta: dict, finish_reason: str | None = None) -> None:
+        chunk = {
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+        }
+        await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        served = ServedRequest(body=await request.json())
+        served = ServedRequest(body=await request.json(), headers=dict(request.headers))
         self.requests.append(served)
         n = len(self.requests) - 1
         fault = self._faults[n] if n < len(self._faults) else None
@@ -116,6 +132,8 @@ class FakeOpenAIServer:
         try:
             if fault == "http_500":
                 return web.Response(status=500, text="internal error")
+            if fault == "stall_headers":
+                await asyncio.sleep(3600)
             response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
             await response.prepare(request)
             if fault == "malformed":
@@ -123,16 +141,31 @@ class FakeOpenAIServer:
                 return response
             if fault == "stall":
                 await asyncio.sleep(3600)
+            await response.write(b": keep-alive\n\n")
+            await self._event(response, {"role": "assistant", "content": ""})
             for token in reply.split(" "):
                 await asyncio.sleep(self._delay)
-                chunk = {"choices": [{"index": 0, "delta": {"content": token + " "}}]}
-                await response.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                await self._event(response, {"content": token + " "})
                 served.tokens_sent += 1
+                if fault == "error_event":
+                    error = {"error": {"message": "model overloaded", "type": "server_error"}}
+                    await response.write(f"data: {json.dumps(error)}\n\n".encode())
+                    return response
+                if fault == "drop":
+                    request.transport.close()
+                    return response
+            await self._event(response, {}, finish_reason="stop")
+            if (served.body.get("stream_options") or {}).get("include_usage"):
+                usage = {"choices": [], "usage": {"completion_tokens": served.tokens_sent}}
+                await response.write(f"data: {json.dumps(usage)}\n\n".encode())
             await response.write(b"data: [DONE]\n\n")
             served.completed = True
             return response
-        except (asyncio.CancelledError, ConnectionResetError):
+        except asyncio.CancelledError:
             served.disconnected_at = time.monotonic()  # aiohttp cancels the handler on disconnect
             raise
+        except ConnectionResetError:  # a write found the client gone
+            served.disconnected_at = time.monotonic()
+            return web.Response(status=499)  # never sent: the connection is closed
         finally:
             served.done.set()
