@@ -24,6 +24,8 @@ from pipecat.frames.frames import InterruptionFrame, OutputAudioRawFrame, Transc
 from pipecat.serializers.protobuf import ProtobufFrameSerializer
 from pipecat.utils.time import time_now_iso8601
 
+from pipecat_interrupts.frames import audio_secs
+
 
 @dataclass
 class CallReport:
@@ -77,7 +79,7 @@ async def barge_in_call(
                     report.interrupted_at = time.monotonic()
                     listen_until = report.interrupted_at + listen_after_secs
             elif isinstance(frame, OutputAudioRawFrame) or type(frame).__name__ == "InputAudioRawFrame":
-                secs = len(frame.audio) / (2 * frame.sample_rate * frame.num_channels)
+                secs = audio_secs(frame)
                 report.audio_times.append(time.monotonic())
                 if report.interrupted_at is None:
                     report.audio_before_secs += secs

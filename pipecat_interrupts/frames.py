@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipecat.frames.frames import SystemFrame
+from pipecat.frames.frames import AudioRawFrame, SystemFrame
 
 HANDLED_BY_CONTROLLER = "pipecat_interrupts.handled_by_controller"
 """Metadata key set on an event frame the `InterruptionController` already turned into an
@@ -32,6 +32,18 @@ FLUSH_ID = "pipecat_interrupts.flush_id"
 TURN_START_DECISION = "pipecat_interrupts.turn_start"
 """Metadata key set on an `InterruptionDecisionFrame` that lets a user turn through: the
 adapter start strategy starts the turn without a second interruption."""
+
+
+def audio_secs(frame: AudioRawFrame) -> float:
+    """Duration of a 16-bit PCM audio frame, in seconds.
+
+    Args:
+        frame: Any Pipecat audio frame (input, output or TTS).
+
+    Returns:
+        The audio's duration.
+    """
+    return len(frame.audio) / (frame.sample_rate * 2 * frame.num_channels)
 
 
 def new_flush_id() -> str:

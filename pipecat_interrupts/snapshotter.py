@@ -70,6 +70,7 @@ from pipecat_interrupts.frames import (
     AgentHandoffFrame,
     EmergencyStopFrame,
     InterruptionDecisionFrame,
+    audio_secs,
 )
 from pipecat_interrupts.snapshot import (
     DEFAULT_CONVERSATION,
@@ -342,7 +343,7 @@ class StateSnapshotter(FrameProcessor):
         elif isinstance(frame, TTSTextFrame):
             self._spoken.append(frame.text)
         elif isinstance(frame, OutputAudioRawFrame):
-            self._spoken_secs += len(frame.audio) / (frame.sample_rate * 2 * frame.num_channels)
+            self._spoken_secs += audio_secs(frame)
         elif isinstance(frame, InterruptionDecisionFrame):
             self._decision = frame
         elif isinstance(frame, VADUserStartedSpeakingFrame):

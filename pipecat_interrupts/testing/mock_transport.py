@@ -22,6 +22,7 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.transports.base_transport import TransportParams
 
+from pipecat_interrupts.frames import audio_secs
 from pipecat_interrupts.validation import require_positive_secs
 
 
@@ -139,7 +140,7 @@ class MockOutputTransport(BaseOutputTransport):
         Returns:
             True: the chunk was played.
         """
-        secs = len(frame.audio) / (frame.sample_rate * 2 * frame.num_channels)
+        secs = audio_secs(frame)
         started = time.monotonic()
         await asyncio.sleep(secs / self._playback_speed)
         context_id = getattr(frame, "context_id", None)
