@@ -39,8 +39,9 @@ from pipecat_interrupts.frames import (
     FlushCompletedFrame,
     FlushFrame,
     FlushStep,
-    InterruptionDecisionFrame,
+    InterruptionDecision,
     InterruptionsControlFrame,
+    decision_of,
 )
 from pipecat_interrupts.interruption_controller import InterruptionController
 from pipecat_interrupts.metrics import (
@@ -74,8 +75,9 @@ __all__ = [
     "FlushCompletedFrame",
     "FlushFrame",
     "FlushStep",
-    "InterruptionDecisionFrame",
+    "InterruptionDecision",
     "InterruptionsControlFrame",
+    "decision_of",
     # Detection and conditional interruption
     "ControlledUserTurnStartStrategy",
     "EchoGuard",

@@ -37,7 +37,7 @@ from pipecat_interrupts.frames import (
     FlushCompletedFrame,
     FlushFrame,
     FlushStep,
-    InterruptionDecisionFrame,
+    decision_of,
     new_flush_id,
 )
 from pipecat_interrupts.task_registry import (
@@ -206,7 +206,6 @@ class FlushCoordinator(FrameProcessor):
         self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
         self._residual_types = require_frame_types("residual_frame_types", residual_frame_types)
         self._fence_id = -1
-        self._decision_reason: str | None = None
         self._residual_dropped = 0
         self._registry = task_registry or InterruptibleTaskRegistry(
             name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
@@ -251,9 +250,6 @@ class FlushCoordinator(FrameProcessor):
         elif isinstance(frame, StartFrame):
             self._hook_worker()
             await self.push_frame(frame, direction)
-        elif isinstance(frame, InterruptionDecisionFrame):
-            self._decision_reason = frame.reason
-            await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionFrame):
             first = self._first_sight(frame)
             flush_id = new_flush_id() if first else None
@@ -261,8 +257,8 @@ class FlushCoordinator(FrameProcessor):
                 frame.metadata[FLUSH_ID] = flush_id  # snapshots downstream learn the flush id
             await self.push_frame(frame, direction)
             if flush_id:
-                reason, self._decision_reason = self._decision_reason, None
-                await self._flush(frame, reason=reason, flush_id=flush_id)
+                decision = decision_of(frame)
+                await self._flush(frame, reason=decision.reason if decision else None, flush_id=flush_id)
         elif isinstance(frame, self._event_types):
             await self.push_frame(frame, direction)
             if frame.metadata.get(HANDLED_BY_CONTROLLER):

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipecat.frames.frames import AudioRawFrame, SystemFrame
+from pipecat.frames.frames import AudioRawFrame, Frame, SystemFrame
 
 HANDLED_BY_CONTROLLER = "pipecat_interrupts.handled_by_controller"
 """Metadata key set on an event frame the `InterruptionController` already turned into an
@@ -29,9 +29,9 @@ deciding: the adapter start strategy keeps them from starting a user turn."""
 FLUSH_ID = "pipecat_interrupts.flush_id"
 """Metadata key a `FlushCoordinator` sets on the `InterruptionFrame` it flushes for."""
 
-TURN_START_DECISION = "pipecat_interrupts.turn_start"
-"""Metadata key set on an `InterruptionDecisionFrame` that lets a user turn through: the
-adapter start strategy starts the turn without a second interruption."""
+DECISION = "pipecat_interrupts.decision"
+"""Metadata key of the `InterruptionDecision` the controller puts on the `InterruptionFrame`
+it broadcasts (read it with `decision_of()`)."""
 
 
 def audio_secs(frame: AudioRawFrame) -> float:
@@ -155,10 +155,12 @@ class InterruptionsControlFrame(SystemFrame):
 
 
 @dataclass
-class InterruptionDecisionFrame(SystemFrame):
-    """Records an interruption decision, pushed just before the interruption itself.
+class InterruptionDecision:
+    """Why and when the `InterruptionController` cut the bot off.
 
-    Observers (metrics, snapshots) use it to learn why and when the bot was cut off.
+    It travels on the `InterruptionFrame` itself (both broadcast siblings), under the
+    metadata key `DECISION`: processors and observers read it with `decision_of()`, and
+    no extra frame is pushed ahead of the interruption.
 
     Parameters:
         reason: Short machine-readable reason (``"phrase"``, ``"vad"``, ``"text"``,
@@ -167,6 +169,8 @@ class InterruptionDecisionFrame(SystemFrame):
         detected_at: ``time.monotonic()`` when the user's attempt was first detected.
         decided_at: ``time.monotonic()`` when the decision was taken.
         text: The user text behind the decision, if any.
+        starts_user_turn: True when the decision lets the user's turn through (the
+            adapter start strategy starts it without a second interruption).
         details: Free-form extra data.
     """
 
@@ -175,4 +179,18 @@ class InterruptionDecisionFrame(SystemFrame):
     detected_at: float = field(default_factory=time.monotonic)
     decided_at: float = field(default_factory=time.monotonic)
     text: str | None = None
+    starts_user_turn: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def decision_of(frame: Frame) -> InterruptionDecision | None:
+    """The controller's decision carried by an `InterruptionFrame`, if any.
+
+    Args:
+        frame: Any frame.
+
+    Returns:
+        The decision, or None (a frame without one: Pipecat's own interruptions, yours).
+    """
+    decision = frame.metadata.get(DECISION)
+    return decision if isinstance(decision, InterruptionDecision) else None

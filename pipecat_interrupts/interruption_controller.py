@@ -12,8 +12,9 @@ phrases, TEN's text rule, voice activity duration); the first decisive detection
 
 - ``INTERRUPT``: the conditions are checked, in order: interruptions switched on
   (`InterruptionsControlFrame`), no uninterruptible segment playing, then yours. If all
-  allow, the controller pushes an `InterruptionDecisionFrame`, broadcasts the
-  interruption the Pipecat 1.14 way (``broadcast_interruption()``) and lets the user
+  allow, the controller broadcasts the interruption the Pipecat 1.14 way
+  (``broadcast_interruption()``), its `InterruptionDecision` carried on the
+  `InterruptionFrame` itself (no extra frame on the barge-in path), and lets the user
   turn proceed. If one holds it back, the attempt stays pending and is re-checked on
   every new frame and every ``recheck_secs``; it lands as soon as the conditions allow.
 - ``BACKCHANNEL``: the transcript becomes a `UserBackchannelFrame`. No user turn, no
@@ -84,12 +85,12 @@ from pipecat_interrupts.detectors import (
 )
 from pipecat_interrupts.flush_coordinator import reason_for
 from pipecat_interrupts.frames import (
+    DECISION,
     HANDLED_BY_CONTROLLER,
     HELD_BY_CONTROLLER,
-    TURN_START_DECISION,
     AgentHandoffFrame,
     EmergencyStopFrame,
-    InterruptionDecisionFrame,
+    InterruptionDecision,
     InterruptionsControlFrame,
 )
 from pipecat_interrupts.validation import require_frame_types, require_positive_secs
@@ -137,7 +138,7 @@ class InterruptionController(FrameProcessor):
 
     Event handlers available:
 
-    - on_interruption(controller, decision: InterruptionDecisionFrame)
+    - on_interruption(controller, decision: InterruptionDecision)
     - on_interruption_suppressed(controller, detection: Detection, condition_name: str)
     - on_backchannel(controller, text: str)
 
@@ -228,6 +229,7 @@ class InterruptionController(FrameProcessor):
             PhraseInterruptionDetector(),
         )
         self._attempt: _Attempt | None = None
+        self._outgoing_decision: InterruptionDecision | None = None
         self._warned_foreign = False
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task | None = None
@@ -568,28 +570,48 @@ class InterruptionController(FrameProcessor):
         self, detection: Detection, attempt: _Attempt | None, trigger: Frame | None
     ) -> None:
         now = self._clock()
-        decision = InterruptionDecisionFrame(
+        user_turn = attempt is not None and attempt.trigger is None
+        decision = InterruptionDecision(
             reason=detection.reason,
             trigger=trigger.name if trigger is not None else None,
             detected_at=attempt.started_at if attempt else now,
             decided_at=now,
             text=attempt.text if attempt and attempt.text else None,
+            starts_user_turn=user_turn,
             details={"detail": detection.detail},
         )
-        user_turn = attempt is not None and attempt.trigger is None
         self._voice_only_turn = user_turn and not (attempt and attempt.text)
         if user_turn:
-            decision.metadata[TURN_START_DECISION] = True
             self._mode = ControllerMode.USER_TURN
         logger.debug(
             f"{self}: interrupting the bot ({detection.reason}: {detection.detail})"
             f"{f' on {attempt.text!r}' if attempt and attempt.text else ''}"
         )
-        await self.push_frame(decision)
+        self._outgoing_decision = decision
         await self.broadcast_interruption()
         await self._call_event_handler("on_interruption", decision)
         if attempt is not None:
             await self._release(attempt.held)
+
+    async def broadcast_frame(self, frame_cls: type[Frame], **kwargs):
+        """Broadcast a frame; an `InterruptionFrame` of ours carries the decision.
+
+        ``broadcast_interruption()`` ends here. The decision rides on both siblings under
+        `DECISION`, so no frame of its own travels ahead of the interruption.
+
+        Args:
+            frame_cls: The class of the frame to broadcast.
+            **kwargs: Its constructor arguments.
+        """
+        decision, self._outgoing_decision = self._outgoing_decision, None
+        if decision is None or not issubclass(frame_cls, InterruptionFrame):
+            await super().broadcast_frame(frame_cls, **kwargs)
+            return
+        downstream, upstream = frame_cls(**kwargs), frame_cls(**kwargs)
+        downstream.broadcast_sibling_id, upstream.broadcast_sibling_id = upstream.id, downstream.id
+        downstream.metadata[DECISION] = upstream.metadata[DECISION] = decision
+        await self.push_frame(downstream)
+        await self.push_frame(upstream, FrameDirection.UPSTREAM)
 
     async def _backchannel(self, attempt: _Attempt, detection: Detection) -> None:
         logger.debug(f"{self}: backchannel {attempt.text!r}: the bot keeps talking")

@@ -11,8 +11,8 @@ interruption of a speaking bot (Pipecat also interrupts a silent bot at each use
 those are not barge-ins and are not counted):
 
 - ``detection_to_decision_secs``: the user's first voice activity or words to the
-  decision (from the controller's `InterruptionDecisionFrame`; 0 for plain Pipecat, which
-  decides on the first voice activity);
+  decision (from the `InterruptionDecision` the controller puts on its `InterruptionFrame`;
+  0 for plain Pipecat, which decides on the first voice activity);
 - ``onset_to_output_secs``: voice-activity start to the `InterruptionFrame` reaching
   the output transport (what a caller perceives, minus audio buffering);
 - ``decision_to_output_secs``: decision to the `InterruptionFrame` at the output transport;
@@ -62,7 +62,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import LLMService
 from pipecat.transports.base_output import BaseOutputTransport
 
-from pipecat_interrupts.frames import FlushCompletedFrame, FlushFrame, InterruptionDecisionFrame
+from pipecat_interrupts.frames import FlushCompletedFrame, FlushFrame, decision_of
 
 
 @dataclass
@@ -78,7 +78,7 @@ class InterruptionRecord:
         decided_at: When the interruption was decided (or first broadcast).
         at_output_at: When the `InterruptionFrame` reached the output transport.
         last_audio_at: When the transport wrote its last audio chunk after the decision.
-        detection_to_decision_secs: From the controller's decision frame (0 without one).
+        detection_to_decision_secs: From the controller's decision (0 without one).
         flush_secs: The flush round trip, if a coordinator reported it.
         generated_chars: Characters the LLM generated for the interrupted reply.
         spoken_chars: Characters of it the transport played.
@@ -157,8 +157,6 @@ class _Turn:
     generated: int = 0
     spoken: int = 0
     onset_at: float | None = None
-    decision: InterruptionDecisionFrame | None = None
-    decision_seen_at: float | None = None
 
 
 @dataclass
@@ -265,9 +263,6 @@ class InterruptionMetricsObserver(BaseObserver):
         if isinstance(frame, VADUserStartedSpeakingFrame | InterimTranscriptionFrame | TranscriptionFrame):
             if self._turn.onset_at is None and data.first_push:
                 self._turn.onset_at = self._monotonic(data.source, data.timestamp)
-        elif isinstance(frame, InterruptionDecisionFrame) and data.first_push:
-            self._turn.decision = frame
-            self._turn.decision_seen_at = self._monotonic(data.source, data.timestamp)
         elif isinstance(frame, InterruptionFrame) and data.first_push:
             await self._on_interruption(frame, data.source, self._monotonic(data.source, data.timestamp))
         elif isinstance(frame, LLMFullResponseStartFrame) and isinstance(data.source, LLMService):
@@ -343,11 +338,11 @@ class InterruptionMetricsObserver(BaseObserver):
             return
         if self._open is not None and self._open.record.at_output_at is None:
             return  # a second broadcast for the same barge-in
-        decision = self._turn.decision
+        decision = decision_of(frame)
         record = InterruptionRecord(
             reason=decision.reason if decision else "interruption",
             onset_at=self._turn.onset_at,
-            decided_at=self._turn.decision_seen_at if decision else now,
+            decided_at=now,
             detection_to_decision_secs=(decision.decided_at - decision.detected_at) if decision else 0.0,
             generated_chars=self._turn.generated,
             spoken_chars=self._turn.spoken,

@@ -69,8 +69,8 @@ from pipecat_interrupts.frames import (
     FLUSH_ID,
     AgentHandoffFrame,
     EmergencyStopFrame,
-    InterruptionDecisionFrame,
     audio_secs,
+    decision_of,
 )
 from pipecat_interrupts.snapshot import (
     DEFAULT_CONVERSATION,
@@ -213,7 +213,6 @@ class StateSnapshotter(FrameProcessor):
         self._llm_open = False
         # Whether the LLM was still streaming when each recent interruption was pushed.
         self._llm_open_at: dict[int, bool] = {}
-        self._decision: InterruptionDecisionFrame | None = None
         self._pending_marks: list[_PendingMark] = []
         self._resume_merge: tuple[int, str] | None = None
         self._unheard_merge: tuple[InterruptionSnapshot, tuple[int, str]] | None = None
@@ -344,8 +343,6 @@ class StateSnapshotter(FrameProcessor):
             self._spoken.append(frame.text)
         elif isinstance(frame, OutputAudioRawFrame):
             self._spoken_secs += audio_secs(frame)
-        elif isinstance(frame, InterruptionDecisionFrame):
-            self._decision = frame
         elif isinstance(frame, VADUserStartedSpeakingFrame):
             self._vad_active, self._vad_stopped_at, self._words_since_vad = True, None, False
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
@@ -368,7 +365,7 @@ class StateSnapshotter(FrameProcessor):
         self._bot_started_at = None
 
     async def _on_interruption(self, frame: InterruptionFrame) -> None:
-        decision, self._decision = self._decision, None
+        decision = decision_of(frame)
         llm_open = self._llm_open_at.pop(frame.id, self._llm_open)
         generated = "".join(self._generated).strip()
         spoken = _join_spoken(self._spoken)

@@ -13,9 +13,9 @@ aggregator's start strategies, `ControlledUserTurnStartStrategy`:
 
 - while the controller holds user turns (the bot speaks and nothing was decided),
   stops voice-activity and transcript frames from reaching the later start strategies;
-- when the controller lets a user turn through (an `InterruptionDecisionFrame` marked
-  as a turn start), starts the turn without a second interruption (the controller has
-  already broadcast it);
+- when the controller lets a user turn through (its `InterruptionFrame` carries an
+  `InterruptionDecision` with ``starts_user_turn``), starts the turn without a second
+  interruption (the controller has already broadcast it);
 - otherwise steps aside: with the bot silent, Pipecat's defaults work unchanged.
 """
 
@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pipecat.frames.frames import (
     Frame,
     InterimTranscriptionFrame,
+    InterruptionFrame,
     TranscriptionFrame,
     UserSpeakingFrame,
     VADUserStartedSpeakingFrame,
@@ -36,11 +37,7 @@ from pipecat.turns.user_turn_strategies import (
     default_user_turn_start_strategies,
 )
 
-from pipecat_interrupts.frames import (
-    HELD_BY_CONTROLLER,
-    TURN_START_DECISION,
-    InterruptionDecisionFrame,
-)
+from pipecat_interrupts.frames import HELD_BY_CONTROLLER, decision_of
 from pipecat_interrupts.interruption_controller import InterruptionController
 
 _HELD_FRAMES = (VADUserStartedSpeakingFrame, UserSpeakingFrame, InterimTranscriptionFrame, TranscriptionFrame)
@@ -75,9 +72,11 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
         Returns:
             STOP to keep later start strategies from seeing the frame, else CONTINUE.
         """
-        if isinstance(frame, InterruptionDecisionFrame) and frame.metadata.get(TURN_START_DECISION):
-            await self.trigger_user_turn_started(enable_interruptions=False)
-            return ProcessFrameResult.STOP
+        if isinstance(frame, InterruptionFrame):
+            decision = decision_of(frame)
+            if decision is not None and decision.starts_user_turn:
+                await self.trigger_user_turn_started(enable_interruptions=False)
+            return ProcessFrameResult.CONTINUE
         if isinstance(frame, _HELD_FRAMES) and (
             frame.metadata.get(HELD_BY_CONTROLLER) or self._controller.holds_user_turns
         ):

@@ -17,8 +17,8 @@ from pipecat_interrupts import (
     EmergencyStopFrame,
     FlushCoordinator,
     InterruptionController,
-    InterruptionDecisionFrame,
     InterruptionsControlFrame,
+    decision_of,
 )
 from pipecat_interrupts.conditions import MinBotSpeakingTime
 from pipecat_interrupts.testing import (
@@ -109,7 +109,8 @@ async def test_wait_stop_interrupts_and_the_new_turn_proceeds():
     assert len(vp.output.interruptions) == 1
     assert len(probe.of_type(InterruptionFrame)) == 1  # the aggregator did not interrupt again
     assert decisions[0].reason == "phrase"
-    assert probe.of_type(InterruptionDecisionFrame)[0].reason == "phrase"
+    carried = decision_of(probe.of_type(InterruptionFrame)[0])
+    assert carried is decisions[0] and carried.reason == "phrase" and carried.starts_user_turn
     assert [m["role"] for m in vp.messages] == ["system", "assistant", "user", "assistant"]
     assert vp.messages[2]["content"] == "wait, stop"
     assert vp.output.spoken_text.endswith("Sure.") and ANSWER not in vp.output.spoken_text
