@@ -151,6 +151,12 @@ async def barge_in_trial(with_plugin: bool, parts: tuple[str, ...] = ALL_PARTS) 
 CHAIN = 10
 
 
+def tapped_snapshotter() -> StateSnapshotter:
+    snapshotter = StateSnapshotter()
+    snapshotter.tap()  # its taps are timed as a case of their own
+    return snapshotter
+
+
 @dataclass
 class CpuCase:
     """A processor to time. ``alone``: one copy among pass-throughs (processors that add a
@@ -292,7 +298,9 @@ async def main(quick: bool) -> int:
         "InterruptionController (direct mode)": CpuCase(lambda: plugin_parts()[0]),
         "FlushCoordinator (direct mode)": CpuCase(FlushCoordinator),
         "FlushHookProcessor": CpuCase(lambda: FlushHookProcessor(lambda f: None)),
-        "StateSnapshotter + its observer, 1 of 10": CpuCase(StateSnapshotter, alone=True),
+        "StateSnapshotter (taps in use)": CpuCase(tapped_snapshotter),
+        "SnapshotTap": CpuCase(lambda: StateSnapshotter().tap()),
+        "StateSnapshotter, no taps: observer, 1 of 10": CpuCase(StateSnapshotter, alone=True),
     }
     cpu = await cpu_per_frame(cases, frames)
     base = cpu["pass-through FrameProcessor"]

@@ -106,10 +106,12 @@ def build_real_services_bot(
         [
             transport.input(),
             stt,
+            snapshotter.tap(),  # hears the caller's words
             controller,
             pair.user(),
             coordinator,
             llm,
+            snapshotter.tap(),  # sees what the LLM generated
             tts,
             transport.output(),
             snapshotter,

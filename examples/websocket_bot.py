@@ -109,10 +109,12 @@ def build_websocket_bot(*, host: str = "127.0.0.1", port: int = 8765, replies=No
         [
             transport.input(),
             TranscriptTurns(),
+            snapshotter.tap(),  # hears the caller's words
             controller,
             pair.user(),
             coordinator,
             llm,
+            snapshotter.tap(),  # sees what the LLM generated
             FakeTTSService(secs_per_word=0.1, sample_rate=16000),
             transport.output(),
             snapshotter,

@@ -59,7 +59,7 @@ from pipecat_interrupts.snapshot import (
     recovery_message,
     unspoken_remainder,
 )
-from pipecat_interrupts.snapshotter import StateSnapshotter
+from pipecat_interrupts.snapshotter import SnapshotTap, StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
 from pipecat_interrupts.tools import SpeechGate
 from pipecat_interrupts.turn_strategies import (
@@ -97,6 +97,7 @@ __all__ = [
     "InMemorySnapshotStore",
     "InterruptionSnapshot",
     "SnapshotStore",
+    "SnapshotTap",
     "StateSnapshotter",
     "recovery_message",
     "unspoken_remainder",

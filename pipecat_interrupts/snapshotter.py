@@ -7,8 +7,13 @@
 """`StateSnapshotter`: snapshots, a truthful context, and recovery from false interruptions.
 
 Place it right after the output transport (before the assistant aggregator). It sees
-what the transport actually played, and, through an observer it adds to the pipeline
-worker, what the LLM generated and what the caller said. At every interruption it:
+what the transport actually played. What the LLM generated and what the caller said
+happen upstream of it; two light taps (`StateSnapshotter.tap()`) report them in band:
+one right after the STT (the caller's words) and one right after the LLM (the generated
+text). Without taps the snapshotter falls back to a pipeline observer, which is told
+about every frame every processor handles: correct, but it costs CPU on every audio
+frame, and it learns of each frame a little later than the frame travels. At every
+interruption it:
 
 1. freezes an `InterruptionSnapshot` (generated vs spoken, reason, trigger, flush id,
    timings, a deep copy of the context) into its `SnapshotStore` and fires
@@ -33,6 +38,7 @@ ask for the rest if you need it.
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from loguru import logger
@@ -99,8 +105,51 @@ class _PendingMark:
     merge_prefix: str = ""
 
 
-class _PipelineTap(BaseObserver):
-    """Feeds the snapshotter what happens upstream of it: generation and user words."""
+_GENERATION_FRAMES = (LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEndFrame)
+_TAPPED_FRAMES = (InterruptionFrame, TTSSpeakFrame, TranscriptionFrame, InterimTranscriptionFrame)
+
+
+class SnapshotTap(FrameProcessor):
+    """Reports to its `StateSnapshotter`, in band, what passes a point upstream of it.
+
+    Create taps with `StateSnapshotter.tap()`. Place one right after the STT (it hears
+    the caller's words) and one right after the LLM (it sees the generated text, and
+    whether the stream was still open when an interruption came through). Each frame is
+    reported once, however many taps it passes. Frames are forwarded unchanged, in the
+    pushing processor's task (direct mode): audio costs one type check.
+    """
+
+    def __init__(self, snapshotter: "StateSnapshotter", **kwargs):
+        """Initialize the tap.
+
+        Args:
+            snapshotter: The snapshotter it reports to.
+            **kwargs: `FrameProcessor` arguments (``enable_direct_mode`` is always on).
+        """
+        if not isinstance(snapshotter, StateSnapshotter):
+            raise TypeError(f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}")
+        kwargs["enable_direct_mode"] = True
+        super().__init__(**kwargs)
+        self._snapshotter = snapshotter
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection):
+        """Report the frame if it matters, then forward it.
+
+        Args:
+            frame: The frame to process.
+            direction: The direction of the frame.
+        """
+        await super().process_frame(frame, direction)
+        if not isinstance(frame, InputAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
+            if isinstance(frame, _GENERATION_FRAMES):
+                self._snapshotter.note_frame(frame, generated_by_llm=True)
+            elif isinstance(frame, _TAPPED_FRAMES):
+                self._snapshotter.note_frame(frame)
+        await self.push_frame(frame, direction)
+
+
+class _PipelineObserver(BaseObserver):
+    """The fallback without taps: the same reports, from a pipeline observer."""
 
     def __init__(self, snapshotter: "StateSnapshotter"):
         # Everything it needs is visible on a frame's first push.
@@ -111,19 +160,11 @@ class _PipelineTap(BaseObserver):
         frame = data.frame
         if data.direction != FrameDirection.DOWNSTREAM:
             return
-        if isinstance(data.source, LLMService):
-            if isinstance(frame, LLMFullResponseStartFrame):
-                self._snapshotter.note_generation_started()
-            elif isinstance(frame, LLMTextFrame):
-                self._snapshotter.note_generated(frame.text)
-            elif isinstance(frame, LLMFullResponseEndFrame):
-                self._snapshotter.note_generation_ended()
-        elif isinstance(frame, InterruptionFrame) and data.first_push:
-            self._snapshotter.note_interruption_pushed(frame)
-        elif isinstance(frame, TTSSpeakFrame) and data.first_push:
-            self._snapshotter.note_generated(frame.text + " ")
-        elif isinstance(frame, (TranscriptionFrame, InterimTranscriptionFrame)) and data.first_push:
-            self._snapshotter.note_user_words(frame.text)
+        if isinstance(frame, _GENERATION_FRAMES):
+            if isinstance(data.source, LLMService):
+                self._snapshotter.note_frame(frame, generated_by_llm=True)
+        elif isinstance(frame, _TAPPED_FRAMES) and data.first_push:
+            self._snapshotter.note_frame(frame)
 
 
 class StateSnapshotter(FrameProcessor):
@@ -204,13 +245,17 @@ class StateSnapshotter(FrameProcessor):
         )
         self._resume = bool(resume_false_interruptions)
         self._backchannels = backchannel_detector or PhraseInterruptionDetector()
-        self._tap = _PipelineTap(self)
+        self._taps: list[SnapshotTap] = []
+        self._observer: _PipelineObserver | None = None
+        self._noted_ids: deque[int] = deque(maxlen=64)
+        self._warned_no_generation = False
 
         self._generated: list[str] = []
         self._spoken: list[str] = []
         self._spoken_secs = 0.0
         self._bot_started_at: float | None = None
         self._llm_open = False
+        self._llm_end_id: int | None = None
         # Whether the LLM was still streaming when each recent interruption was pushed.
         self._llm_open_at: dict[int, bool] = {}
         self._pending_marks: list[_PendingMark] = []
@@ -270,7 +315,55 @@ class StateSnapshotter(FrameProcessor):
         """The most recent snapshot of this conversation."""
         return self._store.latest(self.conversation_id)
 
-    # Fed by the observer
+    def tap(self, **kwargs) -> SnapshotTap:
+        """A new tap reporting to this snapshotter; see `SnapshotTap` for where it goes.
+
+        Args:
+            **kwargs: `FrameProcessor` arguments (a ``name``, for instance).
+
+        Returns:
+            The tap, to place in the pipeline.
+        """
+        tap = SnapshotTap(self, **kwargs)
+        self._taps.append(tap)
+        return tap
+
+    @property
+    def uses_taps(self) -> bool:
+        """True when taps report to this snapshotter (no pipeline observer is added)."""
+        return bool(self._taps)
+
+    @property
+    def observes_pipeline(self) -> bool:
+        """True while the fallback pipeline observer is attached (no taps)."""
+        return self._observer is not None
+
+    # Fed by the taps (or the observer)
+
+    def note_frame(self, frame: Frame, *, generated_by_llm: bool = False) -> None:
+        """A frame passed upstream of the snapshotter; each frame counts once.
+
+        Args:
+            frame: An LLM response frame, `InterruptionFrame`, `TTSSpeakFrame` or transcript.
+            generated_by_llm: True for LLM response frames (start, text, end).
+        """
+        if frame.id in self._noted_ids:
+            return
+        self._noted_ids.append(frame.id)
+        if generated_by_llm:
+            if isinstance(frame, LLMFullResponseStartFrame):
+                self.note_generation_started()
+            elif isinstance(frame, LLMTextFrame):
+                self.note_generated(frame.text)
+            else:
+                self._llm_end_id = frame.id
+                self.note_generation_ended()
+        elif isinstance(frame, InterruptionFrame):
+            self.note_interruption_pushed(frame)
+        elif isinstance(frame, TTSSpeakFrame):
+            self.note_generated(frame.text + " ")
+        elif isinstance(frame, (TranscriptionFrame, InterimTranscriptionFrame)):
+            self.note_user_words(frame.text)
 
     def note_generation_started(self) -> None:
         """A new LLM response started."""
@@ -291,7 +384,14 @@ class StateSnapshotter(FrameProcessor):
         """An interruption left the processor that raised it (before it cut the LLM)."""
         if len(self._llm_open_at) > 16:
             self._llm_open_at.clear()
-        self._llm_open_at[frame.id] = self._llm_open
+        self._llm_open_at.setdefault(frame.id, self._llm_open_when(frame))
+
+    def _llm_open_when(self, frame: InterruptionFrame) -> bool:
+        # A stream cut by the interruption can end (LLMFullResponseEndFrame) before the
+        # interruption passes a tap after the LLM: an end frame made after the
+        # interruption frame (ids only grow) means the stream was still open.
+        cut = self._llm_end_id is not None and self._llm_end_id > frame.id
+        return self._llm_open or cut
 
     def note_user_words(self, text: str) -> None:
         """The caller said something (interim or final transcript)."""
@@ -317,11 +417,7 @@ class StateSnapshotter(FrameProcessor):
         if isinstance(frame, InputAudioRawFrame):
             pass  # the hot path: user audio only passes through
         elif isinstance(frame, StartFrame):
-            worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-            if worker is not None:
-                worker.add_observer(self._tap)
-            else:
-                logger.warning(f"{self}: no pipeline worker; generated text cannot be observed")
+            self._start_observing()
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown()
         elif direction == FrameDirection.DOWNSTREAM:
@@ -334,6 +430,19 @@ class StateSnapshotter(FrameProcessor):
         """Stop the false-interruption watch."""
         await super().cleanup()
         await self._teardown()
+
+    def _start_observing(self) -> None:
+        if self._taps:
+            logger.debug(f"{self}: {len(self._taps)} tap(s) report generation and words")
+            return
+        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+        if worker is None:
+            logger.warning(f"{self}: no taps and no pipeline worker; generated text cannot be observed")
+            return
+        if self._observer is None:
+            logger.debug(f"{self}: no taps; observing the pipeline instead (see StateSnapshotter.tap())")
+            self._observer = _PipelineObserver(self)
+            worker.add_observer(self._observer)
 
     async def _downstream(self, frame: Frame) -> None:
         if isinstance(frame, BotStartedSpeakingFrame):
@@ -366,11 +475,19 @@ class StateSnapshotter(FrameProcessor):
 
     async def _on_interruption(self, frame: InterruptionFrame) -> None:
         decision = decision_of(frame)
-        llm_open = self._llm_open_at.pop(frame.id, self._llm_open)
+        llm_open = self._llm_open_at.pop(frame.id, None)
+        if llm_open is None:
+            llm_open = self._llm_open_when(frame)
         generated = "".join(self._generated).strip()
         spoken = _join_spoken(self._spoken)
         if not generated and not spoken:
             return  # nothing was being said
+        if spoken and not generated and self._taps and not self._warned_no_generation:
+            self._warned_no_generation = True
+            logger.warning(
+                f"{self}: the bot said {spoken!r} but no tap saw it generated; place "
+                f"snapshotter.tap() right after the LLM"
+            )
         snapshot = InterruptionSnapshot(
             conversation_id=self.conversation_id,
             reason=decision.reason if decision else self._infer_reason(),
@@ -550,9 +667,10 @@ class StateSnapshotter(FrameProcessor):
         if task is not None and not task.done() and task is not asyncio.current_task():
             await self.cancel_task(task)
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        if worker is not None:
+        observer, self._observer = self._observer, None
+        if worker is not None and observer is not None:
             try:
-                await worker.remove_observer(self._tap)
+                await worker.remove_observer(observer)
             except Exception as e:  # the worker may already have dropped its observers
                 logger.trace(f"{self}: observer removal: {e}")
 

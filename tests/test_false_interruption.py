@@ -124,11 +124,12 @@ async def test_resuming_can_be_switched_off():
     assert StateSnapshotter(false_interruption_timeout_secs=None).recovers_false_interruptions is False
 
 
-def plain_voice(steps, *, timeout=0.4, replies=(ANSWER, "Sure."), **snapshotter_args):
+def plain_voice(steps, *, timeout=0.4, replies=(ANSWER, "Sure."), taps=True, **snapshotter_args):
     """No controller: Pipecat's own VAD start strategy interrupts on voice activity."""
     snapshotter = StateSnapshotter(false_interruption_timeout_secs=timeout, **snapshotter_args)
     vp = build_voice_pipeline(
         snapshotter=snapshotter,
+        snapshot_taps=taps,
         user=ScriptedUser(steps),
         llm=FakeLLMService(replies=list(replies), token_delay_secs=0.003),
         tts=FakeTTSService(secs_per_word=0.04),
@@ -137,8 +138,9 @@ def plain_voice(steps, *, timeout=0.4, replies=(ANSWER, "Sure."), **snapshotter_
     return vp, snapshotter
 
 
-async def test_without_a_controller_a_cough_is_learnt_from_pipecats_vad_start_and_resumed():
-    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Noise(0.2)])
+@pytest.mark.parametrize("taps", [True, False], ids=["taps", "observer"])
+async def test_without_a_controller_a_cough_is_learnt_from_pipecats_vad_start_and_resumed(taps):
+    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Noise(0.2)], taps=taps)
     async with vp:
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=8)
@@ -148,9 +150,11 @@ async def test_without_a_controller_a_cough_is_learnt_from_pipecats_vad_start_an
     assert vp.messages[1:] == [{"role": "assistant", "content": ANSWER}]
 
 
-async def test_without_a_controller_words_after_the_voice_start_are_a_real_interruption():
-    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Utterance("what about fees")])
+@pytest.mark.parametrize("taps", [True, False], ids=["taps", "observer"])
+async def test_without_a_controller_words_after_the_voice_start_are_a_real_interruption(taps):
+    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Utterance("what about fees")], taps=taps)
     async with vp:
+        assert snapshotter.uses_taps == taps and snapshotter.observes_pipeline != taps
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
         await vp.user.wait_finished()
@@ -227,12 +231,15 @@ async def test_with_a_note_a_fully_resumed_answer_drops_the_note():
     assert vp.messages[1:] == [{"role": "assistant", "content": ANSWER}]
 
 
-async def test_a_cough_that_also_cut_the_llm_resumes_what_had_been_generated():
+@pytest.mark.parametrize("taps", [True, False], ids=["taps", "observer"])
+async def test_a_cough_that_also_cut_the_llm_resumes_what_had_been_generated(taps):
     # A slow LLM: the cough lands while it is still streaming, so the stream is cancelled
-    # and only the generated part can be resumed; the snapshot says so.
+    # and only the generated part can be resumed; the snapshot says so. (After the LLM, a
+    # tap sees the cut stream's end frame before the interruption: ids tell them apart.)
     snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.3)
     vp = build_voice_pipeline(
         snapshotter=snapshotter,
+        snapshot_taps=taps,
         user=ScriptedUser([WaitForBot(), Pause(0.1), Noise(0.1)]),
         llm=FakeLLMService(replies=[ANSWER], token_delay_secs=0.05),
         tts=FakeTTSService(secs_per_word=0.04, word_timestamps=True),

@@ -181,6 +181,7 @@ def build_voice_pipeline(
     observers: Sequence[BaseObserver] = (),
     params: PipelineParams | None = None,
     end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS,
+    snapshot_taps: bool = True,
 ) -> VoicePipeline:
     """Assemble a standard voice pipeline around the given processors.
 
@@ -209,6 +210,9 @@ def build_voice_pipeline(
         observers: Pipeline observers.
         params: Pipeline parameters.
         end_timeout_secs: Deadline for starting and ending the pipeline.
+        snapshot_taps: With a snapshotter, place its taps (`StateSnapshotter.tap()`)
+            right after the user (the STT's place) and right after the LLM; False leaves
+            them out, so the snapshotter observes the pipeline instead.
 
     Returns:
         The `VoicePipeline`.
@@ -234,14 +238,17 @@ def build_voice_pipeline(
         snapshotter.attach_context(context)
     pair = LLMContextAggregatorPair(context, user_params=user_params)
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
+    tapped = snapshotter is not None and snapshot_taps
     pipeline = Pipeline(
         [
             user,
+            *([snapshotter.tap()] if tapped else []),
             *before_user_aggregator,
             *([controller] if controller is not None else []),
             user_aggregator,
             *after_user_aggregator,
             llm,
+            *([snapshotter.tap()] if tapped else []),
             *before_tts,
             tts,
             output,
