@@ -2,7 +2,12 @@
 
 import pytest
 
-from pipecat_interrupts import FlushCoordinator, InterruptionController, SnapshotTap, StateSnapshotter
+from pipecat_interrupts import (
+    FlushCoordinator,
+    InterruptionController,
+    SnapshotTap,
+    StateSnapshotter,
+)
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
