@@ -356,6 +356,9 @@ class InterruptionController(FrameProcessor):
             self._attempt = None
             if not attempt.held:
                 return  # voice activity only: nothing to replay
+            if not self._user_speaking and self._backchannel_reader.is_filler_only(attempt.text):
+                logger.debug(f"{self}: bot stopped; pending {attempt.text!r} was only fillers: dropped")
+                return
             logger.debug(f"{self}: bot stopped; pending attempt {attempt.text!r} becomes a user turn")
             # Replay the utterance inside its own voice-activity bracket: the aggregator's
             # turn strategies saw the original VAD frames while they were held back.

@@ -104,6 +104,17 @@ def test_a_final_backchannel_start_alone_is_not_held():
     assert run_detectors(default_detectors(), UserActivity(text="got", final=True)).verdict is Verdict.INTERRUPT
 
 
+@pytest.mark.parametrize("final", ["um", "Uh, er...", "ummm"])
+def test_a_final_of_fillers_alone_holds_unless_fillers_may_interrupt(final):
+    activity = UserActivity(text=final, final=True)
+    detection = run_detectors(default_detectors(), activity)
+    assert (detection.verdict, detection.reason, detection.hold) == (Verdict.NOT_YET, "filler", True)
+    eager = [PhraseInterruptionDetector(fillers_interrupt=True), TextInterruptionDetector()]
+    assert run_detectors(eager, activity).verdict is Verdict.INTERRUPT
+    # Words after the hesitation decide.
+    assert run_detectors(default_detectors(), UserActivity(text=f"{final} what", final=True)).verdict is Verdict.INTERRUPT
+
+
 def test_phrase_lists_can_be_replaced_and_extended():
     custom = PhraseInterruptionDetector(
         interrupt_phrases=["banana"], backchannel_phrases=["roger"], extra_interrupt_phrases=["over"]

@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import dataclass
 
 from pipecat.frames.frames import (
+    BotStoppedSpeakingFrame,
     InterruptionFrame,
     SystemFrame,
     TTSSpeakFrame,
@@ -86,6 +87,31 @@ async def test_a_multi_word_backchannel_streamed_word_by_word_does_not_interrupt
     assert backchannels == ["uh got it"]
     assert vp.output.interruptions == [] and probe.of_type(InterruptionFrame) == []
     assert len(vp.llm.runs) == 1
+
+
+async def test_a_hesitation_alone_neither_interrupts_nor_becomes_a_turn():
+    vp, controller, probe = pipeline([WaitForBot(), Pause(0.1), Utterance("um")])
+    suppressed = []
+    controller.add_event_handler("on_interruption_suppressed", lambda *args: suppressed.append(args))
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.user.wait_finished()
+        assert await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER)
+        await probe.wait_for(BotStoppedSpeakingFrame)
+        # Replayed as a user turn, "um" would be answered (and played) within this time.
+        assert not await vp.output.wait_until(lambda: len(vp.llm.runs) > 1, timeout=0.5)
+    assert vp.output.interruptions == [] and probe.of_type(InterruptionFrame) == []
+    assert len(vp.llm.runs) == 1
+    assert vp.messages[1:] == [{"role": "assistant", "content": ANSWER}]
+
+
+async def test_words_after_a_hesitation_interrupt():
+    vp, _, probe = pipeline([WaitForBot(), Pause(0.1), Utterance("um"), Pause(0.1), Utterance("how much is it")])
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text)
+    assert len(probe.of_type(InterruptionFrame)) == 1
+    assert [m for m in vp.messages if m["role"] == "user"][-1]["content"] == "um how much is it"
 
 
 async def test_backchannel_words_do_not_leak_into_the_next_user_turn():

@@ -81,7 +81,10 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
       holds (``NOT_YET`` with ``hold=True``) so that no later detector interrupts on it.
       It also holds on interim text that may still become one: fillers alone ("uh") or
       the first words of a multi-word backchannel ("got" of "got it"), since streaming
-      STTs send interims word by word. A final "got" or "uh" is not held.
+      STTs send interims word by word. A final "got" is not held.
+    - A final transcript of fillers alone ("um", "uh, er") holds too: the caller is
+      hesitating, and the words that follow decide (``fillers_interrupt=True`` lets
+      the next detectors interrupt on it instead).
     - Anything else is ``NOT_YET``: the next detectors decide.
 
     Defaults cover English, Spanish, French, German and Hindi (Latin script). Replace
@@ -98,6 +101,7 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         extra_interrupt_phrases: Iterable[str] = (),
         extra_backchannel_phrases: Iterable[str] = (),
         fillers: Iterable[str] = FILLERS,
+        fillers_interrupt: bool = False,
     ):
         """Initialize the detector.
 
@@ -109,6 +113,10 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             extra_interrupt_phrases: Added to the interrupt phrases.
             extra_backchannel_phrases: Added to the backchannel phrases.
             fillers: Sounds ignored inside a backchannel ("um", "uh").
+            fillers_interrupt: Whether a final transcript of fillers alone ("um") may
+                interrupt. By default the detector holds on it: the caller is hesitating,
+                and the words that follow decide (an attempt of only "um" is dropped
+                after the controller's ``hold_timeout_secs`` of silence).
 
         Raises:
             TypeError: If a phrase list holds something that is not a string.
@@ -143,6 +151,7 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             if fillers is FILLERS
             else frozenset(t for phrase in _phrase_set("fillers", fillers) for t in phrase)
         )
+        self._fillers_interrupt = bool(fillers_interrupt)
         self._interrupt_lengths = sorted({len(p) for p in self._interrupt}, reverse=True)
         self._backchannel_lengths = sorted({len(p) for p in self._backchannel}, reverse=True)
         # Proper word prefixes of multi-word backchannels ("got" of "got it"): an interim
@@ -211,6 +220,18 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         """
         return self._reach(normalize(text))[-1] == 2
 
+    def is_filler_only(self, text: str) -> bool:
+        """Whether ``text`` is made only of fillers ("um", "uh, er").
+
+        Args:
+            text: The utterance.
+
+        Returns:
+            True when every word is a filler (False for empty text).
+        """
+        tokens = normalize(text)
+        return bool(tokens) and all(t in self._fillers for t in tokens)
+
     def may_become_backchannel(self, text: str) -> bool:
         """Whether ``text`` could still grow into a backchannel.
 
@@ -255,4 +276,6 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             return Detection(Verdict.NOT_YET, "backchannel", "interim backchannel", hold=True)
         if not activity.final and self.may_become_backchannel(activity.text):
             return Detection(Verdict.NOT_YET, "backchannel", "interim backchannel start", hold=True)
+        if activity.final and not self._fillers_interrupt and self.is_filler_only(activity.text):
+            return Detection(Verdict.NOT_YET, "filler", "fillers only: waiting for words", hold=True)
         return NOT_YET
