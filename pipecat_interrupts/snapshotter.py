@@ -252,6 +252,13 @@ class StateSnapshotter(FrameProcessor):
 
         self._generated: list[str] = []
         self._spoken: list[str] = []
+        self._spoken_contexts: set[str | None] = set()
+        # The last interrupted reply (snapshot, its TTS contexts) and words of it that
+        # played after the interruption, by snapshot.
+        self._late_reply: tuple[InterruptionSnapshot, set[str | None]] | None = None
+        self._late: dict[int, str] = {}
+        self._marked: tuple[int, int] | None = None  # (snapshot id, message index) last marked
+        self._strip_next = ""  # late words the aggregator will put at the start of its next commit
         self._spoken_secs = 0.0
         self._bot_started_at: float | None = None
         self._llm_open = False
@@ -449,7 +456,11 @@ class StateSnapshotter(FrameProcessor):
             if self._bot_started_at is None:
                 self._bot_started_at = time.monotonic()
         elif isinstance(frame, TTSTextFrame):
-            self._spoken.append(frame.text)
+            if self._late_reply is not None and frame.context_id in self._late_reply[1]:
+                self._note_late_word(frame.text)
+            else:
+                self._spoken.append(frame.text)
+                self._spoken_contexts.add(frame.context_id)
         elif isinstance(frame, OutputAudioRawFrame):
             self._spoken_secs += audio_secs(frame)
         elif isinstance(frame, VADUserStartedSpeakingFrame):
@@ -467,7 +478,38 @@ class StateSnapshotter(FrameProcessor):
         ):
             self._reset_reply()
 
+    def _note_late_word(self, text: str) -> None:
+        # Pipecat's output transport can still play the chunk it had taken from its queue
+        # when the interruption came: its words were heard, after the snapshot was taken.
+        snapshot, word = self._late_reply[0], text.strip()
+        late = f"{self._late.get(id(snapshot), '')} {word}".strip()
+        self._late = {id(snapshot): late}
+        logger.debug(f"{self}: {word!r} played after the interruption; counted as heard")
+        if self._marked is None or self._marked[0] != id(snapshot) or self._context is None:
+            return  # not committed yet: the mark will use the heard text, late words included
+        # Already committed and marked: the word belongs to that message. Pipecat's
+        # assistant aggregator will put it at the start of the next reply instead.
+        messages = list(self._context.get_messages())
+        index = self._marked[1]
+        if index < len(messages) and messages[index].get("role") == "assistant":
+            base = _strip_marker(messages[index].get("content") or "", self._marker)
+            messages[index] = {**messages[index], "content": f"{base} {word}".strip() + self._marker}
+            self._context.set_messages(messages)
+            self._strip_next = f"{self._strip_next} {word}".strip()
+
+    def _heard(self, snapshot: InterruptionSnapshot) -> str:
+        """What the caller heard of ``snapshot``'s reply, late-played words included."""
+        late = self._late.get(id(snapshot))
+        return f"{snapshot.spoken_text} {late}".strip() if late else snapshot.spoken_text
+
+    def _unheard(self, snapshot: InterruptionSnapshot) -> str:
+        """What the caller never heard of ``snapshot``'s reply."""
+        if id(snapshot) not in self._late:
+            return snapshot.unspoken_text
+        return unspoken_remainder(snapshot.generated_text, self._heard(snapshot))
+
     def _reset_reply(self) -> None:
+        self._spoken_contexts = set()
         self._generated.clear()
         self._spoken.clear()
         self._spoken_secs = 0.0
@@ -506,6 +548,9 @@ class StateSnapshotter(FrameProcessor):
             generation_complete=not llm_open,
         )
         self._event = None
+        contexts = self._spoken_contexts - {None}
+        self._late_reply = (snapshot, contexts) if spoken and contexts else None
+        self._late = {}
         self._reset_reply()
         self._llm_open = False
         self._store.add(snapshot)
@@ -558,6 +603,8 @@ class StateSnapshotter(FrameProcessor):
             return
         messages = list(self._context.get_messages())
         latest = _last_assistant_index(messages)
+        if self._strip_next and latest is not None:
+            messages, latest = self._strip_late_words(messages, latest)
         committed = messages[latest].get("content") if latest is not None else None
         mark = self._match_mark(committed)
         if mark is not None:
@@ -565,12 +612,13 @@ class StateSnapshotter(FrameProcessor):
             # What the caller heard is the snapshot's text. Pipecat's aggregator may have
             # committed fewer words (an interruption overtakes text frames still queued
             # in it), never more: the heard text is the truth to keep.
-            messages[index] = {**messages[index], "content": mark.snapshot.spoken_text}
+            messages[index] = {**messages[index], "content": self._heard(mark.snapshot)}
             if mark.merge_into is not None:
                 messages, index = self._drop_notes(messages, mark.merge_into, index)
                 messages, index = _merge_into(messages, mark.merge_into, mark.merge_prefix, index)
             if index is not None and self._marker:
                 messages[index] = {**messages[index], "content": messages[index]["content"] + self._marker}
+            self._marked = (id(mark.snapshot), index) if index is not None else None
             if index is not None and self._note:
                 messages.insert(index + 1, {"role": self._note_role, "content": self._note})
             self._context.set_messages(messages)
@@ -581,6 +629,24 @@ class StateSnapshotter(FrameProcessor):
             messages, latest = self._drop_notes(messages, target, latest)
             messages, _ = _merge_into(messages, target, prefix, latest)
             self._context.set_messages(messages)
+
+    def _strip_late_words(self, messages: list, latest: int) -> tuple[list, int | None]:
+        """Take late-played words of the previous reply off the start of this one."""
+        late, self._strip_next = self._strip_next.split(), ""
+        content = messages[latest].get("content") or ""
+        words = content.split()
+        if words[: len(late)] != late:
+            return messages, latest
+        rest = " ".join(words[len(late) :])
+        logger.debug(f"{self}: {' '.join(late)!r} moved back to the reply it was played in")
+        messages = list(messages)
+        if rest:
+            messages[latest] = {**messages[latest], "content": rest}
+        else:
+            del messages[latest]
+            latest = _last_assistant_index(messages)
+        self._context.set_messages(messages)
+        return messages, latest
 
     def _drop_notes(self, messages: list, target: int, latest: int | None) -> tuple[list, int | None]:
         """Remove our interruption notes between ``target`` and ``latest``.
@@ -600,7 +666,7 @@ class StateSnapshotter(FrameProcessor):
             return None
         words = committed.split()
         for i in range(len(self._pending_marks) - 1, -1, -1):
-            heard = self._pending_marks[i].snapshot.spoken_text.split()
+            heard = self._heard(self._pending_marks[i].snapshot).split()
             if heard[: len(words)] == words:
                 mark = self._pending_marks[i]
                 stale = self._pending_marks[:i]
@@ -642,7 +708,7 @@ class StateSnapshotter(FrameProcessor):
         logger.debug(
             f"{self}: false interruption ({snapshot.reason}): no words within "
             f"{self._false_timeout:.2f}s; "
-            f"{'resuming' if self._resume else 'not resuming'} {snapshot.unspoken_text!r}"
+            f"{'resuming' if self._resume else 'not resuming'} {self._unheard(snapshot)!r}"
         )
         await self._call_event_handler("on_false_interruption", snapshot)
         if not self._resume:
@@ -659,7 +725,12 @@ class StateSnapshotter(FrameProcessor):
             self._resume_merge = unheard[1]
         # Otherwise nothing was heard: the resumed reply becomes a message of its own.
         worker = self.processor_setup.pipeline_worker
-        await worker.queue_frame(TTSSpeakFrame(snapshot.unspoken_text))
+        remainder = self._unheard(snapshot)
+        if not remainder:
+            logger.debug(f"{self}: the rest was played after the interruption; nothing to resume")
+            self._resume_merge = None
+            return
+        await worker.queue_frame(TTSSpeakFrame(remainder))
 
     async def _teardown(self) -> None:
         task, self._watch_task = self._watch_task, None

@@ -1,13 +1,30 @@
 """Snapshot taps: the snapshotter's in-band view of generation and the caller's words."""
 
+import asyncio
+
 import pytest
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    InterruptionFrame,
+    LLMContextAssistantTurnFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    TTSSpeakFrame,
+    TTSTextFrame,
+)
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import LLMContextAggregatorPair
+from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import (
     FlushCoordinator,
     InterruptionController,
+    InterruptionDecision,
     SnapshotTap,
     StateSnapshotter,
 )
+from pipecat_interrupts.frames import DECISION
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -67,3 +84,74 @@ async def test_a_missing_generation_tap_is_reported_once(log_records):
 def test_a_tap_needs_a_snapshotter():
     with pytest.raises(TypeError, match="snapshotter"):
         SnapshotTap(object())
+
+
+async def test_words_played_after_the_interruption_count_as_heard_and_are_not_resumed():
+    # Pipecat's output transport can still play the chunk it had taken from its queue
+    # when the interruption arrived. Its words reach the snapshotter after the
+    # InterruptionFrame, in the interrupted reply's TTS context: they were heard.
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.05)
+    recorder = FrameRecorder(name="sink")
+    generated = "One two. Three four. Five six."
+    async with running_pipeline([snapshotter, recorder]) as worker:
+        for frame in (LLMFullResponseStartFrame(), LLMTextFrame(generated), LLMFullResponseEndFrame()):
+            snapshotter.note_frame(frame, generated_by_llm=True)
+        interruption = InterruptionFrame()
+        interruption.metadata[DECISION] = InterruptionDecision(reason="vad")
+        await worker.queue_frames(
+            [BotStartedSpeakingFrame(), TTSTextFrame("One two.", text_type="sentence", context_id="reply")]
+        )
+        await recorder.wait_for(TTSTextFrame)
+        await worker.queue_frame(interruption)
+        await recorder.wait_for(InterruptionFrame)
+        await worker.queue_frame(TTSTextFrame("Three four.", text_type="sentence", context_id="reply"))  # late
+        await recorder.wait_for(TTSSpeakFrame, timeout=5)
+    snapshot = snapshotter.latest_snapshot
+    assert (snapshot.spoken_text, snapshot.unspoken_text) == ("One two.", "Three four. Five six.")
+    assert [f.text for f in recorder.of_type(TTSSpeakFrame)] == ["Five six."]  # not "Three four." again
+
+
+async def test_a_late_word_after_the_commit_moves_back_to_the_reply_it_was_played_in():
+    # Pipecat's assistant aggregator committed the cut reply at the interruption; a word
+    # played after it would start the next reply's message. The snapshotter moves it back.
+    context = LLMContext([{"role": "system", "content": "Be brief."}])
+    snapshotter = StateSnapshotter(context=context, false_interruption_timeout_secs=None)
+    aggregator = LLMContextAggregatorPair(context).assistant()
+    recorder = FrameRecorder(name="sink")
+    snapshotter.note_frame(LLMFullResponseStartFrame(), generated_by_llm=True)
+    snapshotter.note_frame(LLMTextFrame("One two. Three four."), generated_by_llm=True)
+    snapshotter.note_frame(LLMFullResponseEndFrame(), generated_by_llm=True)
+
+    def assistant() -> list[str]:
+        return [m["content"] for m in context.get_messages() if m["role"] == "assistant"]
+
+    turns: asyncio.Queue = asyncio.Queue()  # commits, once they passed the snapshotter
+
+    async with running_pipeline([snapshotter, recorder, aggregator]) as worker:
+        worker.add_reached_upstream_filter((LLMContextAssistantTurnFrame,))
+        worker.add_event_handler("on_frame_reached_upstream", lambda *_: turns.put_nowait(assistant()))
+        await worker.queue_frames(
+            [
+                BotStartedSpeakingFrame(),
+                LLMFullResponseStartFrame(),
+                TTSTextFrame("One two.", text_type="sentence", context_id="cut"),
+            ]
+        )
+        await recorder.wait_for(TTSTextFrame)
+        interruption = InterruptionFrame()
+        interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
+        await worker.queue_frame(interruption)
+        await recorder.wait_for(InterruptionFrame)
+        async with asyncio.timeout(5):
+            assert await turns.get() == ["One two. [interrupted]"]
+        await worker.queue_frames(
+            [
+                TTSTextFrame("Three four.", text_type="sentence", context_id="cut"),  # late
+                LLMFullResponseStartFrame(),
+                TTSTextFrame("Okay.", text_type="sentence", context_id="next"),
+                LLMFullResponseEndFrame(),
+            ]
+        )
+        async with asyncio.timeout(5):
+            await turns.get()
+    assert assistant() == ["One two. Three four. [interrupted]", "Okay."]
