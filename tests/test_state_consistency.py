@@ -54,9 +54,6 @@ def barge_in(rng: random.Random, i: int) -> tuple[list, str | None]:
     return [pause, Utterance("mhm", word_secs=0.005)], None
 
 
-# Known scheduling flake under parallel load (about 1 run in 10, word level): rerun once
-# while it is being investigated; every invariant still has to hold in the rerun.
-@pytest.mark.flaky(reruns=1)
 @pytest.mark.parametrize("word_timestamps", [True, False], ids=["word-level", "sentence-level"])
 async def test_fifty_random_interruptions_leave_a_valid_context_a_bounded_store_and_no_tasks(word_timestamps):
     rng = random.Random(20261123)
