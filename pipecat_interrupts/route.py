@@ -31,7 +31,10 @@
   meanwhile waits for the pending cancellation before its work starts.
 - ``condition`` is a predicate on the event frame (sync or async); several
   ``interrupt_on`` calls, each with its own handler and condition, may share a route.
-- ``filter`` skips triggers; ``max_concurrent_tasks`` replaces the oldest running
+- ``map`` and ``filter`` steps (sync or async, run in the order they were chained, under
+  the handler deadline) turn a trigger into what the stream receives: ``map`` replaces
+  it (returning None drops the trigger), ``filter`` drops it when false. A step that
+  raises or times out is logged and drops that trigger only; ``max_concurrent_tasks`` replaces the oldest running
   stream when a new trigger arrives (1 is what a Pipecat LLM service does).
 - A stream that raises is reported with ``push_error`` (a non-fatal ``ErrorFrame``) and
   logged; the route keeps working for the next trigger.
@@ -94,7 +97,7 @@ class Route:
 
     processor: "RouteProcessor"
     triggers: tuple[type[Frame], ...]
-    filter_fn: Callable[[Frame], bool] | None = None
+    steps: list[tuple[str, Callable[[Any], Any]]] = field(default_factory=list)
     interrupts: list[_InterruptSpec] = field(default_factory=list)
     stream_fn: StreamFn | None = None
     direction: FrameDirection = FrameDirection.DOWNSTREAM
@@ -131,16 +134,38 @@ class Route:
         self.interrupts.append(spec)
         return self
 
-    def filter(self, predicate: Callable[[Frame], bool]) -> "Route":
-        """Only start on trigger frames for which ``predicate`` is true.
+    def filter(self, predicate: Callable[[Any], bool | Awaitable[bool]]) -> "Route":
+        """Drop triggers for which ``predicate`` is false.
 
         Args:
-            predicate: Sync predicate on the trigger frame.
+            predicate: Sync or async predicate on the trigger (the frame, or what the
+                ``map`` steps before it made of it).
 
         Returns:
             The route.
+
+        Raises:
+            TypeError: If ``predicate`` is not callable.
         """
-        self.filter_fn = require_callable("predicate", predicate)
+        self.steps.append(("filter", require_callable("filter", predicate)))
+        return self
+
+    def map(self, transform: Callable[[Any], Any]) -> "Route":
+        """Replace the trigger with ``transform(trigger)`` before the next step and the stream.
+
+        ``route.map(a).filter(b).map(c)`` runs ``a``, then ``b`` on its result, then
+        ``c``; the stream receives the last result. A result of None drops the trigger.
+
+        Args:
+            transform: Sync or async function of the trigger.
+
+        Returns:
+            The route.
+
+        Raises:
+            TypeError: If ``transform`` is not callable.
+        """
+        self.steps.append(("map", require_callable("map", transform)))
         return self
 
     def max_concurrent_tasks(self, limit: int) -> "Route":
@@ -266,8 +291,9 @@ class RouteProcessor(FrameProcessor):
         await self.push_frame(frame, direction)
         for route in self._routes:
             if route.enabled and isinstance(frame, route.triggers):
-                if route.filter_fn is None or route.filter_fn(frame):
-                    await self._start(route, frame)
+                passed, value = await self._run_steps(route, frame)
+                if passed:
+                    await self._start(route, value)
 
     async def cleanup(self):
         """Cancel every stream."""
@@ -287,7 +313,29 @@ class RouteProcessor(FrameProcessor):
             logger.opt(exception=e).warning(f"{self}: interrupt condition failed; not interrupting")
             return False
 
-    async def _start(self, route: Route, frame: Frame) -> None:
+    async def _run_steps(self, route: Route, frame: Frame) -> tuple[bool, Any]:
+        """The route's map and filter steps, in order: (whether to start, what to start on)."""
+        value: Any = frame
+        for kind, step in route.steps:
+            try:
+                result = step(value)
+                if inspect.isawaitable(result):
+                    async with asyncio.timeout(self._handler_timeout):
+                        result = await result
+            except Exception as e:  # TimeoutError included; CancelledError passes
+                logger.opt(exception=e).warning(f"{self}: {kind} step failed on {frame.name}; trigger dropped")
+                return False, None
+            if kind == "filter" and not result:
+                logger.debug(f"{self}: {frame.name} filtered out")
+                return False, None
+            if kind == "map":
+                if result is None:
+                    logger.debug(f"{self}: {frame.name} mapped to None; trigger dropped")
+                    return False, None
+                value = result
+        return True, value
+
+    async def _start(self, route: Route, frame: Any) -> None:
         async with self._cancel_lock:  # new work waits for a pending cancellation
             running = [t for t in route.active if not t.done()]
             if route.max_tasks is not None and len(running) >= route.max_tasks:
@@ -308,7 +356,7 @@ class RouteProcessor(FrameProcessor):
             # the route's next interrupt event still owes its handler a call.
             route.cancelled_elsewhere += 1
 
-    async def _run_stream(self, route: Route, frame: Frame) -> None:
+    async def _run_stream(self, route: Route, frame: Any) -> None:
         started = False
         stream = route.stream_fn(frame)
         try:

@@ -336,3 +336,50 @@ async def test_a_coordinator_registry_cancels_route_streams_and_the_handler_stil
         await worker.queue_frame(InterruptionFrame())
         await recorder.wait_for(InterruptionFrame)
     assert node.interrupted_count == 1 and len(calls) == 1
+
+
+async def test_map_and_filter_steps_run_in_chained_order_and_contain_failures(log_records):
+    seen = []
+
+    async def echo(text):
+        seen.append(text)
+        yield f"{text}!"
+
+    async def shout(frame):  # async map
+        return frame.text.upper()
+
+    def explode(text):
+        if text == "BOOM":
+            raise RuntimeError("bad input")
+        return text
+
+    router = RouteProcessor()
+    (
+        router.on(TextFrame)
+        .map(shout)
+        .filter(lambda text: not text.startswith("SKIP"))
+        .map(explode)
+        .map(lambda text: None if text == "NONE" else f"<{text}>")
+        .stream(echo)
+        .broadcast()
+    )
+    recorder = FrameRecorder()
+    async with running_pipeline([router, recorder]) as worker:
+        for word in ["hi", "skip me", "boom", "none", "bye"]:
+            await worker.queue_frame(TextFrame(word))
+        await recorder.wait_for(LLMFullResponseEndFrame, count=2)
+    assert seen == ["<HI>", "<BYE>"]  # what the stream receives is the last map's result
+    assert [f.text for f in recorder.of_type(LLMTextFrame)] == ["<HI>!", "<BYE>!"]
+    # Every trigger is still forwarded, dropped or not; the raising step is logged.
+    assert [f.text for f in recorder.of_type(TextFrame) if not isinstance(f, LLMTextFrame)] == [
+        "hi", "skip me", "boom", "none", "bye"
+    ]
+    assert any("map step failed" in r["message"] and r["level"].name == "WARNING" for r in log_records)
+
+
+def test_steps_must_be_callable():
+    route = RouteProcessor().on(TextFrame)
+    with pytest.raises(TypeError, match="map"):
+        route.map("upper")
+    with pytest.raises(TypeError, match="filter"):
+        route.filter(None)
