@@ -23,6 +23,7 @@ from pipecat_interrupts.testing import (
     WaitForBot,
     build_voice_pipeline,
 )
+from pipecat_interrupts.testing.waiting import wait_for_event
 
 ANSWER = "Alpha beta gamma delta. Epsilon zeta eta theta. Iota kappa lambda mu."
 
@@ -140,3 +141,25 @@ async def test_wait_for_bot_times_out_when_the_bot_never_speaks():
     with pytest.raises(TimeoutError):
         await user.wait_for_bot(speaking=True, timeout=0.01)
     await asyncio.sleep(0)
+
+
+async def test_wait_for_event_answers_by_the_deadline_and_lets_cancellation_through():
+    changed = asyncio.Event()
+    state = {"n": 0}
+
+    async def bump():
+        for _ in range(3):
+            await asyncio.sleep(0.01)
+            state["n"] += 1
+            changed.set()
+
+    bumper = asyncio.create_task(bump())
+    assert await wait_for_event(changed, until=lambda: state["n"] == 3, timeout=2)
+    await bumper
+    assert not await wait_for_event(asyncio.Event(), timeout=0.01)  # never set
+    assert await wait_for_event(changed, timeout=0.01)  # already set
+    waiter = asyncio.create_task(wait_for_event(asyncio.Event(), timeout=10))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter

@@ -43,6 +43,7 @@ from pipecat_interrupts.testing.voice_pipeline import (
     build_voice_pipeline,
     fast_user_turn_strategies,
 )
+from pipecat_interrupts.testing.waiting import wait_for_event
 
 __all__ = [
     "FakeLLMRun",
@@ -70,4 +71,5 @@ __all__ = [
     "build_voice_pipeline",
     "default_mock_params",
     "fast_user_turn_strategies",
+    "wait_for_event",
 ]

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from pipecat_interrupts.testing.waiting import wait_for_event
+
 
 @dataclass
 class ServedRequest:
@@ -108,12 +110,7 @@ class FakeOpenAIServer:
         Returns:
             True if it ended in time.
         """
-        try:
-            async with asyncio.timeout(timeout):
-                await self.requests[index].done.wait()
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for_event(self.requests[index].done, timeout=timeout)
 
     @staticmethod
     async def _event(response: web.StreamResponse, delta: dict, finish_reason: str | None = None) -> None:

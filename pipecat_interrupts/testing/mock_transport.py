@@ -23,6 +23,7 @@ from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.transports.base_transport import TransportParams
 
 from pipecat_interrupts.frames import audio_secs
+from pipecat_interrupts.testing.waiting import wait_for_event
 from pipecat_interrupts.validation import require_positive_secs
 
 
@@ -182,14 +183,7 @@ class MockOutputTransport(BaseOutputTransport):
         Returns:
             True if the condition held before the deadline, False otherwise.
         """
-        try:
-            async with asyncio.timeout(timeout):
-                while not predicate():
-                    self._changed.clear()
-                    await self._changed.wait()
-        except TimeoutError:
-            return predicate()
-        return True
+        return await wait_for_event(self._changed, until=predicate, timeout=timeout)
 
     async def wait_for_audio(self, secs: float = 0.0, *, timeout: float = 5.0) -> bool:
         """Wait until more than ``secs`` of audio has been played.

@@ -44,6 +44,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.time import time_now_iso8601
 
+from pipecat_interrupts.testing.waiting import wait_for_event
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_STEP_TIMEOUT_SECS = 10.0
@@ -292,12 +293,7 @@ class ScriptedUser(FrameProcessor):
         Returns:
             True if it ended before the deadline.
         """
-        try:
-            async with asyncio.timeout(timeout):
-                await self._finished.wait()
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for_event(self._finished, timeout=timeout)
 
     async def perform(self, steps: Sequence[ScriptStep]) -> None:
         """Run more steps now, in the caller's task.
