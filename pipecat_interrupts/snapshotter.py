@@ -258,7 +258,9 @@ class StateSnapshotter(FrameProcessor):
         self._late_reply: tuple[InterruptionSnapshot, set[str | None]] | None = None
         self._late: dict[int, str] = {}
         self._marked: tuple[int, int] | None = None  # (snapshot id, message index) last marked
-        self._strip_next = ""  # late words the aggregator will put at the start of its next commit
+        # Late words of a cut reply: Pipecat's assistant aggregator puts them at the start
+        # of the commit after that reply's own one.
+        self._strip_next: tuple[InterruptionSnapshot, list[str]] | None = None
         self._spoken_secs = 0.0
         self._bot_started_at: float | None = None
         self._llm_open = False
@@ -481,21 +483,24 @@ class StateSnapshotter(FrameProcessor):
     def _note_late_word(self, text: str) -> None:
         # Pipecat's output transport can still play the chunk it had taken from its queue
         # when the interruption came: its words were heard, after the snapshot was taken.
+        # They reach Pipecat's assistant aggregator after the interruption made it commit,
+        # so it puts them at the start of its next commit: they are taken off there.
         snapshot, word = self._late_reply[0], text.strip()
         late = f"{self._late.get(id(snapshot), '')} {word}".strip()
         self._late = {id(snapshot): late}
+        if self._strip_next is None or self._strip_next[0] is not snapshot:
+            self._strip_next = (snapshot, [])
+        self._strip_next[1].extend(word.split())
         logger.debug(f"{self}: {word!r} played after the interruption; counted as heard")
         if self._marked is None or self._marked[0] != id(snapshot) or self._context is None:
             return  # not committed yet: the mark will use the heard text, late words included
-        # Already committed and marked: the word belongs to that message. Pipecat's
-        # assistant aggregator will put it at the start of the next reply instead.
+        # Already committed and marked: the word belongs to that message.
         messages = list(self._context.get_messages())
         index = self._marked[1]
         if index < len(messages) and messages[index].get("role") == "assistant":
             base = _strip_marker(messages[index].get("content") or "", self._marker)
             messages[index] = {**messages[index], "content": f"{base} {word}".strip() + self._marker}
             self._context.set_messages(messages)
-            self._strip_next = f"{self._strip_next} {word}".strip()
 
     def _heard(self, snapshot: InterruptionSnapshot) -> str:
         """What the caller heard of ``snapshot``'s reply, late-played words included."""
@@ -603,7 +608,13 @@ class StateSnapshotter(FrameProcessor):
             return
         messages = list(self._context.get_messages())
         latest = _last_assistant_index(messages)
-        if self._strip_next and latest is not None:
+        if (
+            self._strip_next is not None
+            and latest is not None
+            and self._marked is not None
+            and self._marked[0] == id(self._strip_next[0])
+        ):
+            # The cut reply's own commit has been marked: this is the next one.
             messages, latest = self._strip_late_words(messages, latest)
         committed = messages[latest].get("content") if latest is not None else None
         mark = self._match_mark(committed)
@@ -632,7 +643,7 @@ class StateSnapshotter(FrameProcessor):
 
     def _strip_late_words(self, messages: list, latest: int) -> tuple[list, int | None]:
         """Take late-played words of the previous reply off the start of this one."""
-        late, self._strip_next = self._strip_next.split(), ""
+        late, self._strip_next = self._strip_next[1], None
         content = messages[latest].get("content") or ""
         words = content.split()
         if words[: len(late)] != late:

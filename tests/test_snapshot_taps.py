@@ -15,6 +15,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import LLMContextAggregatorPair
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import (
@@ -147,6 +148,71 @@ async def test_a_late_word_after_the_commit_moves_back_to_the_reply_it_was_playe
         await worker.queue_frames(
             [
                 TTSTextFrame("Three four.", text_type="sentence", context_id="cut"),  # late
+                LLMFullResponseStartFrame(),
+                TTSTextFrame("Okay.", text_type="sentence", context_id="next"),
+                LLMFullResponseEndFrame(),
+            ]
+        )
+        async with asyncio.timeout(5):
+            await turns.get()
+    assert assistant() == ["One two. Three four. [interrupted]", "Okay."]
+
+
+class _HoldCommits(FrameProcessor):
+    """Holds the assistant aggregator's commits on their way up until released."""
+
+    def __init__(self):
+        super().__init__(name="hold-commits")
+        self.released = asyncio.Event()
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, LLMContextAssistantTurnFrame) and direction == FrameDirection.UPSTREAM:
+            async with asyncio.timeout(5):
+                await self.released.wait()
+        await self.push_frame(frame, direction)
+
+
+async def test_a_late_word_before_the_commit_is_seen_still_moves_back():
+    # The other order: the late word passes the snapshotter before the aggregator's
+    # commit of the cut reply has come back up to it. The aggregator still puts the word
+    # at the start of its next commit; the mark keeps it, the next commit loses it.
+    context = LLMContext([{"role": "system", "content": "Be brief."}])
+    snapshotter = StateSnapshotter(context=context, false_interruption_timeout_secs=None)
+    hold = _HoldCommits()
+    aggregator = LLMContextAggregatorPair(context).assistant()
+    recorder = FrameRecorder(name="sink")
+    snapshotter.note_frame(LLMFullResponseStartFrame(), generated_by_llm=True)
+    snapshotter.note_frame(LLMTextFrame("One two. Three four."), generated_by_llm=True)
+    snapshotter.note_frame(LLMFullResponseEndFrame(), generated_by_llm=True)
+
+    def assistant() -> list[str]:
+        return [m["content"] for m in context.get_messages() if m["role"] == "assistant"]
+
+    turns: asyncio.Queue = asyncio.Queue()
+
+    async with running_pipeline([snapshotter, hold, recorder, aggregator]) as worker:
+        worker.add_reached_upstream_filter((LLMContextAssistantTurnFrame,))
+        worker.add_event_handler("on_frame_reached_upstream", lambda *_: turns.put_nowait(assistant()))
+        await worker.queue_frames(
+            [
+                BotStartedSpeakingFrame(),
+                LLMFullResponseStartFrame(),
+                TTSTextFrame("One two.", text_type="sentence", context_id="cut"),
+            ]
+        )
+        await recorder.wait_for(TTSTextFrame)
+        interruption = InterruptionFrame()
+        interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
+        await worker.queue_frames(
+            [interruption, TTSTextFrame("Three four.", text_type="sentence", context_id="cut")]  # late
+        )
+        await recorder.wait_for(TTSTextFrame, count=2)
+        hold.released.set()  # now the commit of the cut reply reaches the snapshotter
+        async with asyncio.timeout(5):
+            assert await turns.get() == ["One two. Three four. [interrupted]"]
+        await worker.queue_frames(
+            [
                 LLMFullResponseStartFrame(),
                 TTSTextFrame("Okay.", text_type="sentence", context_id="next"),
                 LLMFullResponseEndFrame(),
