@@ -47,13 +47,14 @@ from loguru import logger
 logger.remove()
 logger.add(sys.stderr, level="ERROR")
 
-from pipecat.frames.frames import Frame, InputAudioRawFrame, TextFrame  # noqa: E402
+from pipecat.frames.frames import Frame, InputAudioRawFrame, TextFrame, TTSAudioRawFrame  # noqa: E402
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from pipeline_helpers import FrameRecorder, running_pipeline  # noqa: E402
 
 from pipecat_interrupts import (  # noqa: E402
+    BotSpeakingGuard,
     FlushCoordinator,
     FlushHookProcessor,
     InterruptionController,
@@ -107,7 +108,7 @@ class Trial:
     flush: float | None
 
 
-ALL_PARTS = ("controller", "coordinator", "snapshotter")
+ALL_PARTS = ("controller", "coordinator", "snapshotter", "guard")
 
 
 def plugin_kwargs(parts: tuple[str, ...]) -> dict:
@@ -120,6 +121,7 @@ def plugin_kwargs(parts: tuple[str, ...]) -> dict:
         kwargs["snapshotter"] = snapshotter
     if "coordinator" in parts:
         kwargs["after_user_aggregator"] = [coordinator]
+    kwargs["speaking_guard"] = "guard" in parts
     return kwargs
 
 
@@ -235,6 +237,7 @@ class CpuCase:
 
     factory: Callable[[], FrameProcessor]
     alone: bool = False
+    output_audio: bool = False  # bot audio (TTSAudioRawFrame) instead of user audio
 
     def chain(self) -> list[FrameProcessor]:
         if self.alone:
@@ -253,17 +256,18 @@ async def cpu_per_frame(cases: dict[str, CpuCase], frames: int, repeats: int = 3
     best: dict[str, float] = {}
     for _ in range(repeats):
         for name, case in cases.items():
-            cpu = await _cpu_per_frame_once(case.chain(), frames)
+            cpu = await _cpu_per_frame_once(case.chain(), frames, output_audio=case.output_audio)
             best[name] = min(best.get(name, cpu), cpu)
     return best
 
 
-async def _cpu_per_frame_once(chain: list[FrameProcessor], frames: int) -> float:
+async def _cpu_per_frame_once(chain: list[FrameProcessor], frames: int, *, output_audio: bool = False) -> float:
     """Process CPU seconds for ``frames`` 20 ms audio frames through ``chain``."""
     recorder = FrameRecorder(name="sink")
     audio = b"\x01\x00" * 320
+    kind = TTSAudioRawFrame if output_audio else InputAudioRawFrame
     async with running_pipeline([*chain, recorder], timeout=60) as worker:
-        batch = [InputAudioRawFrame(audio=audio, sample_rate=16000, num_channels=1) for _ in range(frames)]
+        batch = [kind(audio=audio, sample_rate=16000, num_channels=1) for _ in range(frames)]
         gc.collect()
         start = time.process_time()
         await worker.queue_frames(batch)
@@ -399,11 +403,14 @@ async def main(quick: bool) -> int:
         "FlushHookProcessor": CpuCase(lambda: FlushHookProcessor(lambda f: None)),
         "StateSnapshotter (taps in use)": CpuCase(tapped_snapshotter),
         "SnapshotTap": CpuCase(lambda: StateSnapshotter().tap()),
+        "BotSpeakingGuard, user audio": CpuCase(BotSpeakingGuard),
+        "pass-through, bot audio": CpuCase(PassThrough, output_audio=True),
+        "BotSpeakingGuard, bot audio": CpuCase(BotSpeakingGuard, output_audio=True),
         "StateSnapshotter, no taps: observer, 1 of 10": CpuCase(StateSnapshotter, alone=True),
     }
     cpu = await cpu_per_frame(cases, frames)
-    base = cpu["pass-through FrameProcessor"]
     for name, case in cases.items():
+        base = cpu["pass-through, bot audio" if case.output_audio else "pass-through FrameProcessor"]
         note = "" if case.factory is PassThrough else f"{case.ratio(cpu[name], base):5.2f}x a pass-through"
         if not name.startswith("pass-through"):
             note += "   target <= 1.2x"

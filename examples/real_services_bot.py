@@ -41,6 +41,7 @@ from pipecat.transports.websocket.server import (
 from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts import (
+    BotSpeakingGuard,
     EchoGuard,
     FlushCoordinator,
     InterruptionController,
@@ -114,6 +115,7 @@ def build_real_services_bot(
             snapshotter.tap(),  # sees what the LLM generated
             tts,
             transport.output(),
+            BotSpeakingGuard(),  # truthful bot-speaking signals after a late chunk
             snapshotter,
             pair.assistant(),
         ]

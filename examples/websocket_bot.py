@@ -45,6 +45,7 @@ from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts import (
+    BotSpeakingGuard,
     FlushCoordinator,
     InterruptionController,
     StateSnapshotter,
@@ -117,6 +118,7 @@ def build_websocket_bot(*, host: str = "127.0.0.1", port: int = 8765, replies=No
             snapshotter.tap(),  # sees what the LLM generated
             FakeTTSService(secs_per_word=0.1, sample_rate=16000),
             transport.output(),
+            BotSpeakingGuard(),  # truthful bot-speaking signals after a late chunk
             snapshotter,
             pair.assistant(),
         ]

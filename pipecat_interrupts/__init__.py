@@ -12,6 +12,7 @@ the user actually heard. The network-free fakes for testing live in
 `pipecat_interrupts.testing`.
 """
 
+from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard
 from pipecat_interrupts.conditions import (
     EchoGuard,
     InterruptionCondition,
@@ -79,6 +80,7 @@ __all__ = [
     "InterruptionsControlFrame",
     "decision_of",
     # Detection and conditional interruption
+    "BotSpeakingGuard",
     "ControlledUserTurnStartStrategy",
     "EchoGuard",
     "InterruptionCondition",

@@ -9,8 +9,8 @@
 ::
 
     ScriptedUser -> [before_user_aggregator] -> LLMUserAggregator -> [after_user_aggregator]
-        -> LLM -> [before_tts] -> TTS -> MockOutputTransport -> [after_output]
-        -> LLMAssistantAggregator
+        -> LLM -> [before_tts] -> TTS -> MockOutputTransport -> [BotSpeakingGuard]
+        -> [StateSnapshotter] -> [after_output] -> LLMAssistantAggregator
 
 Every part is real Pipecat except the fakes from this package (LLM, TTS, transport,
 user), which you can replace with your own services.
@@ -38,6 +38,7 @@ from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
+from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard
 from pipecat_interrupts.interruption_controller import InterruptionController
 from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.testing.fake_llm import FakeLLMService
@@ -83,6 +84,7 @@ class VoicePipeline:
         tts: The TTS service.
         output: The output transport.
         assistant_aggregator: Pipecat's assistant aggregator.
+        speaking_guard: The `BotSpeakingGuard` after the output transport, if placed.
     """
 
     pipeline: Pipeline
@@ -95,6 +97,7 @@ class VoicePipeline:
     output: MockOutputTransport
     assistant_aggregator: LLMAssistantAggregator
     end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS
+    speaking_guard: BotSpeakingGuard | None = None
     _runner_task: asyncio.Task | None = field(default=None, init=False, repr=False)
     _started: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
@@ -182,6 +185,7 @@ def build_voice_pipeline(
     params: PipelineParams | None = None,
     end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS,
     snapshot_taps: bool = True,
+    speaking_guard: bool | None = None,
 ) -> VoicePipeline:
     """Assemble a standard voice pipeline around the given processors.
 
@@ -213,6 +217,9 @@ def build_voice_pipeline(
         snapshot_taps: With a snapshotter, place its taps (`StateSnapshotter.tap()`)
             right after the user (the STT's place) and right after the LLM; False leaves
             them out, so the snapshotter observes the pipeline instead.
+        speaking_guard: Place a `BotSpeakingGuard` right after the output transport.
+            None (the default) places one when a controller or a snapshotter is given,
+            and leaves a plain Pipecat pipeline plain.
 
     Returns:
         The `VoicePipeline`.
@@ -239,6 +246,9 @@ def build_voice_pipeline(
     pair = LLMContextAggregatorPair(context, user_params=user_params)
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
     tapped = snapshotter is not None and snapshot_taps
+    if speaking_guard is None:
+        speaking_guard = controller is not None or snapshotter is not None
+    guard = BotSpeakingGuard() if speaking_guard else None
     pipeline = Pipeline(
         [
             user,
@@ -252,6 +262,7 @@ def build_voice_pipeline(
             *before_tts,
             tts,
             output,
+            *([guard] if guard is not None else []),
             *([snapshotter] if snapshotter is not None else []),
             *after_output,
             assistant_aggregator,
@@ -275,4 +286,5 @@ def build_voice_pipeline(
         output=output,
         assistant_aggregator=assistant_aggregator,
         end_timeout_secs=end_timeout_secs,
+        speaking_guard=guard,
     )
