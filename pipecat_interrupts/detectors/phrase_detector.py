@@ -63,6 +63,19 @@ def _phrase_set(parameter: str, phrases: Iterable[object]) -> set[tuple[str, ...
 
 
 @lru_cache(maxsize=64)
+def _derived_tables(
+    interrupt: frozenset, backchannel: frozenset
+) -> tuple[tuple[int, ...], tuple[int, ...], frozenset]:
+    """Phrase lengths to try, longest first, and the proper word prefixes of multi-word
+    backchannels ("got" of "got it": an interim transcript ending in one may still become
+    a backchannel). Shared by detectors with the same tables, as the tables are."""
+    interrupt_lengths = tuple(sorted({len(p) for p in interrupt}, reverse=True))
+    backchannel_lengths = tuple(sorted({len(p) for p in backchannel}, reverse=True))
+    prefixes = frozenset(phrase[:i] for phrase in backchannel for i in range(1, len(phrase)))
+    return interrupt_lengths, backchannel_lengths, prefixes
+
+
+@lru_cache(maxsize=64)
 def _default_sets(languages: tuple[str, ...]) -> tuple[frozenset, frozenset, frozenset]:
     """Normalized default tables, shared by every detector using the same languages."""
     interrupt = _phrase_set("interrupt_phrases", [p for lang in languages for p in INTERRUPT_PHRASES[lang]])
@@ -152,12 +165,8 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             else frozenset(t for phrase in _phrase_set("fillers", fillers) for t in phrase)
         )
         self._fillers_interrupt = bool(fillers_interrupt)
-        self._interrupt_lengths = sorted({len(p) for p in self._interrupt}, reverse=True)
-        self._backchannel_lengths = sorted({len(p) for p in self._backchannel}, reverse=True)
-        # Proper word prefixes of multi-word backchannels ("got" of "got it"): an interim
-        # transcript ending in one may still become a backchannel.
-        self._backchannel_prefixes = frozenset(
-            phrase[:i] for phrase in self._backchannel for i in range(1, len(phrase))
+        self._interrupt_lengths, self._backchannel_lengths, self._backchannel_prefixes = _derived_tables(
+            self._interrupt, self._backchannel
         )
 
     def find_interrupt_phrase(self, text: str) -> str | None:
