@@ -66,9 +66,12 @@ def _phrase_set(parameter: str, phrases: Iterable[object]) -> set[tuple[str, ...
 def _derived_tables(
     interrupt: frozenset, backchannel: frozenset
 ) -> tuple[tuple[int, ...], tuple[int, ...], frozenset]:
-    """Phrase lengths to try, longest first, and the proper word prefixes of multi-word
-    backchannels ("got" of "got it": an interim transcript ending in one may still become
-    a backchannel). Shared by detectors with the same tables, as the tables are."""
+    """Tables derived from the phrase sets, shared by detectors with the same sets.
+
+    Returns the phrase lengths to try (longest first) and the proper word prefixes of
+    multi-word backchannels ("got" of "got it": an interim transcript ending in one may
+    still become a backchannel).
+    """
     interrupt_lengths = tuple(sorted({len(p) for p in interrupt}, reverse=True))
     backchannel_lengths = tuple(sorted({len(p) for p in backchannel}, reverse=True))
     prefixes = frozenset(phrase[:i] for phrase in backchannel for i in range(1, len(phrase)))
