@@ -164,6 +164,7 @@ class _OpenState:
     """Bookkeeping for the record still being measured."""
 
     record: InterruptionRecord
+    interruption_id: int = -1  # audio queued before it belongs to the cut reply
     flush_pending: bool = False
     bot_stopped: bool = False
     reported: bool = False
@@ -283,11 +284,20 @@ class InterruptionMetricsObserver(BaseObserver):
     async def _on_output_push(self, data: FramePushed) -> None:
         frame = data.frame
         if isinstance(frame, OutputAudioRawFrame) and self._open is not None:
-            self._open.record.last_audio_at = self._monotonic(data.source, data.timestamp)
+            # Chunks are made when the audio is queued: only those queued before the
+            # interruption are the cut reply's (a late one included), not the next reply's.
+            if frame.id < self._open.interruption_id:
+                self._open.record.last_audio_at = self._monotonic(data.source, data.timestamp)
         elif isinstance(frame, BotStartedSpeakingFrame):
             self._bot_speaking = True
-            if self._open is not None:  # new speech: the last interruption is settled
-                await self._report(self._open)
+            open_ = self._open
+            if open_ is not None and open_.flush_pending and open_.record.flush_secs is None:
+                # Too soon for new speech: Pipecat's output transport reports speaking
+                # again for a chunk it plays late. The flush's completion settles it.
+                logger.debug(f"{self}: bot speaking again before the flush completed; waiting for it")
+                open_.bot_stopped = True
+            elif open_ is not None:  # new speech: the last interruption is settled
+                await self._report(open_)
                 self._open = None
         elif isinstance(frame, BotStoppedSpeakingFrame):
             self._bot_speaking = False
@@ -350,7 +360,7 @@ class InterruptionMetricsObserver(BaseObserver):
         if self._open is not None:
             await self._report(self._open)
         self.records.append(record)
-        self._open = _OpenState(record, worker=self._worker_of(source))
+        self._open = _OpenState(record, interruption_id=frame.id, worker=self._worker_of(source))
         self._turn = _Turn()
 
     @staticmethod

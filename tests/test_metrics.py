@@ -1,10 +1,20 @@
 """InterruptionMetricsObserver measures every barge-in (no timing thresholds asserted)."""
 
-from pipecat.frames.frames import MetricsFrame
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    InterruptionFrame,
+    MetricsFrame,
+    TTSAudioRawFrame,
+)
+from pipecat.observers.base_observer import FrameProcessed, FramePushed
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
+    FlushCompletedFrame,
     FlushCoordinator,
+    FlushFrame,
     InterruptionController,
     PhraseInterruptionDetector,
     StateSnapshotter,
@@ -19,6 +29,7 @@ from pipecat_interrupts.metrics import (
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
+    MockOutputTransport,
     Noise,
     Pause,
     ScriptedUser,
@@ -123,3 +134,55 @@ def test_percentile_is_nearest_rank():
     assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert percentile([float(n) for n in range(1, 101)], 0.95) == 95.0
     assert percentile([5.0], 0.95) == 5.0
+
+
+class _Worker:
+    """Stands in for the pipeline worker the observer queues its MetricsFrames on."""
+
+    def __init__(self):
+        self.queued: list[MetricsFrame] = []
+
+    async def queue_frame(self, frame):
+        self.queued.append(frame)
+
+
+class _Controller:
+    """A pushing processor outside a pipeline (no clock: the observer uses its own)."""
+
+    def __init__(self, worker: _Worker):
+        self.pipeline_worker = worker
+
+
+async def test_a_chunk_played_late_neither_settles_the_record_early_nor_lends_it_new_audio():
+    # Pipecat's output transport can play a chunk queued before the interruption and
+    # report the bot speaking again (see BotSpeakingGuard). That start is not new speech:
+    # the record settles when its flush completes, and audio queued after the
+    # interruption (the next reply's) is not the cut reply's last audio.
+    metrics = InterruptionMetricsObserver(push_metrics_frames=True, log_summary=False)
+    worker = _Worker()
+    controller, transport, sink = _Controller(worker), MockOutputTransport(), FrameProcessor()
+
+    async def push(frame, source=transport):
+        await metrics.on_push_frame(FramePushed(source, sink, frame, FrameDirection.DOWNSTREAM, 0))
+
+    def audio():
+        return TTSAudioRawFrame(audio=b"\x10\x00" * 320, sample_rate=16000, num_channels=1)
+
+    await push(BotStartedSpeakingFrame())
+    late = audio()
+    interruption = InterruptionFrame()
+    await push(interruption, source=controller)
+    await metrics.on_process_frame(FrameProcessed(transport, interruption, FrameDirection.DOWNSTREAM, 0))
+    await push(FlushFrame(), source=controller)
+    await push(BotStoppedSpeakingFrame())
+    await push(BotStartedSpeakingFrame())  # the transport, for the late chunk
+    await push(late)
+    late_at = metrics.records[0].last_audio_at
+    await push(audio())  # the next reply, with no start of its own from the transport
+    assert worker.queued == []  # not settled yet: the flush is still under way
+    await push(FlushCompletedFrame(flush_id="f", reason="vad", completed=True, elapsed_secs=0.002), source=controller)
+
+    [frame] = worker.queued
+    [data] = frame.data
+    assert data.flush == 0.002
+    assert late_at is not None and metrics.records[0].last_audio_at == late_at
