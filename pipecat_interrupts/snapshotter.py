@@ -170,6 +170,12 @@ class _PipelineObserver(BaseObserver):
 class StateSnapshotter(FrameProcessor):
     """Records interruption snapshots, keeps the context truthful, resumes after false alarms.
 
+    It runs in Pipecat's direct mode by default: frames are handled in the pushing
+    processor's task, in the order they were pushed. A queued processor would take the
+    interruption ahead of a word played just before it, and its interruption would drop
+    that word from its queue; the snapshot would say the caller never heard it. Its only
+    inline wait is bounded: stopping the false-interruption watch (at most 1 s).
+
     Event handlers available:
 
     - on_snapshot(snapshotter, snapshot: InterruptionSnapshot)
@@ -216,13 +222,14 @@ class StateSnapshotter(FrameProcessor):
                 voice-triggered interruption before calling it false (None disables).
             resume_false_interruptions: Speak the unspoken remainder after a false one.
             backchannel_detector: Decides which words are "only a backchannel".
-            **kwargs: `FrameProcessor` arguments.
+            **kwargs: `FrameProcessor` arguments; ``enable_direct_mode`` defaults to True.
 
         Raises:
             TypeError: If ``context`` or ``store`` has the wrong type, or a text argument
                 is not a string.
             ValueError: If the timeout is not positive.
         """
+        kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)
         if context is not None and not isinstance(context, LLMContext):
             raise TypeError(f"context must be an LLMContext, got {type(context).__name__}")

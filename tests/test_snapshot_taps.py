@@ -221,3 +221,46 @@ async def test_a_late_word_before_the_commit_is_seen_still_moves_back():
         async with asyncio.timeout(5):
             await turns.get()
     assert assistant() == ["One two. Three four. [interrupted]", "Okay."]
+
+
+class _PlayThenInterrupt(FrameProcessor):
+    """Pushes a played word and the interruption right behind it, as one burst.
+
+    An output transport does the same when a chunk's words go out just before an
+    interruption arrives: both frames reach the next processor in the same moment.
+    """
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, TTSTextFrame) and frame.text == "Three four.":
+            interruption = InterruptionFrame()
+            interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
+            await self.push_frame(frame, direction)
+            await self.push_frame(interruption)
+            return
+        await self.push_frame(frame, direction)
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["default-direct", "queued"])
+async def test_a_word_played_right_before_the_interruption_counts_as_heard(direct):
+    # A queued processor takes a system frame (the interruption) ahead of a data frame
+    # (the word) that arrived with it, and its interruption drops what it still queues:
+    # the default direct mode handles them in the order they were pushed.
+    kwargs = {} if direct else {"enable_direct_mode": False}
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=None, **kwargs)
+    snapshotter.note_frame(LLMFullResponseStartFrame(), generated_by_llm=True)
+    snapshotter.note_frame(LLMTextFrame("One two. Three four. Five six."), generated_by_llm=True)
+    recorder = FrameRecorder(name="sink")
+    async with running_pipeline([_PlayThenInterrupt(), snapshotter, recorder]) as worker:
+        await worker.queue_frames(
+            [BotStartedSpeakingFrame(), TTSTextFrame("One two.", text_type="sentence", context_id="cut")]
+        )
+        await recorder.wait_for(TTSTextFrame)
+        await worker.queue_frame(TTSTextFrame("Three four.", text_type="sentence", context_id="cut"))
+        await recorder.wait_for(InterruptionFrame)
+    snapshot = snapshotter.latest_snapshot
+    if direct:
+        assert snapshot.spoken_text == "One two. Three four."
+        assert snapshot.unspoken_text == "Five six."
+    else:  # what the queued mode gets wrong, kept as the reason for the default
+        assert snapshot.spoken_text == "One two."
