@@ -47,7 +47,13 @@ from loguru import logger
 logger.remove()
 logger.add(sys.stderr, level="ERROR")
 
-from pipecat.frames.frames import Frame, InputAudioRawFrame, TextFrame, TTSAudioRawFrame  # noqa: E402
+from pipecat.frames.frames import (  # noqa: E402
+    Frame,
+    InputAudioRawFrame,
+    InterruptionFrame,
+    TextFrame,
+    TTSAudioRawFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
@@ -172,7 +178,9 @@ class BareTrial:
     onset_to_output: float  # VAD start to the InterruptionFrame at the output transport
     output_to_audio_end: float  # from there to the end of the cut reply's audio
     late_chunks: int  # chunks of the cut reply that started playing after the interruption
+    onset_to_end: float  # VAD start to the InterruptionFrame reaching the pipeline's end
     flush: float | None  # the coordinator's flush round trip
+    flush_down: float | None  # its downstream copy: coordinator to the pipeline's end
 
 
 async def bare_trial(with_plugin: bool) -> BareTrial:
@@ -192,12 +200,22 @@ async def bare_trial(with_plugin: bool) -> BareTrial:
         output=output_20ms(),
         **kwargs,
     )
+    # Both sides are told, the way the coordinator is, when the InterruptionFrame
+    # reaches the end of the pipeline: the FlushFrame follows it through every processor.
+    reached_end: list[float] = []
+    vp.worker.add_reached_downstream_filter((InterruptionFrame,))
+
+    @vp.worker.event_handler("on_frame_reached_downstream")
+    async def _reached(worker, frame):
+        if isinstance(frame, InterruptionFrame):
+            reached_end.append(time.monotonic())
+
     async with vp:
         await vp.start_bot_turn()
         await vp.user.wait_finished(10)
         await vp.output.wait_until(lambda: "Okay." in vp.output.spoken_text, timeout=10)
     coordinator = kwargs.get("after_user_aggregator", [None])[0]
-    flush = coordinator.reports[0].elapsed_secs if coordinator and coordinator.reports else None
+    report = coordinator.reports[0] if coordinator and coordinator.reports else None
     at_output = vp.output.interruptions[0]
     # The cut reply's audio: the chunk playing when the interruption arrived, and any
     # chunk played back to back with it (the next reply starts after a silence).
@@ -213,7 +231,9 @@ async def bare_trial(with_plugin: bool) -> BareTrial:
         onset_to_output=at_output - user.speech_started_at[0],
         output_to_audio_end=max(0.0, audio_end - at_output),
         late_chunks=late,
-        flush=flush,
+        onset_to_end=reached_end[0] - user.speech_started_at[0],
+        flush=report.elapsed_secs if report else None,
+        flush_down=report.downstream_secs if report else None,
     )
 
 
@@ -346,9 +366,12 @@ async def main(quick: bool) -> int:
             print(row(f"{label} {tag}", stats(a)[i], stats(b)[i], "ms", target if i == at else ""))
     late = [sum(t.late_chunks for t in side) for side in (bare_plain, bare_plugin)]
     print(row("chunks started after the interruption (total)", *late, "", "0: none played late"))
+    a, b = bare_ms(bare_plain, "onset_to_end"), bare_ms(bare_plugin, "onset_to_end")
+    print(row("VAD start -> InterruptionFrame at pipeline end p50", stats(a)[0], stats(b)[0], "ms", ""))
     bare_flush = bare_ms(bare_plugin, "flush")
     if bare_flush:
         print(row("flush round trip p50", None, statistics.median(bare_flush), "ms", "<= 2 ms median"))
+        print(row("  of which coordinator -> pipeline end p50", None, statistics.median(bare_ms(bare_plugin, "flush_down")), "ms", ""))
     bare_added = statistics.median(bare_ms(bare_plugin, "onset_to_output")) - statistics.median(
         bare_ms(bare_plain, "onset_to_output")
     )
@@ -425,7 +448,7 @@ async def main(quick: bool) -> int:
     print(f"  extra memory per conversation: {(mem_b - mem_a) / n_conv / 1024:.1f} KB   target <= 100 KB")
 
     fields = ("onset_to_output", "output_to_silence", "decision_to_silence")
-    bare_fields = ("onset_to_output", "output_to_audio_end")
+    bare_fields = ("onset_to_output", "output_to_audio_end", "onset_to_end")
     bare_values = [v for f in bare_fields for v in (*bare_ms(bare_plain, f), *bare_ms(bare_plugin, f))]
     values = [v for f in fields for v in (*ms(plain, f), *ms(plugin, f))] + bare_values
     values += [*flush, *cpu.values(), cpu_a, cpu_b, mem_a, mem_b]
