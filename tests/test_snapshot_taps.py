@@ -112,50 +112,68 @@ async def test_words_played_after_the_interruption_count_as_heard_and_are_not_re
     assert [f.text for f in recorder.of_type(TTSSpeakFrame)] == ["Five six."]  # not "Three four." again
 
 
+def _snapshotter_after(generated: str, context: LLMContext | None = None) -> StateSnapshotter:
+    """A snapshotter that has seen the LLM generate ``generated``."""
+    snapshotter = StateSnapshotter(context=context, false_interruption_timeout_secs=None)
+    for frame in (LLMFullResponseStartFrame(), LLMTextFrame(generated), LLMFullResponseEndFrame()):
+        snapshotter.note_frame(frame, generated_by_llm=True)
+    return snapshotter
+
+
+def _phrase_interruption() -> InterruptionFrame:
+    interruption = InterruptionFrame()
+    interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
+    return interruption
+
+
+def _said(text: str, context_id: str) -> TTSTextFrame:
+    return TTSTextFrame(text, text_type="sentence", context_id=context_id)
+
+
+class _Commits:
+    """The assistant messages of a context, read each time a commit reaches the top."""
+
+    def __init__(self, context: LLMContext):
+        self._context = context
+        self._turns: asyncio.Queue = asyncio.Queue()
+
+    def assistant(self) -> list[str]:
+        return [m["content"] for m in self._context.get_messages() if m["role"] == "assistant"]
+
+    def watch(self, worker) -> None:
+        worker.add_reached_upstream_filter((LLMContextAssistantTurnFrame,))
+        worker.add_event_handler("on_frame_reached_upstream", lambda *_: self._turns.put_nowait(self.assistant()))
+
+    async def next(self) -> list[str]:
+        async with asyncio.timeout(5):
+            return await self._turns.get()
+
+
+async def _speak_first_sentence(worker, recorder: FrameRecorder) -> None:
+    await worker.queue_frames([BotStartedSpeakingFrame(), LLMFullResponseStartFrame(), _said("One two.", "cut")])
+    await recorder.wait_for(TTSTextFrame)
+
+
+def _next_reply() -> list:
+    return [LLMFullResponseStartFrame(), _said("Okay.", "next"), LLMFullResponseEndFrame()]
+
+
 async def test_a_late_word_after_the_commit_moves_back_to_the_reply_it_was_played_in():
     # Pipecat's assistant aggregator committed the cut reply at the interruption; a word
     # played after it would start the next reply's message. The snapshotter moves it back.
     context = LLMContext([{"role": "system", "content": "Be brief."}])
-    snapshotter = StateSnapshotter(context=context, false_interruption_timeout_secs=None)
-    aggregator = LLMContextAggregatorPair(context).assistant()
+    snapshotter = _snapshotter_after("One two. Three four.", context)
+    commits = _Commits(context)
     recorder = FrameRecorder(name="sink")
-    snapshotter.note_frame(LLMFullResponseStartFrame(), generated_by_llm=True)
-    snapshotter.note_frame(LLMTextFrame("One two. Three four."), generated_by_llm=True)
-    snapshotter.note_frame(LLMFullResponseEndFrame(), generated_by_llm=True)
-
-    def assistant() -> list[str]:
-        return [m["content"] for m in context.get_messages() if m["role"] == "assistant"]
-
-    turns: asyncio.Queue = asyncio.Queue()  # commits, once they passed the snapshotter
-
-    async with running_pipeline([snapshotter, recorder, aggregator]) as worker:
-        worker.add_reached_upstream_filter((LLMContextAssistantTurnFrame,))
-        worker.add_event_handler("on_frame_reached_upstream", lambda *_: turns.put_nowait(assistant()))
-        await worker.queue_frames(
-            [
-                BotStartedSpeakingFrame(),
-                LLMFullResponseStartFrame(),
-                TTSTextFrame("One two.", text_type="sentence", context_id="cut"),
-            ]
-        )
-        await recorder.wait_for(TTSTextFrame)
-        interruption = InterruptionFrame()
-        interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
-        await worker.queue_frame(interruption)
+    async with running_pipeline([snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]) as worker:
+        commits.watch(worker)
+        await _speak_first_sentence(worker, recorder)
+        await worker.queue_frame(_phrase_interruption())
         await recorder.wait_for(InterruptionFrame)
-        async with asyncio.timeout(5):
-            assert await turns.get() == ["One two. [interrupted]"]
-        await worker.queue_frames(
-            [
-                TTSTextFrame("Three four.", text_type="sentence", context_id="cut"),  # late
-                LLMFullResponseStartFrame(),
-                TTSTextFrame("Okay.", text_type="sentence", context_id="next"),
-                LLMFullResponseEndFrame(),
-            ]
-        )
-        async with asyncio.timeout(5):
-            await turns.get()
-    assert assistant() == ["One two. Three four. [interrupted]", "Okay."]
+        assert await commits.next() == ["One two. [interrupted]"]
+        await worker.queue_frames([_said("Three four.", "cut"), *_next_reply()])  # a late word first
+        await commits.next()
+    assert commits.assistant() == ["One two. Three four. [interrupted]", "Okay."]
 
 
 class _HoldCommits(FrameProcessor):
@@ -178,49 +196,21 @@ async def test_a_late_word_before_the_commit_is_seen_still_moves_back():
     # commit of the cut reply has come back up to it. The aggregator still puts the word
     # at the start of its next commit; the mark keeps it, the next commit loses it.
     context = LLMContext([{"role": "system", "content": "Be brief."}])
-    snapshotter = StateSnapshotter(context=context, false_interruption_timeout_secs=None)
+    snapshotter = _snapshotter_after("One two. Three four.", context)
+    commits = _Commits(context)
     hold = _HoldCommits()
-    aggregator = LLMContextAggregatorPair(context).assistant()
     recorder = FrameRecorder(name="sink")
-    snapshotter.note_frame(LLMFullResponseStartFrame(), generated_by_llm=True)
-    snapshotter.note_frame(LLMTextFrame("One two. Three four."), generated_by_llm=True)
-    snapshotter.note_frame(LLMFullResponseEndFrame(), generated_by_llm=True)
-
-    def assistant() -> list[str]:
-        return [m["content"] for m in context.get_messages() if m["role"] == "assistant"]
-
-    turns: asyncio.Queue = asyncio.Queue()
-
+    aggregator = LLMContextAggregatorPair(context).assistant()
     async with running_pipeline([snapshotter, hold, recorder, aggregator]) as worker:
-        worker.add_reached_upstream_filter((LLMContextAssistantTurnFrame,))
-        worker.add_event_handler("on_frame_reached_upstream", lambda *_: turns.put_nowait(assistant()))
-        await worker.queue_frames(
-            [
-                BotStartedSpeakingFrame(),
-                LLMFullResponseStartFrame(),
-                TTSTextFrame("One two.", text_type="sentence", context_id="cut"),
-            ]
-        )
-        await recorder.wait_for(TTSTextFrame)
-        interruption = InterruptionFrame()
-        interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
-        await worker.queue_frames(
-            [interruption, TTSTextFrame("Three four.", text_type="sentence", context_id="cut")]  # late
-        )
+        commits.watch(worker)
+        await _speak_first_sentence(worker, recorder)
+        await worker.queue_frames([_phrase_interruption(), _said("Three four.", "cut")])  # late
         await recorder.wait_for(TTSTextFrame, count=2)
         hold.released.set()  # now the commit of the cut reply reaches the snapshotter
-        async with asyncio.timeout(5):
-            assert await turns.get() == ["One two. Three four. [interrupted]"]
-        await worker.queue_frames(
-            [
-                LLMFullResponseStartFrame(),
-                TTSTextFrame("Okay.", text_type="sentence", context_id="next"),
-                LLMFullResponseEndFrame(),
-            ]
-        )
-        async with asyncio.timeout(5):
-            await turns.get()
-    assert assistant() == ["One two. Three four. [interrupted]", "Okay."]
+        assert await commits.next() == ["One two. Three four. [interrupted]"]
+        await worker.queue_frames(_next_reply())
+        await commits.next()
+    assert commits.assistant() == ["One two. Three four. [interrupted]", "Okay."]
 
 
 class _PlayThenInterrupt(FrameProcessor):
@@ -233,10 +223,8 @@ class _PlayThenInterrupt(FrameProcessor):
     async def process_frame(self, frame, direction):
         await super().process_frame(frame, direction)
         if isinstance(frame, TTSTextFrame) and frame.text == "Three four.":
-            interruption = InterruptionFrame()
-            interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
             await self.push_frame(frame, direction)
-            await self.push_frame(interruption)
+            await self.push_frame(_phrase_interruption())
             return
         await self.push_frame(frame, direction)
 
@@ -252,11 +240,8 @@ async def test_a_word_played_right_before_the_interruption_counts_as_heard(direc
     snapshotter.note_frame(LLMTextFrame("One two. Three four. Five six."), generated_by_llm=True)
     recorder = FrameRecorder(name="sink")
     async with running_pipeline([_PlayThenInterrupt(), snapshotter, recorder]) as worker:
-        await worker.queue_frames(
-            [BotStartedSpeakingFrame(), TTSTextFrame("One two.", text_type="sentence", context_id="cut")]
-        )
-        await recorder.wait_for(TTSTextFrame)
-        await worker.queue_frame(TTSTextFrame("Three four.", text_type="sentence", context_id="cut"))
+        await _speak_first_sentence(worker, recorder)
+        await worker.queue_frame(_said("Three four.", "cut"))
         await recorder.wait_for(InterruptionFrame)
     snapshot = snapshotter.latest_snapshot
     if direct:
