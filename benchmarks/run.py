@@ -6,7 +6,7 @@
 
 """Plain Pipecat versus Pipecat with pipecat-interrupts, in one run, with the same fakes.
 
-    python3 dev.py bench          # full run (about two minutes on 2 cores)
+    python3 dev.py bench          # full run (about eight minutes on 2 cores)
     python3 dev.py bench --quick  # a few seconds; checks the benchmark works (CI)
 
 Prints a table of medians and p95/p99 with the ratio plugin/plain for:
@@ -16,7 +16,9 @@ Prints a table of medians and p95/p99 with the ratio plugin/plain for:
    start plus length), stamped by the scripted user and the mock transport with no
    observer attached; then, measured by `InterruptionMetricsObserver`, the same and from
    there (and from the decision) to the return of the last audio write;
-2. generation cancel latency (decision to the LLM stream's end), and the flush round trip;
+2. generation cancel latency (decision to the LLM stream's end), and the flush round trip
+   beside the `InterruptionFrame`'s own trip to the pipeline's end (which the downstream
+   `FlushFrame` follows through every processor);
 3. CPU per 20 ms audio frame of each plugin processor against a pass-through processor
    (ten copies of each in a chain, against ten pass-throughs; a processor that adds a
    pipeline observer is timed as one copy among nine pass-throughs);
@@ -25,8 +27,9 @@ Prints a table of medians and p95/p99 with the ratio plugin/plain for:
 The plugin side runs the `InterruptionController` configured to decide on voice
 activity start (as Pipecat does), so the comparison measures overhead, not policy. The
 full run also times each plugin processor alone, to show where added latency comes from.
-Apart from the first row, latencies come from `InterruptionMetricsObserver`, which
-reads the pipeline clock stamped on each push.
+The rows of section 1 "without observers" are stamped by the scripted user, the mock
+transport, the coordinator and the worker's reached-frame events; the others come from
+`InterruptionMetricsObserver`, which reads the pipeline clock stamped on each push.
 """
 
 import argparse
