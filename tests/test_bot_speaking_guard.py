@@ -24,8 +24,8 @@ def speech(**kwargs) -> TTSAudioRawFrame:
 class Harness:
     """above -> guard -> below; frames are sent one at a time, in order."""
 
-    def __init__(self, worker, above: FrameRecorder, below: FrameRecorder):
-        self.worker, self.above, self.below = worker, above, below
+    def __init__(self, worker, guard: BotSpeakingGuard, above: FrameRecorder, below: FrameRecorder):
+        self.worker, self.guard, self.above, self.below = worker, guard, above, below
 
     async def send(self, frame) -> None:
         marker = TextFrame("sent")  # also passes when the guard drops ``frame``
@@ -51,9 +51,7 @@ async def harness():
     guard = BotSpeakingGuard()
     above, below = FrameRecorder(name="above", enable_direct_mode=True), FrameRecorder(name="below", enable_direct_mode=True)
     async with running_pipeline([above, guard, below]) as worker:
-        h = Harness(worker, above, below)
-        h.guard = guard
-        yield h
+        yield Harness(worker, guard, above, below)
 
 
 async def test_a_chunk_played_after_the_interruption_is_followed_by_a_stop(harness):
