@@ -265,8 +265,9 @@ class StateSnapshotter(FrameProcessor):
         self._late_reply: tuple[InterruptionSnapshot, set[str | None]] | None = None
         self._late: dict[int, str] = {}
         self._marked: tuple[int, int] | None = None  # (snapshot id, message index) last marked
-        # Late words of a cut reply: Pipecat's assistant aggregator puts them at the start
-        # of the commit after that reply's own one.
+        # Heard words of a cut reply missing from its commit (played late, or overtaken by
+        # the interruption): Pipecat's assistant aggregator may put them at the start of
+        # the commit after that reply's own one.
         self._strip_next: tuple[InterruptionSnapshot, list[str]] | None = None
         self._spoken_secs = 0.0
         self._bot_started_at: float | None = None
@@ -630,7 +631,14 @@ class StateSnapshotter(FrameProcessor):
             # What the caller heard is the snapshot's text. Pipecat's aggregator may have
             # committed fewer words (an interruption overtakes text frames still queued
             # in it), never more: the heard text is the truth to keep.
-            messages[index] = {**messages[index], "content": self._heard(mark.snapshot)}
+            heard = self._heard(mark.snapshot)
+            held_back = heard.split()[len(committed.split()) :]
+            if held_back:
+                # The overtaken words were either dropped from the aggregator's queue or,
+                # still waiting behind the interruption, open its next commit (as words
+                # played late do, and any noted so far are among them).
+                self._strip_next = (mark.snapshot, held_back)
+            messages[index] = {**messages[index], "content": heard}
             if mark.merge_into is not None:
                 messages, index = self._drop_notes(messages, mark.merge_into, index)
                 messages, index = _merge_into(messages, mark.merge_into, mark.merge_prefix, index)
@@ -649,7 +657,7 @@ class StateSnapshotter(FrameProcessor):
             self._context.set_messages(messages)
 
     def _strip_late_words(self, messages: list, latest: int) -> tuple[list, int | None]:
-        """Take late-played words of the previous reply off the start of this one."""
+        """Take words of the previous reply (played late, or overtaken) off the start of this one."""
         late, self._strip_next = self._strip_next[1], None
         content = messages[latest].get("content") or ""
         words = content.split()

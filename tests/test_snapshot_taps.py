@@ -249,3 +249,23 @@ async def test_a_word_played_right_before_the_interruption_counts_as_heard(direc
         assert snapshot.unspoken_text == "Five six."
     else:  # what the queued mode gets wrong, kept as the reason for the default
         assert snapshot.spoken_text == "One two."
+
+
+async def test_a_word_the_interruption_overtook_in_the_aggregator_stays_in_the_reply_it_was_heard_in():
+    # The snapshotter passes on the word and the interruption in order, but Pipecat's
+    # (queued) assistant aggregator takes the interruption first: it commits the cut
+    # reply without the word, then puts the word at the start of its next commit.
+    context = LLMContext([{"role": "system", "content": "Be brief."}])
+    snapshotter = _snapshotter_after("One two. Three four. Five six.", context)
+    commits = _Commits(context)
+    recorder = FrameRecorder(name="sink", enable_direct_mode=True)  # keeps the burst together
+    aggregator = LLMContextAggregatorPair(context).assistant()
+    async with running_pipeline([_PlayThenInterrupt(), snapshotter, recorder, aggregator]) as worker:
+        commits.watch(worker)
+        await _speak_first_sentence(worker, recorder)
+        await worker.queue_frame(_said("Three four.", "cut"))
+        assert await commits.next() == ["One two. Three four. [interrupted]"]
+        await worker.queue_frames(_next_reply())
+        await commits.next()
+    assert snapshotter.latest_snapshot.spoken_text == "One two. Three four."
+    assert commits.assistant() == ["One two. Three four. [interrupted]", "Okay."]
