@@ -496,13 +496,15 @@ class StateSnapshotter(FrameProcessor):
         snapshot, word = self._late_reply[0], text.strip()
         late = f"{self._late.get(id(snapshot), '')} {word}".strip()
         self._late = {id(snapshot): late}
+        logger.debug(f"{self}: {word!r} played after the interruption; counted as heard")
+        if self._marked is None or self._marked[0] != id(snapshot) or self._context is None:
+            # Not committed yet: the mark will use the heard text, late words included,
+            # and expect the words missing from the commit at the start of the next one.
+            return
+        # Already committed and marked: the word belongs to that message, not the next.
         if self._strip_next is None or self._strip_next[0] is not snapshot:
             self._strip_next = (snapshot, [])
         self._strip_next[1].extend(word.split())
-        logger.debug(f"{self}: {word!r} played after the interruption; counted as heard")
-        if self._marked is None or self._marked[0] != id(snapshot) or self._context is None:
-            return  # not committed yet: the mark will use the heard text, late words included
-        # Already committed and marked: the word belongs to that message.
         messages = list(self._context.get_messages())
         index = self._marked[1]
         if index < len(messages) and messages[index].get("role") == "assistant":
