@@ -18,6 +18,8 @@ from typing import Any
 
 from pipecat.frames.frames import AudioRawFrame, Frame, SystemFrame
 
+from pipecat_interrupts.reasons import is_voice_only
+
 HANDLED_BY_CONTROLLER = "pipecat_interrupts.handled_by_controller"
 """Metadata key set on an event frame the `InterruptionController` already turned into an
 interruption: a `FlushCoordinator` then neither interrupts nor flushes for it again."""
@@ -172,6 +174,9 @@ class InterruptionDecision:
         starts_user_turn: True when the decision lets the user's turn through (the
             adapter start strategy starts it without a second interruption).
         details: Free-form extra data.
+        voice_only: Whether the evidence was voice activity without words (from the
+            detection; defaults from the reason): the echo guard and the
+            false-interruption recovery read this, never a list of reasons.
     """
 
     reason: str = ""
@@ -181,6 +186,11 @@ class InterruptionDecision:
     text: str | None = None
     starts_user_turn: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    voice_only: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.voice_only is None:
+            self.voice_only = is_voice_only(self.reason)
 
 
 def decision_of(frame: Frame) -> InterruptionDecision | None:

@@ -10,6 +10,7 @@ Each check names the offending parameter in its message, so a wrong configuratio
 where it is written rather than deep inside a running pipeline.
 """
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -29,13 +30,13 @@ def require_positive_secs(parameter: str, value: object, *, allow_zero: bool = F
 
     Raises:
         TypeError: If the value is not a real number.
-        ValueError: If the value is negative (or zero when not allowed).
+        ValueError: If the value is infinite, NaN, negative (or zero when not allowed).
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"{parameter} must be a number of seconds, got {type(value).__name__}")
-    if value != value or value < 0 or (value == 0 and not allow_zero):
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{parameter} must be {bound} seconds, got {value}")
+        raise ValueError(f"{parameter} must be finite and {bound} seconds, got {value}")
     return float(value)
 
 

@@ -8,6 +8,9 @@
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol, runtime_checkable
+
+from pipecat_interrupts.reasons import Reason, is_voice_only
 
 
 class Verdict(Enum):
@@ -53,12 +56,21 @@ class Detection:
         detail: Human-readable detail for logs (the matched phrase, a count...).
         hold: For ``NOT_YET``: stop here and keep listening, later detectors must not
             decide (an interim "mhm" must not be read as "two characters: interrupt").
+        voice_only: Whether the evidence is voice activity without words (echo-prone,
+            possibly a cough). Defaults from the reason (`Reason.VAD`); a voice-based
+            detector of yours sets it, and gets the echo guard and false-interruption
+            recovery with no edits elsewhere.
     """
 
     verdict: Verdict
     reason: str
     detail: str = ""
     hold: bool = False
+    voice_only: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.voice_only is None:
+            object.__setattr__(self, "voice_only", is_voice_only(self.reason))
 
     @property
     def decisive(self) -> bool:
@@ -66,7 +78,41 @@ class Detection:
         return self.verdict is not Verdict.NOT_YET or self.hold
 
 
-NOT_YET = Detection(Verdict.NOT_YET, "none")
+NOT_YET = Detection(Verdict.NOT_YET, Reason.NONE)
+
+
+@runtime_checkable
+class BackchannelJudge(Protocol):
+    """Answers "was this only a backchannel?" for every part of the plugin that asks.
+
+    One judge is configured once and shared: the interruption controller (is the caller
+    only acknowledging?) and the reply ledger (did the caller say words after a false
+    interruption?) must never disagree. `PhraseInterruptionDetector` is the default judge.
+    """
+
+    def is_backchannel(self, text: str, language: str | None = None) -> bool:
+        """Whether the text is only acknowledgements and fillers ("mhm", "yeah, okay").
+
+        Args:
+            text: A transcript.
+            language: Its language code (``"en"``, ``"hi"``...), if known.
+
+        Returns:
+            True when nothing in it takes the floor.
+        """
+        ...
+
+    def is_filler_only(self, text: str, language: str | None = None) -> bool:
+        """Whether the text is only hesitations ("um", "uh").
+
+        Args:
+            text: A transcript.
+            language: Its language code, if known.
+
+        Returns:
+            True when it holds hesitations and nothing else.
+        """
+        ...
 
 
 class BaseInterruptionDetector:

@@ -221,22 +221,24 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
                     reach[i + length] = 2
         return reach
 
-    def is_backchannel(self, text: str) -> bool:
+    def is_backchannel(self, text: str, language: str | None = None) -> bool:
         """Whether ``text`` is made only of backchannel phrases and fillers.
 
         Args:
             text: The utterance.
+            language: Its language code, if known (unused until per-language tables).
 
         Returns:
             True for "mhm", "yeah yeah", "um, okay, got it"; False for "yeah but why".
         """
         return self._reach(normalize(text))[-1] == 2
 
-    def is_filler_only(self, text: str) -> bool:
+    def is_filler_only(self, text: str, language: str | None = None) -> bool:
         """Whether ``text`` is made only of fillers ("um", "uh, er").
 
         Args:
             text: The utterance.
+            language: Its language code, if known (unused until per-language tables).
 
         Returns:
             True when every word is a filler (False for empty text).
