@@ -37,6 +37,8 @@ class UserActivity:
         speaking: Whether voice activity is ongoing.
         speech_secs: Seconds of voice activity so far (0 when none was detected).
         bot_speaking_secs: Seconds the bot has been speaking.
+        language: The transcript's language code as the STT reported it (``"en"``,
+            ``"es-MX"``, Pipecat's ``Language`` value), or None when unknown.
     """
 
     text: str = ""
@@ -44,6 +46,7 @@ class UserActivity:
     speaking: bool = False
     speech_secs: float = 0.0
     bot_speaking_secs: float = 0.0
+    language: str | None = None
 
 
 @dataclass(frozen=True)
