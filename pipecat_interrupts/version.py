@@ -6,4 +6,4 @@
 
 """The package version, in one place (read by pyproject.toml)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
