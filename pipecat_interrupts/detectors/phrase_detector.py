@@ -19,6 +19,7 @@ from pipecat_interrupts.detectors.base import (
     Verdict,
 )
 from pipecat_interrupts.detectors.languages import (
+    PHRASE_KINDS,
     LanguageTable,
     common_table,
     find_language,
@@ -161,7 +162,7 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         common = common_table()
         lists = {
             kind: getattr(table, kind) + getattr(common, kind)
-            for kind in ("interrupt", "backchannel", "pardon", "thanks", "reactions", "fillers")
+            for kind in PHRASE_KINDS
         }
         lists.update(overrides)
         lists["interrupt"] += extra_interrupt

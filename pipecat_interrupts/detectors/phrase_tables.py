@@ -32,12 +32,14 @@ class PhraseKinds:
         backchannel: Languages where it is an acknowledgement (pardon forms included).
         pardon: Languages where it asks to repeat when said as a question.
         filler: Languages where it is a hesitation ("um", "えーと").
+        intensifier: Languages where it may stand beside an acknowledgement ("very").
     """
 
     interrupt: int = 0
     backchannel: int = 0
     pardon: int = 0
     filler: int = 0
+    intensifier: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,14 @@ class Reading:
 
     Parameters:
         interrupt: Languages in which an interrupt phrase occurs (outside a longer
-            backchannel: "enough" interrupts, "fair enough" does not).
+            phrase of another kind: "enough" interrupts, "fair enough" does not).
         interrupt_firm: Of those, the languages in which it cannot still grow into a
             backchannel ("no" may become "no problem", "不" may become "不错"): an
             interim transcript interrupts only on these.
         interrupt_phrases: The first interrupt phrase, by language bit index.
         backchannel: Languages in which the whole text is acknowledgements and fillers,
             with at least one acknowledgement.
-        pardon: Languages in which it is that and holds a pardon form ("네").
+        pardon: Languages in which it is that and ends in a pardon form ("네", "ah, sim").
         fillers_only: Languages in which the text is fillers alone.
         may_grow: Languages in which the text may still grow into a backchannel (it is
             one, or fillers, or ends in the first words of a longer one).
@@ -125,6 +127,7 @@ class PhraseTables:
                 ("backchannel", acknowledgements),
                 ("pardon", table.pardon),
                 ("filler", table.fillers),
+                ("intensifier", table.intensifiers),
             ):
                 for tokens in _tokens_of(phrases):
                     masks = kinds.setdefault(tokens, {})
@@ -137,7 +140,7 @@ class PhraseTables:
         for tokens, phrase_kinds in self._phrases.items():
             lengths.setdefault(tokens[0], set()).add(len(tokens))
             for end in range(1, len(tokens)):
-                grows = phrase_kinds.backchannel | phrase_kinds.filler
+                grows = phrase_kinds.backchannel | phrase_kinds.filler | phrase_kinds.intensifier
                 prefixes[tokens[:end]] = prefixes.get(tokens[:end], 0) | grows
         # Per first token, the phrase lengths that start with it (longest first).
         self._lengths = {t: tuple(sorted(ls, reverse=True)) for t, ls in lengths.items()}
@@ -182,7 +185,8 @@ class PhraseTables:
         phrases, lengths = self._phrases, self._lengths
         # covered[i]: languages reading tokens[:i] as acknowledgements and fillers;
         # spoken[i]: ...with at least one acknowledgement; asked[i]: ...with a pardon
-        # form; hesitant[i]: ...as fillers alone.
+        # form at its end; hesitant[i]: ...as fillers alone. Intensifiers ("very") may
+        # stand anywhere in an acknowledgement but are not one by themselves.
         covered = [0] * (n + 1)
         spoken = [0] * (n + 1)
         asked = [0] * (n + 1)
@@ -206,13 +210,21 @@ class PhraseTables:
                     spoken[end] |= spoken[i] & kinds.filler
                     asked[end] |= asked[i] & kinds.filler
                     hesitant[end] |= hesitant[i] & kinds.filler
+                if kinds.intensifier:
+                    covered[end] |= covered[i] & kinds.intensifier
+                    spoken[end] |= spoken[i] & kinds.intensifier
+                # An interrupt phrase inside a longer known phrase of another kind is
+                # not said: "enough" in "fair enough", "でも" in "とても".
+                sheltering = kinds.backchannel | kinds.filler | kinds.intensifier
+                if sheltering:
+                    spans.append((i, end, sheltering))
                 if kinds.backchannel:
-                    spans.append((i, end, kinds.backchannel))
                     reach = covered[i] & kinds.backchannel
                     covered[end] |= reach
                     spoken[end] |= reach
-                    asked[end] |= (covered[i] & kinds.pardon) | (asked[i] & kinds.backchannel)
-                said = kinds.interrupt | kinds.backchannel | kinds.filler
+                    # A pardon form counts when it is the last thing said ("ah, sim?").
+                    asked[end] |= covered[i] & kinds.pardon
+                said = kinds.interrupt | kinds.backchannel | kinds.filler | kinds.intensifier
                 if said:
                     for j in range(i, end):
                         explained[j] |= said

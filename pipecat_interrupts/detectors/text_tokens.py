@@ -95,8 +95,9 @@ def script_of(token: str) -> Script:
     return Script.OTHER
 
 
-# Accents and tone marks are dropped, except the Vietnamese horn: "ừm" is "ưm", not "um".
-_KEPT_MARKS = frozenset("\u031b")
+# Accents and tone marks are dropped, except the Vietnamese horn ("ừm" is "ưm", not
+# "um") and the kana voicing marks ("でも" is not "ても").
+_KEPT_MARKS = frozenset("\u031b\u3099\u309a")
 # Katakana reads as hiragana: STT services write "マジで" and "まじで", "オッケー" and "おっけー".
 _FOLDS.update({code: code - 0x60 for code in range(0x30A1, 0x30F7)})
 

@@ -20,6 +20,7 @@ write it (its own script: Devanagari for ``hi``, Latin for Hinglish ``hi-Latn``)
     thanks = ["obrigado", ...]             # backchannels by default (see acknowledge_thanks)
     reactions = ["nossa", "sério", ...]    # backchannels by default (see acknowledge_reactions)
     fillers = ["é", "hum", ...]            # hesitations, ignored inside a backchannel
+    intensifiers = ["muito", "bem"]        # "very": allowed around an acknowledgement
 
 ``_common.toml`` holds the sounds every STT writes the same in every language ("mhm",
 "ok"); its lists are added to every language. Adding a language is adding a file;
@@ -33,7 +34,7 @@ from importlib import resources
 
 from pipecat_interrupts.detectors.text_tokens import Script, script_of, tokenize
 
-PHRASE_KINDS = ("interrupt", "backchannel", "pardon", "thanks", "reactions", "fillers")
+PHRASE_KINDS = ("interrupt", "backchannel", "pardon", "thanks", "reactions", "fillers", "intensifiers")
 """The phrase lists a language file may hold."""
 
 _SCRIPTS_OF: dict[str, frozenset[Script]] = {
@@ -64,6 +65,8 @@ class LanguageTable:
         thanks: Thanks, read as acknowledgements by default.
         reactions: Emotional reactions ("wow", "oh no"), read as acknowledgements by default.
         fillers: Hesitations ("um").
+        intensifiers: Words that may stand beside an acknowledgement without making it
+            a turn ("very" of "very good", "очень", "非常").
     """
 
     code: str
@@ -77,6 +80,7 @@ class LanguageTable:
     thanks: tuple[str, ...] = ()
     reactions: tuple[str, ...] = ()
     fillers: tuple[str, ...] = ()
+    intensifiers: tuple[str, ...] = ()
 
     @property
     def base(self) -> str:
