@@ -70,6 +70,21 @@ def _phrase_list(parameter: str, phrases: Iterable[object]) -> tuple[str, ...]:
     return tuple(result)
 
 
+def _merged(
+    table: LanguageTable,
+    overrides: dict[str, tuple[str, ...]],
+    extra_interrupt: tuple[str, ...],
+    extra_backchannel: tuple[str, ...],
+) -> LanguageTable:
+    """A language's table with the common sounds and the user's changes applied."""
+    common = common_table()
+    lists = {kind: getattr(table, kind) + getattr(common, kind) for kind in PHRASE_KINDS}
+    lists.update(overrides)
+    lists["interrupt"] += extra_interrupt
+    lists["backchannel"] += extra_backchannel
+    return dataclasses.replace(table, **lists)
+
+
 class PhraseInterruptionDetector(BaseInterruptionDetector):
     """Interrupt phrases always cut the bot off; backchannel phrases never do, in 18 languages.
 
@@ -145,29 +160,12 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         extra_interrupt = _phrase_list("extra_interrupt_phrases", extra_interrupt_phrases)
         extra_backchannel = _phrase_list("extra_backchannel_phrases", extra_backchannel_phrases)
         merged = tuple(
-            self._merge(t, overrides, extra_interrupt, extra_backchannel) for t in chosen
+            _merged(t, overrides, extra_interrupt, extra_backchannel) for t in chosen
         )
         self._tables: PhraseTables = phrase_tables(
             merged, bool(acknowledge_thanks), bool(acknowledge_reactions)
         )
         self._fillers_interrupt = bool(fillers_interrupt)
-
-    @staticmethod
-    def _merge(
-        table: LanguageTable,
-        overrides: dict[str, tuple[str, ...]],
-        extra_interrupt: tuple[str, ...],
-        extra_backchannel: tuple[str, ...],
-    ) -> LanguageTable:
-        common = common_table()
-        lists = {
-            kind: getattr(table, kind) + getattr(common, kind)
-            for kind in PHRASE_KINDS
-        }
-        lists.update(overrides)
-        lists["interrupt"] += extra_interrupt
-        lists["backchannel"] += extra_backchannel
-        return dataclasses.replace(table, **lists)
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -99,7 +99,7 @@ def script_of(token: str) -> Script:
 # "um") and the kana voicing marks ("でも" is not "ても").
 _KEPT_MARKS = frozenset("\u031b\u3099\u309a")
 # Katakana reads as hiragana: STT services write "マジで" and "まじで", "オッケー" and "おっけー".
-_FOLDS.update({code: code - 0x60 for code in range(0x30A1, 0x30F7)})
+_FOLDS.update({code: chr(code - 0x60) for code in range(0x30A1, 0x30F7)})
 
 
 def _fold(text: str) -> str:
