@@ -23,6 +23,8 @@ from pipecat_interrupts.conditions import (
     not_,
 )
 from pipecat_interrupts.detectors import (
+    ModelInterruptionDetector,
+    OpenAIInterruptionClassifier,
     PhraseInterruptionDetector,
     TextInterruptionDetector,
     VADInterruptionDetector,
@@ -86,6 +88,8 @@ __all__ = [
     "InterruptionCondition",
     "InterruptionController",
     "MinBotSpeakingTime",
+    "ModelInterruptionDetector",
+    "OpenAIInterruptionClassifier",
     "PhraseInterruptionDetector",
     "TextInterruptionDetector",
     "UninterruptibleSegments",

@@ -5,12 +5,22 @@
 #
 
 from pipecat_interrupts.detectors.base import (
+    AsyncInterruptionDetector,
+    BackchannelJudge,
     BaseInterruptionDetector,
     Detection,
     UserActivity,
     Verdict,
     run_detectors,
+    run_detectors_async,
 )
+from pipecat_interrupts.detectors.languages import LanguageTable, language_codes
+from pipecat_interrupts.detectors.model_detector import (
+    InterruptionClassifier,
+    ModelInterruptionDetector,
+    ModelLabel,
+)
+from pipecat_interrupts.detectors.openai_classifier import OpenAIInterruptionClassifier
 from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector, normalize
 from pipecat_interrupts.detectors.phrase_lists import (
     BACKCHANNEL_PHRASES,
@@ -28,11 +38,18 @@ def default_detectors() -> list[BaseInterruptionDetector]:
 
 
 __all__ = [
+    "AsyncInterruptionDetector",
     "BACKCHANNEL_PHRASES",
+    "BackchannelJudge",
     "BaseInterruptionDetector",
     "Detection",
     "FILLERS",
     "INTERRUPT_PHRASES",
+    "InterruptionClassifier",
+    "LanguageTable",
+    "ModelInterruptionDetector",
+    "ModelLabel",
+    "OpenAIInterruptionClassifier",
     "PhraseInterruptionDetector",
     "SUPPORTED_LANGUAGES",
     "TextInterruptionDetector",
@@ -40,6 +57,8 @@ __all__ = [
     "VADInterruptionDetector",
     "Verdict",
     "default_detectors",
+    "language_codes",
     "normalize",
     "run_detectors",
+    "run_detectors_async",
 ]

@@ -8,9 +8,12 @@
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pipecat_interrupts.reasons import Reason, is_voice_only
+
+if TYPE_CHECKING:
+    from pipecat_interrupts._deadlines import UserCodeRunner
 
 
 class Verdict(Enum):
@@ -155,6 +158,50 @@ def run_detectors(
     """
     for detector in detectors:
         detection = detector.detect(activity)
+        if detection.decisive:
+            return detection
+    return NOT_YET
+
+
+@runtime_checkable
+class AsyncInterruptionDetector(Protocol):
+    """A detector with an asynchronous reading too (a model behind a deadline).
+
+    Its ``detect`` gives the answer available at once; ``detect_async`` the refined one,
+    never later than the detector's own deadline.
+    """
+
+    def detect(self, activity: UserActivity) -> Detection:
+        """The immediate detection."""
+        ...
+
+    async def detect_async(
+        self, activity: UserActivity, runner: "UserCodeRunner | None" = None
+    ) -> Detection:
+        """The refined detection, bounded by the detector's deadline."""
+        ...
+
+
+async def run_detectors_async(
+    detectors: "list[BaseInterruptionDetector] | tuple[BaseInterruptionDetector, ...]",
+    activity: UserActivity,
+    runner: "UserCodeRunner | None" = None,
+) -> Detection:
+    """Like `run_detectors`, awaiting ``detect_async`` of detectors that have one.
+
+    Args:
+        detectors: The detectors, in priority order.
+        activity: What the user has done so far.
+        runner: The caller's `UserCodeRunner`, passed to asynchronous detectors.
+
+    Returns:
+        The winning detection, or ``NOT_YET``.
+    """
+    for detector in detectors:
+        if isinstance(detector, AsyncInterruptionDetector):
+            detection = await detector.detect_async(activity, runner)
+        else:
+            detection = detector.detect(activity)
         if detection.decisive:
             return detection
     return NOT_YET

@@ -6,10 +6,10 @@
 
 """`PhraseInterruptionDetector`: phrases that always interrupt, and backchannels that never do."""
 
-import re
-import unicodedata
+import dataclasses
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from enum import Enum
 
 from pipecat_interrupts.detectors.base import (
     NOT_YET,
@@ -18,121 +18,127 @@ from pipecat_interrupts.detectors.base import (
     UserActivity,
     Verdict,
 )
-from pipecat_interrupts.detectors.phrase_lists import (
-    BACKCHANNEL_PHRASES,
-    FILLERS,
-    INTERRUPT_PHRASES,
-    SUPPORTED_LANGUAGES,
+from pipecat_interrupts.detectors.languages import (
+    PHRASE_KINDS,
+    LanguageTable,
+    common_table,
+    find_language,
+    shipped_languages,
 )
-
-_APOSTROPHES = re.compile(r"[’'`´]")
-_NON_WORD = re.compile(r"[^\w]+")
-_RUNS = re.compile(r"(\w)\1+")
+from pipecat_interrupts.detectors.phrase_tables import PhraseTables, Reading, phrase_tables
+from pipecat_interrupts.detectors.text_tokens import ends_as_question, tokenize
+from pipecat_interrupts.reasons import Reason
 
 
 def normalize(text: str) -> tuple[str, ...]:
-    """Turn text into matching tokens.
-
-    Lower case, accents removed, apostrophes dropped ("don't" -> "dont"), punctuation as
-    spaces, and letter runs collapsed ("yeahhh" -> "yeah", "mmhmm" -> "mhm").
+    """Turn text into matching tokens (see `text_tokens.tokenize`).
 
     Args:
         text: Any text.
 
     Returns:
-        The tokens.
+        The tokens: "Mmm-HMM!!" -> ``("m", "hm")``, "好的" -> ``("好", "的")``.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = _APOSTROPHES.sub("", stripped).replace("_", " ")
-    return tuple(_RUNS.sub(r"\1", token) for token in _NON_WORD.sub(" ", stripped).split())
+    return tokenize(text)
 
 
-def _phrase_set(parameter: str, phrases: Iterable[object]) -> set[tuple[str, ...]]:
+class _Kind(Enum):
+    INTERRUPT = "interrupt"
+    PARDON = "pardon"
+    BACKCHANNEL = "backchannel"
+    GROWING = "growing"
+    FILLERS = "fillers"
+
+
+@dataclass(frozen=True)
+class _Finding:
+    kind: _Kind
+    language: str
+    phrase: str = ""
+
+
+def _phrase_list(parameter: str, phrases: Iterable[object]) -> tuple[str, ...]:
     if isinstance(phrases, str):
         raise TypeError(f"{parameter} must be a list of strings, not a single string")
-    result: set[tuple[str, ...]] = set()
+    result = []
     for phrase in phrases:
         if not isinstance(phrase, str):
             raise TypeError(f"{parameter} must contain only strings, got {phrase!r}")
-        tokens = normalize(phrase)
-        if not tokens:
+        if not tokenize(phrase):
             raise ValueError(f"{parameter} contains a phrase with no words: {phrase!r}")
-        result.add(tokens)
-    return result
+        result.append(phrase)
+    return tuple(result)
 
 
-@lru_cache(maxsize=64)
-def _derived_tables(
-    interrupt: frozenset, backchannel: frozenset
-) -> tuple[tuple[int, ...], tuple[int, ...], frozenset]:
-    """Tables derived from the phrase sets, shared by detectors with the same sets.
-
-    Returns the phrase lengths to try (longest first) and the proper word prefixes of
-    multi-word backchannels ("got" of "got it": an interim transcript ending in one may
-    still become a backchannel).
-    """
-    interrupt_lengths = tuple(sorted({len(p) for p in interrupt}, reverse=True))
-    backchannel_lengths = tuple(sorted({len(p) for p in backchannel}, reverse=True))
-    prefixes = frozenset(phrase[:i] for phrase in backchannel for i in range(1, len(phrase)))
-    return interrupt_lengths, backchannel_lengths, prefixes
-
-
-@lru_cache(maxsize=64)
-def _default_sets(languages: tuple[str, ...]) -> tuple[frozenset, frozenset, frozenset]:
-    """Normalized default tables, shared by every detector using the same languages."""
-    interrupt = _phrase_set("interrupt_phrases", [p for lang in languages for p in INTERRUPT_PHRASES[lang]])
-    backchannel = _phrase_set("backchannel_phrases", [p for lang in languages for p in BACKCHANNEL_PHRASES[lang]])
-    fillers = {t for phrase in _phrase_set("fillers", FILLERS) for t in phrase}
-    return frozenset(interrupt), frozenset(backchannel), frozenset(fillers)
+def _merged(
+    table: LanguageTable,
+    overrides: dict[str, tuple[str, ...]],
+    extra_interrupt: tuple[str, ...],
+    extra_backchannel: tuple[str, ...],
+) -> LanguageTable:
+    """A language's table with the common sounds and the user's changes applied."""
+    common = common_table()
+    lists = {kind: getattr(table, kind) + getattr(common, kind) for kind in PHRASE_KINDS}
+    lists.update(overrides)
+    lists["interrupt"] += extra_interrupt
+    lists["backchannel"] += extra_backchannel
+    return dataclasses.replace(table, **lists)
 
 
 class PhraseInterruptionDetector(BaseInterruptionDetector):
-    """Interrupt phrases always cut the bot off; backchannel phrases never do.
+    """Interrupt phrases always cut the bot off; backchannel phrases never do, in 18 languages.
 
     - An utterance that *contains* an interrupt phrase ("okay, wait a second") is an
       ``INTERRUPT`` at once, even on an interim transcript.
-    - An utterance made only of backchannel phrases and fillers ("yeah yeah, mhm") is a
-      ``BACKCHANNEL`` once its transcript is final; while it is interim the detector
-      holds (``NOT_YET`` with ``hold=True``) so that no later detector interrupts on it.
-      It also holds on interim text that may still become one: fillers alone ("uh") or
-      the first words of a multi-word backchannel ("got" of "got it"), since streaming
-      STTs send interims word by word. A final "got" is not held.
-    - A final transcript of fillers alone ("um", "uh, er") holds too: the caller is
-      hesitating, and the words that follow decide (``fillers_interrupt=True`` lets
-      the next detectors interrupt on it instead).
+    - A "pardon?" form, often the acknowledgement itself asked ("네?", "sim?", "tak?"),
+      interrupts; the same word said plainly is an acknowledgement.
+    - An utterance made only of backchannel phrases and fillers ("yeah yeah, mhm",
+      "うんうん", "हाँ ठीक है") is a ``BACKCHANNEL`` once final; while interim the detector
+      holds (``NOT_YET``, ``hold=True``), and also on interim text that may still become
+      one (fillers, "got" of "got it", "な" of "なるほど").
+    - A final of fillers alone ("um") holds: the words that follow decide
+      (``fillers_interrupt=True`` lets the next detectors interrupt on it).
     - Anything else is ``NOT_YET``: the next detectors decide.
 
-    Defaults cover English, Spanish, French, German and Hindi (Latin script). Replace
-    the lists with ``interrupt_phrases``/``backchannel_phrases`` or extend them with the
-    ``extra_*`` arguments.
+    Thanks ("ok thanks", "merci") and emotional reactions ("wow", "oh no", "really?")
+    said over the bot are acknowledgements by default (``acknowledge_thanks=False`` or
+    ``acknowledge_reactions=False`` makes them interrupt).
+
+    Each language keeps its own phrase sets (``detectors/languages/*.toml``). The
+    transcript's language (``UserActivity.language``, ``"es-MX"`` read as ``"es"``)
+    picks the set; without one, the script of the text narrows the configured
+    languages and the first (in ``languages`` order) with a verdict decides.
     """
 
     def __init__(
         self,
         *,
-        languages: Sequence[str] = SUPPORTED_LANGUAGES,
+        languages: Sequence[str] | None = None,
         interrupt_phrases: Iterable[str] | None = None,
         backchannel_phrases: Iterable[str] | None = None,
         extra_interrupt_phrases: Iterable[str] = (),
         extra_backchannel_phrases: Iterable[str] = (),
-        fillers: Iterable[str] = FILLERS,
+        fillers: Iterable[str] | None = None,
         fillers_interrupt: bool = False,
+        acknowledge_thanks: bool = True,
+        acknowledge_reactions: bool = True,
     ):
         """Initialize the detector.
 
         Args:
-            languages: Which default lists to use (``"en"``, ``"es"``, ``"fr"``, ``"de"``,
-                ``"hi"``).
-            interrupt_phrases: Replaces the default interrupt phrases.
-            backchannel_phrases: Replaces the default backchannel phrases.
-            extra_interrupt_phrases: Added to the interrupt phrases.
-            extra_backchannel_phrases: Added to the backchannel phrases.
-            fillers: Sounds ignored inside a backchannel ("um", "uh").
-            fillers_interrupt: Whether a final transcript of fillers alone ("um") may
-                interrupt. By default the detector holds on it: the caller is hesitating,
-                and the words that follow decide (an attempt of only "um" is dropped
-                after the controller's ``hold_timeout_secs`` of silence).
+            languages: The language codes to load, in priority order (default: every
+                shipped language, English first). Pinning ``["pl"]`` reads every
+                transcript as Polish.
+            interrupt_phrases: Replaces every language's interrupt phrases.
+            backchannel_phrases: Replaces every language's backchannel phrases (pardon
+                forms, thanks and reactions included).
+            extra_interrupt_phrases: Added to every language's interrupt phrases.
+            extra_backchannel_phrases: Added to every language's backchannel phrases.
+            fillers: Replaces every language's fillers ("um", "uh").
+            fillers_interrupt: Whether a final transcript of fillers alone may interrupt.
+                By default the detector holds on it: the words that follow decide.
+            acknowledge_thanks: Whether thanks said over the bot are acknowledgements.
+            acknowledge_reactions: Whether emotional reactions are acknowledgements.
 
         Raises:
             TypeError: If a phrase list holds something that is not a string.
@@ -140,156 +146,159 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         """
         if isinstance(languages, str):
             languages = (languages,)
-        for language in languages:
-            if language not in SUPPORTED_LANGUAGES:
-                raise ValueError(
-                    f"languages: unknown language {language!r}; supported: {SUPPORTED_LANGUAGES}"
-                )
-        default_interrupt, default_backchannel, default_fillers = _default_sets(tuple(languages))
-        self._interrupt = (
-            default_interrupt
-            if interrupt_phrases is None
-            else frozenset(_phrase_set("interrupt_phrases", interrupt_phrases))
+        chosen = shipped_languages() if languages is None else tuple(map(find_language, languages))
+        if not chosen:
+            raise ValueError("languages: at least one language is needed")
+        overrides: dict[str, tuple[str, ...]] = {}
+        if interrupt_phrases is not None:
+            overrides["interrupt"] = _phrase_list("interrupt_phrases", interrupt_phrases)
+        if backchannel_phrases is not None:
+            overrides["backchannel"] = _phrase_list("backchannel_phrases", backchannel_phrases)
+            overrides.update(pardon=(), thanks=(), reactions=())
+        if fillers is not None:
+            overrides["fillers"] = _phrase_list("fillers", fillers)
+        extra_interrupt = _phrase_list("extra_interrupt_phrases", extra_interrupt_phrases)
+        extra_backchannel = _phrase_list("extra_backchannel_phrases", extra_backchannel_phrases)
+        merged = tuple(
+            _merged(t, overrides, extra_interrupt, extra_backchannel) for t in chosen
         )
-        self._backchannel = (
-            default_backchannel
-            if backchannel_phrases is None
-            else frozenset(_phrase_set("backchannel_phrases", backchannel_phrases))
-        )
-        extra_interrupt = _phrase_set("extra_interrupt_phrases", extra_interrupt_phrases)
-        extra_backchannel = _phrase_set("extra_backchannel_phrases", extra_backchannel_phrases)
-        if extra_interrupt:
-            self._interrupt = self._interrupt | extra_interrupt
-        if extra_backchannel:
-            self._backchannel = self._backchannel | extra_backchannel
-        self._fillers = (
-            default_fillers
-            if fillers is FILLERS
-            else frozenset(t for phrase in _phrase_set("fillers", fillers) for t in phrase)
+        self._tables: PhraseTables = phrase_tables(
+            merged, bool(acknowledge_thanks), bool(acknowledge_reactions)
         )
         self._fillers_interrupt = bool(fillers_interrupt)
-        self._interrupt_lengths, self._backchannel_lengths, self._backchannel_prefixes = _derived_tables(
-            self._interrupt, self._backchannel
-        )
 
-    def find_interrupt_phrase(self, text: str) -> str | None:
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The loaded language codes, in priority order."""
+        return tuple(t.code for t in self._tables.languages)
+
+    def _find(self, text: str, language: object | None, final: bool) -> _Finding | None:
+        tokens = tokenize(text)
+        if not tokens:
+            return None
+        tables = self._tables
+        candidates = tables.candidates(tokens, language)
+        reading = tables.read(tokens)
+        question = ends_as_question(text)
+        best: _Finding | None = None
+        best_explained = -1
+        for index, table in enumerate(tables.languages):
+            bit = 1 << index
+            if not candidates & bit:
+                continue
+            finding = self._finding(reading, bit, index, table.code, question, final)
+            if finding is None:
+                continue
+            if candidates == bit:
+                return finding
+            # Several candidates (no language on the transcript): the one whose phrases
+            # explain most of the words wins ("no me digas" is Spanish, not English
+            # "no"); on a tie, the first in ``languages`` order.
+            explained = reading.tokens_explained(bit)
+            if explained > best_explained:
+                best, best_explained = finding, explained
+        return best
+
+    @staticmethod
+    def _finding(
+        reading: Reading, bit: int, index: int, code: str, question: bool, final: bool
+    ) -> _Finding | None:
+        if reading.interrupt & bit and (final or reading.interrupt_firm & bit):
+            return _Finding(_Kind.INTERRUPT, code, reading.interrupt_phrases[index])
+        if question and reading.pardon & bit:
+            return _Finding(_Kind.PARDON, code)
+        if reading.backchannel & bit:
+            return _Finding(_Kind.BACKCHANNEL, code)
+        if not final and reading.may_grow & bit:
+            return _Finding(_Kind.GROWING, code)
+        if reading.fillers_only & bit:
+            return _Finding(_Kind.FILLERS, code)
+        return None
+
+    def find_interrupt_phrase(self, text: str, language: object | None = None) -> str | None:
         """Return the first interrupt phrase found in ``text``, if any.
 
         Args:
             text: The utterance.
+            language: Its language code, if known.
 
         Returns:
             The matched phrase (normalized), or None.
         """
-        tokens = normalize(text)
-        shelters = self._backchannel_spans(tokens)
-        for start in range(len(tokens)):
-            for length in self._interrupt_lengths:
-                window = tokens[start : start + length]
-                if len(window) != length or window not in self._interrupt:
-                    continue
-                # "enough" interrupts, but not inside the backchannel "fair enough".
-                if any(s <= start and start + length <= e and e - s > length for s, e in shelters):
-                    continue
-                return " ".join(window)
-        return None
-
-    def _backchannel_spans(self, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
-        spans = []
-        for start in range(len(tokens)):
-            for length in self._backchannel_lengths:
-                if start + length <= len(tokens) and tokens[start : start + length] in self._backchannel:
-                    spans.append((start, start + length))
-        return spans
-
-    def _reach(self, tokens: tuple[str, ...]) -> list[int]:
-        """How far backchannel phrases and fillers cover ``tokens`` from the start.
-
-        ``reach[i]`` is 0 when ``tokens[:i]`` cannot be read as backchannels and fillers,
-        1 when it can with fillers only, 2 when it holds at least one phrase.
-        """
-        n = len(tokens)
-        reach = [0] * (n + 1)
-        reach[0] = 1
-        for i in range(n):
-            if not reach[i]:
-                continue
-            if tokens[i] in self._fillers:
-                reach[i + 1] = max(reach[i + 1], reach[i])
-            for length in self._backchannel_lengths:
-                if i + length <= n and tokens[i : i + length] in self._backchannel:
-                    reach[i + length] = 2
-        return reach
+        finding = self._find(text, language, final=True)
+        return finding.phrase if finding and finding.kind is _Kind.INTERRUPT else None
 
     def is_backchannel(self, text: str, language: str | None = None) -> bool:
-        """Whether ``text`` is made only of backchannel phrases and fillers.
+        """Whether ``text`` is made only of acknowledgements and fillers.
 
         Args:
             text: The utterance.
-            language: Its language code, if known (unused until per-language tables).
+            language: Its language code, if known.
 
         Returns:
-            True for "mhm", "yeah yeah", "um, okay, got it"; False for "yeah but why".
+            True for "mhm", "yeah yeah", "はい、はい"; False for "yeah but why", "네?".
         """
-        return self._reach(normalize(text))[-1] == 2
+        finding = self._find(text, language, final=True)
+        return finding is not None and finding.kind is _Kind.BACKCHANNEL
 
     def is_filler_only(self, text: str, language: str | None = None) -> bool:
         """Whether ``text`` is made only of fillers ("um", "uh, er").
 
         Args:
             text: The utterance.
-            language: Its language code, if known (unused until per-language tables).
+            language: Its language code, if known.
 
         Returns:
             True when every word is a filler (False for empty text).
         """
-        tokens = normalize(text)
-        return bool(tokens) and all(t in self._fillers for t in tokens)
+        finding = self._find(text, language, final=True)
+        return finding is not None and finding.kind is _Kind.FILLERS
 
-    def may_become_backchannel(self, text: str) -> bool:
+    def may_become_backchannel(self, text: str, language: str | None = None) -> bool:
         """Whether ``text`` could still grow into a backchannel.
 
-        True for a backchannel, for fillers alone ("uh", which may become "uh huh"),
-        and for text ending in the first words of a multi-word backchannel ("got" of
-        "got it", "oh i" of "oh i see"). Interim transcripts arrive word by word, so
-        these must not be read as interruptions yet.
+        True for a backchannel, for fillers alone ("uh" may become "uh huh"), and for
+        text ending in the first words or characters of a longer one ("got" of "got
+        it", "なる" of "なるほど"): interims arrive word by word, or character by
+        character in Japanese and Chinese.
 
         Args:
             text: The utterance so far.
+            language: Its language code, if known.
 
         Returns:
             Whether to keep listening before another detector decides.
         """
-        tokens = normalize(text)
-        if not tokens:
-            return False
-        reach = self._reach(tokens)
-        if reach[-1]:
-            return True
-        return any(
-            reach[i] and tokens[i:] in self._backchannel_prefixes for i in range(len(tokens))
+        finding = self._find(text, language, final=False)
+        return finding is not None and finding.kind in (
+            _Kind.BACKCHANNEL, _Kind.GROWING, _Kind.FILLERS
         )
 
     def detect(self, activity: UserActivity) -> Detection:
-        """Look for interrupt and backchannel phrases.
+        """Look for interrupt phrases, pardon forms and backchannels.
 
         Args:
             activity: What the user has done so far.
 
         Returns:
-            The detection (reason ``"phrase"`` or ``"backchannel"``).
+            The detection (reason ``"phrase"``, ``"backchannel"`` or ``"filler"``).
         """
-        if not activity.text.strip():
+        finding = self._find(activity.text, activity.language, activity.final)
+        if finding is None:
             return NOT_YET
-        phrase = self.find_interrupt_phrase(activity.text)
-        if phrase is not None:
-            return Detection(Verdict.INTERRUPT, "phrase", phrase)
-        if self.is_backchannel(activity.text):
+        where = f"[{finding.language}]"
+        if finding.kind is _Kind.INTERRUPT:
+            return Detection(Verdict.INTERRUPT, Reason.PHRASE, f"{finding.phrase} {where}")
+        if finding.kind is _Kind.PARDON:
+            return Detection(Verdict.INTERRUPT, Reason.PHRASE, f"pardon? {where}")
+        if finding.kind is _Kind.BACKCHANNEL:
             if activity.final:
-                return Detection(Verdict.BACKCHANNEL, "backchannel", activity.text.strip())
-            return Detection(Verdict.NOT_YET, "backchannel", "interim backchannel", hold=True)
-        if not activity.final and self.may_become_backchannel(activity.text):
-            return Detection(Verdict.NOT_YET, "backchannel", "interim backchannel start", hold=True)
-        if activity.final and not self._fillers_interrupt and self.is_filler_only(activity.text):
-            return Detection(Verdict.NOT_YET, "filler", "fillers only: waiting for words", hold=True)
+                return Detection(Verdict.BACKCHANNEL, Reason.BACKCHANNEL, activity.text.strip())
+            return Detection(Verdict.NOT_YET, Reason.BACKCHANNEL, f"interim backchannel {where}", hold=True)
+        if finding.kind is _Kind.GROWING:
+            return Detection(
+                Verdict.NOT_YET, Reason.BACKCHANNEL, f"interim backchannel start {where}", hold=True
+            )
+        if activity.final and not self._fillers_interrupt:
+            return Detection(Verdict.NOT_YET, Reason.FILLER, "fillers only: waiting for words", hold=True)
         return NOT_YET
