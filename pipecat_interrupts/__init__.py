@@ -39,6 +39,7 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     FlushCompletedFrame,
     FlushFrame,
+    AgentGenerationCompleteFrame,
     FlushStep,
     InterruptionDecision,
     InterruptionsControlFrame,
@@ -50,9 +51,17 @@ from pipecat_interrupts.metrics import (
     InterruptionMetricsObserver,
     InterruptionRecord,
 )
-from pipecat_interrupts.node import InterruptedGeneration, InterruptibleNode
-from pipecat_interrupts.openai_node import OpenAICompatibleNode, StreamError
-from pipecat_interrupts.route import Route, RouteProcessor
+from pipecat_interrupts.routes import (
+    AgentResponse,
+    HeardTextSource,
+    InterruptedGeneration,
+    InterruptibleNode,
+    OpenAICompatibleNode,
+    Route,
+    RouteInterruption,
+    RouteProcessor,
+    StreamError,
+)
 from pipecat_interrupts.snapshot import (
     InMemorySnapshotStore,
     InterruptionSnapshot,
@@ -71,6 +80,7 @@ from pipecat_interrupts.version import __version__
 
 __all__ = [
     # Frames
+    "AgentGenerationCompleteFrame",
     "AgentHandoffFrame",
     "EmergencyStopFrame",
     "FlushCompletedFrame",
@@ -104,10 +114,13 @@ __all__ = [
     "recovery_message",
     "unspoken_remainder",
     # Routes and nodes
+    "AgentResponse",
+    "HeardTextSource",
     "InterruptedGeneration",
     "InterruptibleNode",
     "OpenAICompatibleNode",
     "Route",
+    "RouteInterruption",
     "RouteProcessor",
     "SpeechGate",
     "StreamError",

@@ -1,0 +1,135 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""What a route's interrupt handler (and a node's ``on_interrupt``) is told about the cut.
+
+`RouteInterruption` is the record: the event, why it happened, what the cut generation
+had produced and what the caller heard of it. "Heard" comes from a `HeardTextSource`:
+the route asks one after the interruption has been forwarded (never before: the audio
+cut does not wait for it). `SnapshotHeardText` is the one shipped: it reads the
+`StateSnapshotter`'s snapshot of the same interruption.
+"""
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from pipecat.frames.frames import Frame
+
+from pipecat_interrupts.snapshot import InterruptionSnapshot, unspoken_remainder
+from pipecat_interrupts.snapshotter import StateSnapshotter
+
+
+@dataclass(frozen=True)
+class RouteInterruption:
+    """One interruption of a route's work, as its handler receives it.
+
+    Parameters:
+        event: The interrupt event frame (an ``InterruptionFrame``, an
+            `EmergencyStopFrame`...).
+        reason: Why: the controller's decision reason (``"phrase"``, ``"text"``,
+            ``"vad"``...) when the event carries one, else the event's own
+            (``"emergency_stop"``, ``"agent_handoff"``, ``"interruption"``).
+        trigger: Name of the frame behind the decision (or the event's name).
+        generated: The text the cut generation had yielded (the latest one if several
+            streams were cut).
+        heard: What the caller heard of it, from the route's `HeardTextSource`; None
+            when no source is configured or it did not know in time.
+        started_by: What the cut generation was started with (the trigger frame, or
+            what the route's ``map`` steps made of it).
+        cancelled: How many streams the interruption cut.
+        interrupted_at: ``time.monotonic()`` when the route handled the event.
+    """
+
+    event: Frame
+    reason: str
+    trigger: str | None
+    generated: str
+    heard: str | None = None
+    started_by: Any = None
+    cancelled: int = 1
+    interrupted_at: float = 0.0
+
+    @property
+    def unheard(self) -> str:
+        """The generated words the caller did not hear (all of them if ``heard`` is unknown)."""
+        if self.heard is None:
+            return self.generated
+        return unspoken_remainder(self.generated, self.heard)
+
+
+@runtime_checkable
+class HeardTextSource(Protocol):
+    """Where a route learns what the caller heard of the reply an event cut.
+
+    The reply ledger implements this: it finds the reply the event cut (an
+    ``InterruptionFrame`` by its id or its broadcast sibling's; another event by the
+    reply playing when it arrived) and returns its played text once playout settled.
+    The route calls it under a deadline (``heard_timeout_secs``), after the event was
+    forwarded.
+    """
+
+    async def heard_text(self, event: Frame, *, since: float) -> str | None:
+        """What the caller heard of the reply ``event`` cut.
+
+        Args:
+            event: The interrupt event, as the route received it.
+            since: ``time.monotonic()`` when the route handled it.
+
+        Returns:
+            The heard text ("" for nothing), or None if unknown.
+        """
+        ...
+
+
+class SnapshotHeardText:
+    """Heard text from a `StateSnapshotter`: the snapshot of the same interruption.
+
+    The snapshotter sits after the output transport, so its snapshot of an interruption
+    is made a little after the route handled it; `heard_text` waits for the first
+    snapshot taken at or after ``since`` (the route bounds the wait). No snapshot in time
+    (nothing was generated or spoken) means None.
+    """
+
+    def __init__(self, snapshotter: StateSnapshotter):
+        """Listen to ``snapshotter``'s snapshots.
+
+        Args:
+            snapshotter: The pipeline's snapshotter.
+
+        Raises:
+            TypeError: If ``snapshotter`` is not a `StateSnapshotter`.
+        """
+        if not isinstance(snapshotter, StateSnapshotter):
+            raise TypeError(f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}")
+        self._snapshotter = snapshotter
+        self._changed = asyncio.Event()
+        snapshotter.add_event_handler("on_snapshot", self._on_snapshot)
+
+    def __str__(self) -> str:
+        return f"SnapshotHeardText({self._snapshotter})"
+
+    async def _on_snapshot(self, _snapshotter: StateSnapshotter, _snapshot: InterruptionSnapshot) -> None:
+        self._changed.set()
+
+    def _snapshot_since(self, since: float) -> InterruptionSnapshot | None:
+        latest = self._snapshotter.latest_snapshot
+        return latest if latest is not None and latest.interrupted_at >= since else None
+
+    async def heard_text(self, event: Frame, *, since: float) -> str | None:
+        """The spoken text of the first snapshot taken at or after ``since``.
+
+        Args:
+            event: The interrupt event (unused: the snapshotter keys nothing by it).
+            since: When the route handled the event.
+
+        Returns:
+            The snapshot's ``spoken_text``. Waits until one exists; the caller bounds it.
+        """
+        while (snapshot := self._snapshot_since(since)) is None:
+            self._changed.clear()
+            await self._changed.wait()
+        return snapshot.spoken_text
