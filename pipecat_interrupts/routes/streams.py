@@ -97,6 +97,7 @@ class RouteStreams(FrameProcessor):
             await self.end_open_responses(route, oldest)
             await self.wait_for_runs(oldest)
         run = StreamRun(started_by=value)
+        logger.debug(f"{self}: {route} starts a stream on {getattr(value, 'name', value)}")
         run.task = self.create_task(self._run_stream(route, run), name=f"{self}-{route}")
         route.runs.append(run)
         run.task.add_done_callback(partial(self._on_run_done, route, run))
