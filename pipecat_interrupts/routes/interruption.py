@@ -17,10 +17,14 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from loguru import logger
 from pipecat.frames.frames import Frame
 
 from pipecat_interrupts.snapshot import InterruptionSnapshot, unspoken_remainder
 from pipecat_interrupts.snapshotter import StateSnapshotter
+from pipecat_interrupts.validation import require_positive_secs
+
+DEFAULT_SNAPSHOT_WAIT_SECS = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,21 +94,25 @@ class SnapshotHeardText:
 
     The snapshotter sits after the output transport, so its snapshot of an interruption
     is made a little after the route handled it; `heard_text` waits for the first
-    snapshot taken at or after ``since`` (the route bounds the wait). No snapshot in time
-    (nothing was generated or spoken) means None.
+    snapshot taken at or after ``since``, at most ``wait_secs``. No snapshot by then (the
+    snapshotter makes none when nothing was generated or spoken) means None.
     """
 
-    def __init__(self, snapshotter: StateSnapshotter):
+    def __init__(self, snapshotter: StateSnapshotter, *, wait_secs: float = DEFAULT_SNAPSHOT_WAIT_SECS):
         """Listen to ``snapshotter``'s snapshots.
 
         Args:
             snapshotter: The pipeline's snapshotter.
+            wait_secs: Longest wait for the snapshot (keep it below the route's
+                ``heard_timeout_secs``).
 
         Raises:
             TypeError: If ``snapshotter`` is not a `StateSnapshotter`.
+            ValueError: If ``wait_secs`` is not finite and positive.
         """
         if not isinstance(snapshotter, StateSnapshotter):
             raise TypeError(f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}")
+        self._wait_secs = require_positive_secs("wait_secs", wait_secs)
         self._snapshotter = snapshotter
         self._changed = asyncio.Event()
         snapshotter.add_event_handler("on_snapshot", self._on_snapshot)
@@ -127,9 +135,14 @@ class SnapshotHeardText:
             since: When the route handled the event.
 
         Returns:
-            The snapshot's ``spoken_text``. Waits until one exists; the caller bounds it.
+            The snapshot's ``spoken_text``, or None if none came within ``wait_secs``.
         """
-        while (snapshot := self._snapshot_since(since)) is None:
-            self._changed.clear()
-            await self._changed.wait()
+        try:
+            async with asyncio.timeout(self._wait_secs):
+                while (snapshot := self._snapshot_since(since)) is None:
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            logger.debug(f"{self}: no snapshot within {self._wait_secs:g} s; heard text unknown")
+            return None
         return snapshot.spoken_text

@@ -251,8 +251,10 @@ class RouteProcessor(RouteStreams):
         if spec.condition is None:
             return True
         if route.conditions_delegated and (
-            decision_of(frame) is not None or frame.metadata.get(HANDLED_BY_CONTROLLER)
+            isinstance(frame, InterruptionFrame) or frame.metadata.get(HANDLED_BY_CONTROLLER)
         ):
+            # One decision: the controller asked the route already (or, for Pipecat's own
+            # interruptions, the audio is cut whatever the route says; its stream must go).
             logger.debug(f"{self}: {route} follows the controller's decision on {frame.name}")
             return True
         args = (frame,) if positional_arity(spec.condition, 1) else ()

@@ -311,5 +311,5 @@ class Route:
         return RouteCondition(self)
 
     def active_runs(self) -> list[StreamRun]:
-        """Runs whose task is still running."""
-        return [run for run in self.runs if run.task is not None and not run.task.done()]
+        """Runs still running and not cut yet (a cut run's task may take a moment to end)."""
+        return [run for run in self.runs if not run.cut and run.task is not None and not run.task.done()]

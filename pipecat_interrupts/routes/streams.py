@@ -190,8 +190,10 @@ class RouteStreams(FrameProcessor):
 
     async def stop_all_streams(self) -> None:
         """Cut every stream, drop pending aftermaths, close the nodes streamed from."""
-        runs = {route: self.cut_runs(route, route.active_runs(), "pipeline ending") for route in self._routes}
-        await self.wait_for_runs([run for cut in runs.values() for run in cut])
+        runs = [run for route in self._routes for run in route.runs if run.task is not None and not run.task.done()]
+        for route in self._routes:
+            self.cut_runs(route, [run for run in route.runs if run in runs], "pipeline ending")
+        await self.wait_for_runs(runs)
         if self._settling is not None and not self._settling.done():
             self._settling.cancel()
             await asyncio.wait({self._settling}, timeout=self._cancel_timeout)
