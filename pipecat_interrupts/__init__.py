@@ -35,11 +35,11 @@ from pipecat_interrupts.flush import (
 )
 from pipecat_interrupts.flush_coordinator import FlushCoordinator, FlushReport
 from pipecat_interrupts.frames import (
+    AgentGenerationCompleteFrame,
     AgentHandoffFrame,
     EmergencyStopFrame,
     FlushCompletedFrame,
     FlushFrame,
-    AgentGenerationCompleteFrame,
     FlushStep,
     InterruptionDecision,
     InterruptionsControlFrame,

@@ -7,7 +7,11 @@
 """Cartesia Line's route API on Pipecat: routes, interruptible nodes, an OpenAI-compatible node."""
 
 from pipecat_interrupts.routes.condition import RouteCondition
-from pipecat_interrupts.routes.interruption import HeardTextSource, RouteInterruption, SnapshotHeardText
+from pipecat_interrupts.routes.interruption import (
+    HeardTextSource,
+    RouteInterruption,
+    SnapshotHeardText,
+)
 from pipecat_interrupts.routes.items import AgentResponse
 from pipecat_interrupts.routes.node import InterruptedGeneration, InterruptibleNode
 from pipecat_interrupts.routes.openai_node import OpenAICompatibleNode, StreamError

@@ -22,7 +22,7 @@ from pipecat.frames.frames import Frame, InterruptionFrame
 
 from pipecat_interrupts.conditions.base import InterruptionCondition, InterruptionContext
 from pipecat_interrupts.frames import DECISION, InterruptionDecision
-from pipecat_interrupts.routes.route import positional_arity
+from pipecat_interrupts.routes.specs import positional_arity
 
 if TYPE_CHECKING:
     from pipecat_interrupts.routes.route import Route

@@ -34,7 +34,7 @@ from pipecat.frames.frames import Frame
 
 from pipecat_interrupts.routes.interruption import RouteInterruption
 from pipecat_interrupts.routes.items import ItemKind, classify
-from pipecat_interrupts.routes.route import positional_arity
+from pipecat_interrupts.routes.specs import positional_arity
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,6 @@
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
@@ -55,7 +54,6 @@ from pipecat.frames.frames import (
     EndFrame,
     Frame,
     InterruptionFrame,
-    LLMFullResponseEndFrame,
     SystemFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection
@@ -68,10 +66,14 @@ from pipecat_interrupts.frames import (
     AgentHandoffFrame,
     EmergencyStopFrame,
     InterruptionDecision,
-    decision_of,
 )
-from pipecat_interrupts.routes.interruption import HeardTextSource, RouteInterruption, SnapshotHeardText
-from pipecat_interrupts.routes.route import InterruptSpec, Route, StreamRun, positional_arity
+from pipecat_interrupts.routes.aftermath import InterruptAftermath, RouteCut
+from pipecat_interrupts.routes.interruption import (
+    HeardTextSource,
+    SnapshotHeardText,
+)
+from pipecat_interrupts.routes.route import Route
+from pipecat_interrupts.routes.specs import InterruptSpec, positional_arity
 from pipecat_interrupts.routes.streams import RouteStreams
 from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry
@@ -81,15 +83,6 @@ DEFAULT_HANDLER_TIMEOUT_SECS = 1.0
 DEFAULT_CANCEL_TIMEOUT_SECS = 0.5
 DEFAULT_CONDITION_TIMEOUT_SECS = 0.2
 DEFAULT_HEARD_TIMEOUT_SECS = 1.0
-
-
-@dataclass(frozen=True)
-class _Cut:
-    """The runs one event cut on one route, with the registration that cut them."""
-
-    route: Route
-    spec: InterruptSpec
-    runs: tuple[StreamRun, ...]
 
 
 class RouteProcessor(RouteStreams):
@@ -144,7 +137,6 @@ class RouteProcessor(RouteStreams):
         if heard_text is not None and not isinstance(heard_text, HeardTextSource):
             raise TypeError(f"heard_text must be a HeardTextSource or a StateSnapshotter, got {heard_text!r}")
         self._registry = task_registry
-        self._heard_source = heard_text
         self._event_types = require_frame_types("interrupt_event_types", interrupt_event_types)
         for event_type in self._event_types:
             if not issubclass(event_type, SystemFrame):
@@ -153,6 +145,12 @@ class RouteProcessor(RouteStreams):
         self._condition_timeout = require_positive_secs("condition_timeout_secs", condition_timeout_secs)
         self._heard_timeout = require_positive_secs("heard_timeout_secs", heard_timeout_secs)
         self._settle_budget = self._cancel_timeout + self._heard_timeout + self._handler_timeout
+        self._aftermath = InterruptAftermath(
+            self,
+            heard_text=heard_text,
+            handler_timeout_secs=self._handler_timeout,
+            heard_timeout_secs=self._heard_timeout,
+        )
         self._outgoing_decision: InterruptionDecision | None = None
         self._register_event_handler("on_route_interrupted")
 
@@ -190,7 +188,7 @@ class RouteProcessor(RouteStreams):
             await self.push_frame(frame, direction)
             return
         since = time.monotonic()
-        cuts: list[_Cut] = []
+        cuts: list[RouteCut] = []
         matched = False
         for route in self._routes:
             for spec in route.interrupts:
@@ -199,7 +197,7 @@ class RouteProcessor(RouteStreams):
                     runs = self.cut_runs(route, route.active_runs(), f"interrupted by {frame.name}")
                     owed, route.cut_elsewhere = route.cut_elsewhere, []
                     if runs or owed:
-                        cuts.append(_Cut(route, spec, (*runs, *owed)))
+                        cuts.append(RouteCut(route, spec, (*runs, *owed)))
         for cut in cuts:
             await self.end_open_responses(cut.route, cut.runs)
         if matched and self._cuts_audio_for(frame):
@@ -207,7 +205,7 @@ class RouteProcessor(RouteStreams):
             await self._interrupt_audio(frame)
         await self.push_frame(frame, direction)
         if cuts:
-            self.settle(self._aftermath(tuple(cuts), frame, since), name=f"{self}-after-{frame.name}")
+            self.settle(self._aftermath.run(tuple(cuts), frame, since), name=f"{self}-after-{frame.name}")
         for route in self._routes:
             if route.enabled and isinstance(frame, route.triggers):
                 passed, value = await self._run_steps(route, frame)
@@ -288,46 +286,11 @@ class RouteProcessor(RouteStreams):
                 value = result.value
         return True, value
 
+    async def notify_interrupted(self, route: Route, event: Frame, cancelled: int) -> None:
+        """Fire ``on_route_interrupted`` (the aftermath calls it once per cut route)."""
+        await self._call_event_handler("on_route_interrupted", route, event, cancelled)
+
     def register_task(self, task: "asyncio.Task[None]", route: Route) -> None:
         """Also register a stream task in the shared registry, if any."""
         if self._registry is not None:
             self._registry.register(task, name=f"{self}:{route}")
-
-    async def _aftermath(self, cuts: tuple[_Cut, ...], event: Frame, since: float) -> None:
-        """After the event was forwarded: await the cut streams, then tell the handlers."""
-        await self.wait_for_runs([run for cut in cuts for run in cut.runs])
-        decision = decision_of(event)
-        needs_heard = any(cut.spec.handler is not None for cut in cuts)
-        heard = await self._heard(event, since) if needs_heard else None
-        for cut in cuts:
-            latest = cut.runs[-1]
-            record = RouteInterruption(
-                event=event,
-                reason=decision.reason if decision else reason_for(event),
-                trigger=(decision.trigger if decision else None) or event.name,
-                generated=latest.text,
-                heard=heard,
-                started_by=latest.started_by,
-                cancelled=len(cut.runs),
-                interrupted_at=since,
-            )
-            logger.debug(f"{self}: {len(cut.runs)} stream(s) of {cut.route} cut by {event.name}")
-            await self._call_event_handler("on_route_interrupted", cut.route, event, len(cut.runs))
-            handler = cut.spec.handler
-            if handler is not None:
-                args = (event, record)[: positional_arity(handler, 2)]
-                await self.runner.call(
-                    handler,
-                    *args,
-                    deadline_secs=self._handler_timeout,
-                    name=f"{cut.route} interrupt handler {callback_name(handler)}",
-                )
-
-    async def _heard(self, event: Frame, since: float) -> str | None:
-        source = self._heard_source
-        if source is None:
-            return None
-        result = await self.runner.wait(
-            source.heard_text(event, since=since), deadline_secs=self._heard_timeout, name=f"{source}.heard_text"
-        )
-        return result.value if result.ok and isinstance(result.value, str) else None

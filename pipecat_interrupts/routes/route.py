@@ -16,16 +16,14 @@ The route holds configuration and the state of its running streams (`StreamRun`)
 subclass or base class of one, raises ``ValueError``): one event, one handler.
 """
 
-import asyncio
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameDirection
 
+from pipecat_interrupts.routes.specs import Condition, Handler, InterruptSpec, Step, StepKind
 from pipecat_interrupts.validation import (
     require_callable,
     require_frame_types,
@@ -35,100 +33,11 @@ from pipecat_interrupts.validation import (
 if TYPE_CHECKING:
     from pipecat_interrupts.routes.condition import RouteCondition
     from pipecat_interrupts.routes.processor import RouteProcessor
+    from pipecat_interrupts.routes.streams import StreamRun
 
 StreamFn = Callable[[Any], AsyncIterator[Any]]
-Handler = Callable[..., Any]
-Condition = Callable[..., bool | Awaitable[bool]]
 
 _DIRECTIONS = {"downstream": FrameDirection.DOWNSTREAM, "upstream": FrameDirection.UPSTREAM}
-
-
-def positional_arity(fn: Callable[..., Any], most: int) -> int:
-    """How many positional arguments to pass ``fn`` (at most ``most``).
-
-    Args:
-        fn: A callable.
-        most: The most the caller has to give.
-
-    Returns:
-        The number of positional parameters (``most`` for ``*args`` or an unreadable
-        signature).
-    """
-    try:
-        parameters = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return most
-    count = 0
-    for parameter in parameters:
-        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            return most
-        if parameter.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
-            count += 1
-    return min(count, most)
-
-
-class StepKind(Enum):
-    """A trigger step: ``MAP`` replaces the trigger, ``FILTER`` may drop it."""
-
-    MAP = "map"
-    FILTER = "filter"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One ``map`` or ``filter`` step of a route."""
-
-    kind: StepKind
-    fn: Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
-class InterruptSpec:
-    """One ``interrupt_on`` registration.
-
-    Parameters:
-        events: The event classes.
-        handler: Called after the cut (0, 1 or 2 arguments: none, the event, the event
-            and the `RouteInterruption`).
-        condition: Predicate (0 or 1 argument: the event frame), or None.
-    """
-
-    events: tuple[type[Frame], ...]
-    handler: Handler | None
-    condition: Condition | None
-
-    def matches(self, frame: Frame) -> bool:
-        """Whether ``frame`` is one of this registration's events."""
-        return isinstance(frame, self.events)
-
-    def matches_type(self, frame_type: type[Frame]) -> bool:
-        """Whether frames of ``frame_type`` are events of this registration."""
-        return issubclass(frame_type, self.events)
-
-
-@dataclass(eq=False)
-class StreamRun:
-    """One running stream of a route: the route processor is its only writer.
-
-    Parameters:
-        started_by: What the stream was started with.
-        task: Its task.
-        chunks: The text it has yielded.
-        cut: Set (synchronously, before the task is cancelled) when an event or a newer
-            trigger cut it: nothing it yields afterwards is pushed.
-        response_open: An ``LLMFullResponseStartFrame`` was pushed and its end not yet.
-    """
-
-    started_by: Any
-    task: "asyncio.Task[None] | None" = None
-    chunks: list[str] = field(default_factory=list)
-    cut: bool = False
-    response_open: bool = False
-
-    @property
-    def text(self) -> str:
-        """The text yielded so far."""
-        return "".join(self.chunks)
 
 
 @dataclass(eq=False)
@@ -161,8 +70,8 @@ class Route:
     interrupts: list[InterruptSpec] = field(default_factory=list)
     stream_fn: StreamFn | None = None
     direction: FrameDirection = FrameDirection.DOWNSTREAM
-    runs: list[StreamRun] = field(default_factory=list)
-    cut_elsewhere: list[StreamRun] = field(default_factory=list)
+    runs: "list[StreamRun]" = field(default_factory=list)
+    cut_elsewhere: "list[StreamRun]" = field(default_factory=list)
     enabled: bool = False
     max_tasks: int | None = None
     conditions_delegated: bool = False
@@ -310,6 +219,6 @@ class Route:
         self.conditions_delegated = True
         return RouteCondition(self)
 
-    def active_runs(self) -> list[StreamRun]:
+    def active_runs(self) -> "list[StreamRun]":
         """Runs still running and not cut yet (a cut run's task may take a moment to end)."""
         return [run for run in self.runs if not run.cut and run.task is not None and not run.task.done()]

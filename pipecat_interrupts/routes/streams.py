@@ -14,6 +14,7 @@ cancellation; awaiting the cut task comes later, under a deadline, off the event
 
 import asyncio
 from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -29,7 +30,33 @@ from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.frames import AgentGenerationCompleteFrame
 from pipecat_interrupts.routes.items import ItemKind, classify
 from pipecat_interrupts.routes.node import InterruptibleNode
-from pipecat_interrupts.routes.route import Route, StreamRun
+from pipecat_interrupts.routes.route import Route
+
+
+@dataclass(eq=False)
+class StreamRun:
+    """One running stream of a route: the route processor is its only writer.
+
+    Parameters:
+        started_by: What the stream was started with.
+        task: Its task.
+        chunks: The text it has yielded.
+        cut: Set (synchronously, before the task is cancelled) when an event or a newer
+            trigger cut it: nothing it yields afterwards is pushed.
+        response_open: An ``LLMFullResponseStartFrame`` was pushed and its end not yet.
+    """
+
+    started_by: Any
+    task: "asyncio.Task[None] | None" = None
+    chunks: list[str] = field(default_factory=list)
+    cut: bool = False
+    response_open: bool = False
+
+    @property
+    def text(self) -> str:
+        """The text yielded so far."""
+        return "".join(self.chunks)
+
 
 
 class RouteStreams(FrameProcessor):
