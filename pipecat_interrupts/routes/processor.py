@@ -73,7 +73,7 @@ from pipecat_interrupts.routes.interruption import (
     SnapshotHeardText,
 )
 from pipecat_interrupts.routes.route import Route
-from pipecat_interrupts.routes.specs import InterruptSpec, positional_arity
+from pipecat_interrupts.routes.specs import InterruptSpec, StepKind, positional_arity
 from pipecat_interrupts.routes.streams import RouteStreams
 from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry
@@ -83,6 +83,8 @@ DEFAULT_HANDLER_TIMEOUT_SECS = 1.0
 DEFAULT_CANCEL_TIMEOUT_SECS = 0.5
 DEFAULT_CONDITION_TIMEOUT_SECS = 0.2
 DEFAULT_HEARD_TIMEOUT_SECS = 1.0
+
+_DROPPED = object()  # a trigger a step dropped (None is a value a map may not return)
 
 
 class RouteProcessor(RouteStreams):
@@ -208,8 +210,8 @@ class RouteProcessor(RouteStreams):
             self.settle(self._aftermath.run(tuple(cuts), frame, since), name=f"{self}-after-{frame.name}")
         for route in self._routes:
             if route.enabled and isinstance(frame, route.triggers):
-                passed, value = await self._run_steps(route, frame)
-                if passed:
+                value = await self._run_steps(route, frame)
+                if value is not _DROPPED:
                     await self.start(route, value, budget_secs=self._settle_budget)
 
     def _cuts_audio_for(self, frame: Frame) -> bool:
@@ -267,7 +269,8 @@ class RouteProcessor(RouteStreams):
             return False
         return bool(result.value)
 
-    async def _run_steps(self, route: Route, frame: Frame) -> tuple[bool, Any]:
+    async def _run_steps(self, route: Route, frame: Frame) -> Any:
+        """What the stream starts on after the route's steps, or `_DROPPED`."""
         value: Any = frame
         for step in route.steps:
             result = await self.runner.call(
@@ -275,16 +278,16 @@ class RouteProcessor(RouteStreams):
             )
             if not result.ok:
                 logger.warning(f"{self}: {step.kind.value} step failed on {frame.name}; trigger dropped")
-                return False, None
-            if step.kind.value == "filter" and not result.value:
+                return _DROPPED
+            if step.kind is StepKind.FILTER and not result.value:
                 logger.debug(f"{self}: {frame.name} filtered out")
-                return False, None
-            if step.kind.value == "map":
+                return _DROPPED
+            if step.kind is StepKind.MAP:
                 if result.value is None:
                     logger.debug(f"{self}: {frame.name} mapped to None; trigger dropped")
-                    return False, None
+                    return _DROPPED
                 value = result.value
-        return True, value
+        return value
 
     async def notify_interrupted(self, route: Route, event: Frame, cancelled: int) -> None:
         """Fire ``on_route_interrupted`` (the aftermath calls it once per cut route)."""
