@@ -255,6 +255,18 @@ async def test_the_route_closes_the_nodes_session_at_pipeline_end_without_an_unc
     assert not [w for w in recwarn if "Unclosed client session" in str(w.message)]
 
 
-def test_the_model_must_be_a_string():
-    with pytest.raises(TypeError, match="model"):
-        OpenAICompatibleNode(base_url="http://x/v1", model=None)
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"model": None}, "model"),
+        ({"api_key": 12}, "api_key"),
+        ({"system_prompt": ["be brief"]}, "system_prompt"),
+        ({"extra_body": "temperature=0"}, "extra_body"),
+        ({"session": "a session"}, "session"),
+        ({"read_timeout_secs": float("inf")}, "read_timeout_secs"),
+        ({"name": 3}, "name"),
+    ],
+)
+def test_wrong_values_fail_at_construction_naming_the_parameter(kwargs, parameter):
+    with pytest.raises((TypeError, ValueError), match=parameter):
+        OpenAICompatibleNode(**{"base_url": "http://x/v1", "model": "m", **kwargs})

@@ -213,7 +213,8 @@ class InterruptibleNode:
         Returns:
             What `on_interrupt` returns (an awaitable if it is async).
         """
-        return self.on_interrupt(*(frame, interruption)[: positional_arity(self.on_interrupt, 2)])
+        args: tuple[Any, ...] = (frame, interruption)[: positional_arity(self.on_interrupt, 2)]
+        return self.on_interrupt(*args)
 
     async def close(self) -> None:
         """Release what the node opened (nothing here; `OpenAICompatibleNode` closes its session)."""

@@ -21,7 +21,7 @@ ends; ``async with node:`` does too).
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from loguru import logger
@@ -84,7 +84,7 @@ class OpenAICompatibleNode(InterruptibleNode):
         read_timeout_secs: float = DEFAULT_READ_TIMEOUT_SECS,
         session: aiohttp.ClientSession | None = None,
         extra_body: dict[str, Any] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ):
         """Initialize the node.
 
@@ -102,6 +102,14 @@ class OpenAICompatibleNode(InterruptibleNode):
         super().__init__(**kwargs)
         if not isinstance(model, str) or not model:
             raise TypeError(f"model must be a non-empty string, got {model!r}")
+        if api_key is not None and not isinstance(api_key, str):
+            raise TypeError(f"api_key must be a string, got {type(api_key).__name__}")
+        if system_prompt is not None and not isinstance(system_prompt, str):
+            raise TypeError(f"system_prompt must be a string, got {type(system_prompt).__name__}")
+        if extra_body is not None and not isinstance(extra_body, dict):
+            raise TypeError(f"extra_body must be a dict, got {type(extra_body).__name__}")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise TypeError(f"session must be an aiohttp.ClientSession, got {type(session).__name__}")
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
         self._url = base_url.rstrip("/") + "/chat/completions"
@@ -112,7 +120,7 @@ class OpenAICompatibleNode(InterruptibleNode):
         self._session = session
         self._owns_session = session is None
         self._extra_body = dict(extra_body or {})
-        self._adapter = OpenAILLMAdapter()
+        self._adapter = OpenAILLMAdapter()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
 
     async def _messages(self, frame: Frame) -> list[dict[str, Any]]:
         if isinstance(frame, LLMContextFrame):
@@ -120,8 +128,9 @@ class OpenAICompatibleNode(InterruptibleNode):
             params = await self._adapter.get_llm_invocation_params(
                 frame.context, system_instruction=self._system_prompt, convert_developer_to_user=False
             )
-            return list(params["messages"])
-        return [*self._prefix(), *self.history, self.user_message(frame)]
+            return cast(list[dict[str, Any]], list(params["messages"]))
+        user = self.user_message(frame)
+        return [*self._prefix(), *self.history, *([user] if user is not None else [])]
 
     def _prefix(self) -> list[dict[str, Any]]:
         return [{"role": "system", "content": self._system_prompt}] if self._system_prompt else []
@@ -238,7 +247,7 @@ class OpenAICompatibleNode(InterruptibleNode):
     async def __aenter__(self) -> "OpenAICompatibleNode":
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def close(self) -> None:

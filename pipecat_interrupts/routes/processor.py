@@ -221,7 +221,7 @@ class RouteProcessor(RouteStreams):
         logger.debug(f"{self}: {event.name} reached no controller; interrupting the bot")
         self._outgoing_decision = InterruptionDecision(reason=reason_for(event), trigger=event.name)
         try:
-            await self.broadcast_interruption()
+            await self.broadcast_interruption()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
         finally:
             self._outgoing_decision = None
 
@@ -244,7 +244,7 @@ class RouteProcessor(RouteStreams):
 
     async def cleanup(self) -> None:
         """Cancel every stream and close the nodes."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
         await self.stop_all_streams()
 
     async def _condition_holds(self, route: Route, spec: InterruptSpec, frame: Frame) -> bool:
