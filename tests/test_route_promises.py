@@ -146,7 +146,8 @@ async def test_the_handler_gets_generated_heard_reason_and_trigger_and_the_seed_
         await asyncio.wait_for(handled.wait(), 5)
     record: RouteInterruption = saved["record"]
     snapshot = snapshotter.latest_snapshot
-    assert record.reason == snapshot.reason == "phrase" and record.trigger is None or record.trigger
+    assert record.reason == snapshot.reason == "phrase"
+    assert record.trigger == record.event.name  # a decision on speech names no other frame
     assert record.generated and REPLY.startswith(record.generated.strip())
     assert record.heard == snapshot.spoken_text and record.heard  # heard: a part of what was generated
     assert record.generated.startswith(record.heard.rstrip(".")) and record.unheard
@@ -217,7 +218,7 @@ def test_a_node_without_a_generation_method_fails_at_construction_naming_it():
 
 
 async def test_an_emergency_stop_without_coordinator_or_controller_cuts_the_audio():
-    node = Speaker()
+    node = Speaker(word_secs=0.08)  # still generating when the stop comes
     router = RouteProcessor()
     (
         router.on(LLMContextFrame)
