@@ -142,3 +142,28 @@ def test_bad_route_and_node_values_name_the_parameter():
         RouteProcessor().on(TextFrame).interrupt_on([])
     with pytest.raises(TypeError, match="name"):
         Gated(name=7)
+
+
+async def test_the_pipeline_ending_cancels_a_running_handler_and_leaves_no_task():
+    node = Gated()
+    entered, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def slow_handler():
+        entered.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    router = RouteProcessor(handler_timeout_secs=30)
+    router.on(TextFrame).interrupt_on(InterruptionFrame, handler=slow_handler).stream(node.generate).broadcast()
+    output = FrameRecorder(name="output")
+    async with running_pipeline([router, output]) as worker:
+        await worker.queue_frame(TextFrame("one"))
+        await output.wait_for(LLMTextFrame)
+        await worker.queue_frame(InterruptionFrame())
+        await asyncio.wait_for(entered.wait(), 5)
+    # The block ended the pipeline well inside the handler's 30 s deadline.
+    assert cancelled.is_set() and router.active_tasks == 0
+    assert not [t for t in asyncio.all_tasks() if "slow_handler" in t.get_name() and not t.done()]

@@ -72,6 +72,7 @@ class RouteStreams(FrameProcessor):
         super().__init__(**kwargs)
         self._cancel_timeout = cancel_timeout_secs
         self._settling: asyncio.Task[None] | None = None
+        self._aftermaths: set[asyncio.Task[None]] = set()
         self._routes: list[Route] = []
         self.runner = UserCodeRunner(str(self))
 
@@ -93,11 +94,18 @@ class RouteStreams(FrameProcessor):
         previous = self._settling
 
         async def chained() -> None:
-            if previous is not None and not previous.done():
-                await asyncio.wait({previous})  # bounded: each aftermath has its deadlines
+            try:
+                if previous is not None and not previous.done():
+                    await asyncio.wait({previous})  # bounded: each aftermath has its deadlines
+            except asyncio.CancelledError:
+                aftermath.close()  # never started: close it rather than leave it unawaited
+                raise
             await aftermath
 
-        self._settling = self.create_task(chained(), name=name)
+        task = self.create_task(chained(), name=name)
+        self._settling = task
+        self._aftermaths.add(task)
+        task.add_done_callback(self._aftermaths.discard)
 
     async def wait_settled(self, budget_secs: float) -> None:
         """Wait (at most ``budget_secs`` per round) until no aftermath is pending."""
@@ -221,9 +229,11 @@ class RouteStreams(FrameProcessor):
         for route in self._routes:
             self.cut_runs(route, [run for run in route.runs if run in runs], "pipeline ending")
         await self.wait_for_runs(runs)
-        if self._settling is not None and not self._settling.done():
-            self._settling.cancel()
-            await asyncio.wait({self._settling}, timeout=self._cancel_timeout)
+        pending = {task for task in self._aftermaths if not task.done()}
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=self._cancel_timeout)
         nodes: dict[int, InterruptibleNode] = {}
         for route in self._routes:
             owner = getattr(route.stream_fn, "__self__", None)
