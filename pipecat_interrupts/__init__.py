@@ -37,6 +37,7 @@ from pipecat_interrupts.flush import (
 )
 from pipecat_interrupts.flush_coordinator import FlushCoordinator, FlushReport
 from pipecat_interrupts.frames import (
+    AgentGenerationCompleteFrame,
     AgentHandoffFrame,
     EmergencyStopFrame,
     FlushCompletedFrame,
@@ -52,9 +53,17 @@ from pipecat_interrupts.metrics import (
     InterruptionMetricsObserver,
     InterruptionRecord,
 )
-from pipecat_interrupts.node import InterruptedGeneration, InterruptibleNode
-from pipecat_interrupts.openai_node import OpenAICompatibleNode, StreamError
-from pipecat_interrupts.route import Route, RouteProcessor
+from pipecat_interrupts.routes import (
+    AgentResponse,
+    HeardTextSource,
+    InterruptedGeneration,
+    InterruptibleNode,
+    OpenAICompatibleNode,
+    Route,
+    RouteInterruption,
+    RouteProcessor,
+    StreamError,
+)
 from pipecat_interrupts.snapshot import (
     InMemorySnapshotStore,
     InterruptionSnapshot,
@@ -73,6 +82,7 @@ from pipecat_interrupts.version import __version__
 
 __all__ = [
     # Frames
+    "AgentGenerationCompleteFrame",
     "AgentHandoffFrame",
     "EmergencyStopFrame",
     "FlushCompletedFrame",
@@ -108,10 +118,13 @@ __all__ = [
     "recovery_message",
     "unspoken_remainder",
     # Routes and nodes
+    "AgentResponse",
+    "HeardTextSource",
     "InterruptedGeneration",
     "InterruptibleNode",
     "OpenAICompatibleNode",
     "Route",
+    "RouteInterruption",
     "RouteProcessor",
     "SpeechGate",
     "StreamError",

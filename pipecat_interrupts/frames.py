@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipecat.frames.frames import AudioRawFrame, Frame, SystemFrame
+from pipecat.frames.frames import AudioRawFrame, ControlFrame, Frame, SystemFrame
 
 from pipecat_interrupts.reasons import is_voice_only
 
@@ -139,6 +139,26 @@ class AgentHandoffFrame(SystemFrame):
 
     target: str | None = None
     reason: str = "agent handoff"
+
+
+@dataclass
+class AgentGenerationCompleteFrame(ControlFrame):
+    """A route's generation ran to its end (Cartesia Line's ``AgentGenerationComplete``).
+
+    Pushed by a `RouteProcessor`, in the route's direction, after the last text of a
+    stream that completed and right before its ``LLMFullResponseEndFrame``. A generation
+    that was cut (interrupted, replaced or failed) ends with the ``LLMFullResponseEndFrame``
+    alone, so the two are told apart by this frame. Unlike the other frames here it is a
+    `ControlFrame`: it keeps its place behind the text it completes (and, like that text,
+    is dropped by an interruption while still queued).
+
+    Parameters:
+        text: The whole text the generation produced.
+        route: Name of the route that ran it.
+    """
+
+    text: str = ""
+    route: str = ""
 
 
 @dataclass

@@ -29,6 +29,7 @@ class ScriptedNode(InterruptibleNode):
         self.parked = asyncio.Event()
         self.hook_calls: list[str] = []
         self.state_at_hook: list[tuple] = []
+        self.hooked = asyncio.Event()
 
     def user_message(self, frame):
         return {"role": "user", "content": frame.text}
@@ -44,6 +45,7 @@ class ScriptedNode(InterruptibleNode):
     def on_interrupt(self, frame=None):
         self.hook_calls.append(type(frame).__name__)
         self.state_at_hook.append((self.generating, self.partial))
+        self.hooked.set()
 
 
 class HoldAt(FrameProcessor):
@@ -67,7 +69,8 @@ class HoldAt(FrameProcessor):
         await self.push_frame(frame, direction)
 
 
-def committed_invariants(node: ScriptedNode, k: int) -> None:
+async def committed_invariants(node: ScriptedNode, k: int) -> None:
+    await asyncio.wait_for(node.hooked.wait(), 5)  # the hook runs after the event went on
     assert node.history == [{"role": "user", "content": "first"}]  # no half reply
     assert (node.generating, node.partial) == (False, "")
     assert (node.interrupted_count, node.completed_count) == (1, 0)
@@ -91,7 +94,7 @@ async def test_node_state_is_consistent_after_an_interruption_at_every_yield_poi
         await asyncio.wait_for((node.parked if where == "inside_process" else hold.holding).wait(), 5)
         await worker.queue_frame(InterruptionFrame())
         await recorder.wait_for(InterruptionFrame)
-        committed_invariants(node, k + (where == "at_yield"))
+        await committed_invariants(node, k + (where == "at_yield"))
         node.park_at, hold.k = None, -1
         await worker.queue_frame(TextFrame("second"))
         await recorder.wait_for(LLMFullResponseEndFrame, count=1 + (k > 0 or where == "at_yield"))
@@ -135,12 +138,14 @@ async def test_the_seed_stateful_node_saves_state_on_interrupt_and_resumes():
             self.generation_state = None
             self.resumed_from = None
             self.started = asyncio.Event()
+            self.saved = asyncio.Event()
 
         def on_interrupt_generate(self, message):
             self.generation_state = {
                 "interrupted_at": time.time(),
                 "partial_response": self.last_interrupted.partial,
             }
+            self.saved.set()
 
         async def process(self, frame):
             if self.generation_state:
@@ -164,6 +169,7 @@ async def test_the_seed_stateful_node_saves_state_on_interrupt_and_resumes():
         await asyncio.wait_for(node.started.wait(), 5)
         await worker.queue_frame(InterruptionFrame())
         await recorder.wait_for(InterruptionFrame)
+        await asyncio.wait_for(node.saved.wait(), 5)  # the handler runs after the event went on
         assert node.generation_state["partial_response"] == "Once "
         await worker.queue_frame(TextFrame("go on"))
         await recorder.wait_for(LLMFullResponseEndFrame, count=2)

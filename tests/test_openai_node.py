@@ -55,7 +55,7 @@ async def test_http_stream_is_closed_on_barge_in_and_no_token_follows():
     assert served.tokens_sent < 10
     assert len(recorder.of_type(LLMTextFrame)) == tokens_at_cut  # nothing after the cut
     names = [type(f).__name__ for _, f in recorder.frames]
-    assert names.index("LLMFullResponseEndFrame") < names.index("InterruptionFrame")
+    assert "LLMFullResponseEndFrame" in names and "AgentGenerationCompleteFrame" not in names  # cut, ended
     assert node.history == [{"role": "user", "content": "hello"}]  # no half reply committed
     assert node.last_interrupted is not None and node.last_interrupted.partial.startswith("t1 t2 ")
 
@@ -168,3 +168,105 @@ def test_bad_node_configuration_fails_naming_the_parameter():
         OpenAICompatibleNode(base_url="http://x/v1", model="m", read_timeout_secs=0)
     with pytest.raises(ValueError, match="base_url"):
         OpenAICompatibleNode(base_url="ftp://x", model="m")
+
+
+class ScriptedSSEServer:
+    """A bare SSE server writing the given lines, then closing (or idling on comments)."""
+
+    def __init__(self, lines: list[bytes], *, keepalive_forever: bool = False):
+        self.lines = lines
+        self.keepalive_forever = keepalive_forever
+
+    async def _handle(self, request):
+        import asyncio
+
+        from aiohttp import web
+
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        for line in self.lines:
+            await response.write(line)
+        while self.keepalive_forever:
+            await asyncio.sleep(0.05)
+            await response.write(b": keep-alive\n\n")
+        return response
+
+    async def __aenter__(self):
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        self.runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1"
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.runner.cleanup()
+
+
+def content_event(text: str, finish_reason=None) -> bytes:
+    import json
+
+    chunk = {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish_reason}]}
+    return f"data: {json.dumps(chunk)}\n\n".encode()
+
+
+async def test_a_stream_that_ends_early_is_an_error_frame_and_no_reply_is_committed(log_records):
+    async with ScriptedSSEServer([content_event("Half "), content_event("an answer")]) as server:
+        async with OpenAICompatibleNode(base_url=server.base_url, model="m") as node:
+            recorder = FrameRecorder()
+            upstream = FrameRecorder(name="upstream")
+            async with running_pipeline([upstream, text_route(node), recorder]) as worker:
+                await worker.queue_frame(TextFrame("question"))
+                await upstream.wait_for(ErrorFrame)
+    assert "ended before [DONE] or a finish_reason" in upstream.of_type(ErrorFrame)[0].error
+    assert node.history == [{"role": "user", "content": "question"}] and node.completed_count == 0
+    assert any("ended before" in r["message"] and r["level"].name == "WARNING" for r in log_records)
+
+
+async def test_a_stream_with_a_finish_reason_and_no_done_line_is_complete():
+    async with ScriptedSSEServer([content_event("All "), content_event("done.", finish_reason="stop")]) as server:
+        async with OpenAICompatibleNode(base_url=server.base_url, model="m") as node:
+            assert await collect(node, TextFrame("q")) == "All done."
+    assert node.completed_count == 1
+
+
+async def test_keep_alive_comments_do_not_reset_the_read_deadline():
+    async with ScriptedSSEServer([content_event("Hello ")], keepalive_forever=True) as server:
+        async with OpenAICompatibleNode(base_url=server.base_url, model="m", read_timeout_secs=0.3) as node:
+            with pytest.raises(StreamError, match="no data for 0.3s"):
+                await collect(node, TextFrame("q"))
+
+
+async def test_the_route_closes_the_nodes_session_at_pipeline_end_without_an_unclosed_warning(recwarn):
+    import gc
+
+    async with FakeOpenAIServer(replies=["fine"], token_delay_secs=0.001) as server:
+        node = OpenAICompatibleNode(base_url=server.base_url, model="m")  # never closed by hand
+        recorder = FrameRecorder()
+        async with running_pipeline([text_route(node), recorder]) as worker:
+            await worker.queue_frame(TextFrame("hi"))
+            await recorder.wait_for(LLMFullResponseEndFrame)
+        assert node._session is not None and node._session.closed
+    gc.collect()
+    assert not [w for w in recwarn if "Unclosed client session" in str(w.message)]
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"model": None}, "model"),
+        ({"api_key": 12}, "api_key"),
+        ({"system_prompt": ["be brief"]}, "system_prompt"),
+        ({"extra_body": "temperature=0"}, "extra_body"),
+        ({"session": "a session"}, "session"),
+        ({"read_timeout_secs": float("inf")}, "read_timeout_secs"),
+        ({"name": 3}, "name"),
+    ],
+)
+def test_wrong_values_fail_at_construction_naming_the_parameter(kwargs, parameter):
+    with pytest.raises((TypeError, ValueError), match=parameter):
+        OpenAICompatibleNode(**{"base_url": "http://x/v1", "model": "m", **kwargs})
