@@ -9,7 +9,7 @@
 It streams a scripted reply token by token as server-sent events, slowly if asked, and
 records when each client went away, so tests can check that a barge-in really closed
 the HTTP stream. The stream looks like OpenAI's: a ``role`` chunk first, one chunk per
-token, a ``finish_reason`` chunk, a ``choices: []`` usage chunk when the request asks
+token, a ``finish_reason`` chunk, a ``choices: []`` chunk with a complete usage object when the request asks
 for ``stream_options.include_usage``, then ``data: [DONE]``. Faults can be scripted per
 request: an HTTP error, a malformed event line, an error event, a stall before or
 after the response headers, or a dropped connection.
@@ -29,6 +29,47 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from pipecat_interrupts.testing.waiting import wait_for_event
+
+
+def _prompt_tokens(body: dict) -> int:
+    """Count the request's prompt as whitespace-separated words of its text contents."""
+    count = 0
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            count += len(content.split())
+        elif isinstance(content, list):
+            count += sum(len(str(part.get("text", "")).split()) for part in content if isinstance(part, dict))
+    return count
+
+
+def usage_object(body: dict, completion_tokens: int) -> dict:
+    """An OpenAI-shaped ``usage`` object for a streamed reply.
+
+    Every field OpenAI sends is present (clients such as Pipecat's `OpenAILLMService`
+    validate ``prompt_tokens`` and ``total_tokens``); prompt tokens are counted as the
+    words of the request's messages, completion tokens as the tokens streamed.
+
+    Args:
+        body: The request's JSON body.
+        completion_tokens: Tokens streamed.
+
+    Returns:
+        The usage object.
+    """
+    prompt_tokens = _prompt_tokens(body)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
 
 
 @dataclass
@@ -153,7 +194,7 @@ class FakeOpenAIServer:
                     return response
             await self._event(response, {}, finish_reason="stop")
             if (served.body.get("stream_options") or {}).get("include_usage"):
-                usage = {"choices": [], "usage": {"completion_tokens": served.tokens_sent}}
+                usage = {"choices": [], "usage": usage_object(served.body, served.tokens_sent)}
                 await response.write(f"data: {json.dumps(usage)}\n\n".encode())
             await response.write(b"data: [DONE]\n\n")
             served.completed = True

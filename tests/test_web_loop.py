@@ -1,0 +1,106 @@
+"""The real voice loop, end to end: headless Chromium, WebRTC, Silero, Whisper, espeak-ng.
+
+The browser's microphone is a WAV of a caller who says "uh huh" while the bot explains
+the refund policy, later "wait, stop please", and then asks a question. The page records
+the bot's audio as it arrives. Everything runs on this machine: the LLM is Pipecat's
+real `OpenAILLMService` talking to the kit's `FakeOpenAIServer` on 127.0.0.1.
+
+Chromium is Debian's, installed by `.ci/install_web_deps`: when it is missing this test
+FAILS and says how to install it, it never skips.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+WEB = Path(__file__).parent.parent / "examples" / "web"
+DATA = Path(__file__).parent / "data"
+sys.path.insert(0, str(WEB))
+
+from browser_call import ChromiumMissingError, record_call, require_chromium  # noqa: E402
+from caller_audio import Utterance, build_caller_wav  # noqa: E402
+from server import DEMO_REPLIES, WebDemoServer  # noqa: E402
+
+BACKCHANNEL_AT = 5.0
+BARGE_IN_AT = 10.0
+QUESTION_AT = 19.5
+CALL_SECS = 27.0
+INTERRUPTED = " [interrupted]"
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _caller(tmp_path: Path):
+    wav = tmp_path / "caller.wav"
+    placed = build_caller_wav(
+        wav,
+        [
+            Utterance(BACKCHANNEL_AT, "uh huh", DATA / "speech_uh_huh.wav"),
+            Utterance(BARGE_IN_AT, "wait, stop please", DATA / "speech_wait_stop.wav"),
+            Utterance(QUESTION_AT, "What time do you open tomorrow?"),
+        ],
+        total_secs=CALL_SECS,
+    )
+    return wav, placed
+
+
+async def test_browser_call_backchannel_then_barge_in_then_next_turn(tmp_path):
+    try:
+        require_chromium()
+    except ChromiumMissingError as error:
+        pytest.fail(f"the web loop test needs Chromium: {error}")
+    wav, (backchannel, barge_in, question) = _caller(tmp_path)
+    async with WebDemoServer(port=0) as server:
+        call = await record_call(server.url, wav, CALL_SECS + 1.0)
+        state = server.state()
+    t0 = call.mic_started_at
+    spans = call.loud_spans()
+    timeline = state["timeline"]
+    print("bot audio at the browser (s from mic start):", [(round(a - t0, 2), round(b - t0, 2)) for a, b in spans])
+    print("decisions:", state["events"])
+    print("timeline:", [(round(e["at"] - t0, 2), e["kind"], e["text"]) for e in timeline])
+
+    # The bot kept talking through the backchannel: one unbroken stretch of audio from
+    # before the caller's "uh huh" until the barge-in, and the controller said so.
+    onset = t0 + backchannel.onset_secs
+    first_reply = call.span_at(onset)
+    assert first_reply is not None, "the bot was not talking when the caller said 'uh huh'"
+    assert first_reply[1] > t0 + barge_in.onset_secs, "the bot stopped before the barge-in"
+    assert state["events"][0] == "backchannel", state["events"]
+    interruptions = [e for e in timeline if e["kind"] == "interruption_at_output"]
+    assert interruptions and interruptions[0]["at"] > t0 + barge_in.onset_secs
+
+    # After the barge-in the bot's audio at the browser goes silent, with most of the
+    # scripted answer still unsaid.
+    silent_at = first_reply[1]
+    latency = silent_at - (t0 + barge_in.onset_secs)
+    print(f"caller speech onset -> silence at the browser: {latency * 1000:.0f} ms")
+    assert 0 < latency < 3.0
+    assert state["llm_requests"] == 3
+
+    # The context holds only what the browser received, marked interrupted.
+    messages = [m for m in state["messages"] if m["role"] != "system"]
+    first = messages[1]
+    assert first["role"] == "assistant" and first["content"].endswith(INTERRUPTED)
+    heard = first["content"][: -len(INTERRUPTED)]
+    assert DEMO_REPLIES[0].startswith(heard) and len(heard) < len(DEMO_REPLIES[0]) // 2
+    # espeak-ng's sentences of the first answer, in the order spoken, with their audio
+    # durations: the ones the context keeps must fit in the audio the browser received.
+    said = state["sentences"]
+    in_context = [s for s in said if s["text"] in heard]
+    assert [s["text"] for s in in_context] == [s["text"] for s in said[: len(in_context)]]
+    heard_secs = sum(s["audio_secs"] for s in in_context)
+    received_secs = first_reply[1] - first_reply[0]
+    next_sentence = said[len(in_context)]
+    print(f"first answer: received {received_secs:.2f} s at the browser; context keeps "
+          f"{len(in_context)} sentences = {heard_secs:.2f} s of audio; next {next_sentence['audio_secs']:.2f} s")
+    assert heard_secs <= received_secs + 0.3, "the context keeps words the browser never received"
+    assert heard_secs + next_sentence["audio_secs"] > received_secs - 0.3, "a received sentence is missing"
+    assert messages[2]["role"] == "user" and "stop" in messages[2]["content"].lower()
+    assert not any("uh" in m["content"].lower().split() for m in messages if m["role"] == "user")
+
+    # The next turn is answered, in full, and the browser heard it.
+    assert messages[-2]["role"] == "user" and "open" in messages[-2]["content"].lower()
+    assert messages[-1] == {"role": "assistant", "content": DEMO_REPLIES[2]}
+    assert any(a > t0 + question.end_secs for a, _ in spans), "no answer reached the browser"
