@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from pipecat.frames.frames import EndFrame, ErrorFrame, Frame, LLMContextFrame, LLMTextFrame, MetricsFrame
 from pipecat.metrics.metrics import LLMUsageMetricsData
+from pipecat.pipeline.base_pipeline import BasePipeline
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.aggregators.llm_context import LLMContext
@@ -137,3 +138,34 @@ async def test_pipecat_openai_llm_reports_usage_from_the_fake_server_without_err
     assert errors == [] and not [f for f in collector.frames if isinstance(f, ErrorFrame)]
     assert len(usage) == 1
     assert (usage[0].prompt_tokens, usage[0].completion_tokens, usage[0].total_tokens) == (4, 6, 10)
+
+
+def flatten(processor):
+    if not isinstance(processor, BasePipeline):
+        yield processor
+        return
+    for child in processor.processors:
+        yield from flatten(child)
+
+
+def test_runner_style_single_file_bot_builds_with_the_plugin_placed(monkeypatch):
+    from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
+    from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:8080/v1")
+    spec = importlib.util.spec_from_file_location("runner_bot_under_test", EXAMPLE.parent / "runner_bot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    transport = SmallWebRTCTransport(
+        webrtc_connection=SmallWebRTCConnection(), params=module.transport_params["webrtc"]()
+    )
+    worker = module.build_worker(transport)
+    processors = list(flatten(worker.pipeline))
+    names = [type(p).__name__ for p in processors]
+    assert names.index("WhisperSTTService") < names.index("InterruptionController") < names.index("LLMUserAggregator")
+    assert names.index("SmallWebRTCOutputTransport") < names.index("BotSpeakingGuard") < names.index("StateSnapshotter")
+    llm = next(p for p in processors if isinstance(p, OpenAILLMService))
+    tts = next(p for p in processors if isinstance(p, OpenAITTSService))
+    assert client_url(llm) == "http://127.0.0.1:8080/v1"
+    assert client_url(tts) == "https://api.openai.com/v1"

@@ -68,7 +68,7 @@ class CallRecording:
     bot: list[Level]
     mic: list[Level]
 
-    def loud_spans(self, *, merge_gap_secs: float = 0.4) -> list[tuple[float, float]]:
+    def loud_spans(self, *, merge_gap_secs: float = 0.5) -> list[tuple[float, float]]:
         """The bot's audible stretches, joining gaps shorter than ``merge_gap_secs``.
 
         Args:
@@ -94,6 +94,27 @@ class CallRecording:
             else:
                 merged.append(span)
         return merged
+
+    def silenced_at(self, onset: float, cut_at: float | None) -> float | None:
+        """When the bot's audio that was playing at a barge-in stopped, at the browser.
+
+        The stretch is the last audible one (pauses under 0.5 s, like those between
+        sentences, joined) that began before the interruption reached the output
+        transport (``cut_at``, or the ``onset`` if unknown); its end is the silence.
+        A reply to a later turn starts a new stretch and is not counted.
+
+        Args:
+            onset: The caller's speech onset, wall clock.
+            cut_at: When the interruption reached the bot's output transport.
+
+        Returns:
+            The wall-clock end of that stretch, or None if the bot was silent at the onset.
+        """
+        anchor = max(onset, cut_at) if cut_at is not None else onset
+        playing = [span for span in self.loud_spans(merge_gap_secs=0.5) if span[0] <= anchor]
+        if not playing or playing[-1][1] < onset:
+            return None
+        return playing[-1][1]
 
     def span_at(self, at: float) -> tuple[float, float] | None:
         """The bot's audible stretch that covers wall-clock time ``at``, if any."""
