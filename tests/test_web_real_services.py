@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from pipecat.frames.frames import EndFrame, ErrorFrame, Frame, LLMContextFrame, LLMTextFrame, MetricsFrame
+from pipecat.frames.frames import (
+    EndFrame,
+    ErrorFrame,
+    Frame,
+    LLMContextFrame,
+    LLMTextFrame,
+    MetricsFrame,
+)
 from pipecat.metrics.metrics import LLMUsageMetricsData
 from pipecat.pipeline.base_pipeline import BasePipeline
 from pipecat.pipeline.pipeline import Pipeline

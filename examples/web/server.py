@@ -36,13 +36,12 @@ from loguru import logger
 from pipecat.transports.base_transport import TransportParams
 from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
+from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts.testing import FakeOpenAIServer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bot import WebBot, WebBotOptions, build_web_bot  # noqa: E402
-
-from pipecat.workers.runner import WorkerRunner  # noqa: E402
 
 PAGE = Path(__file__).parent / "index.html"
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from pipecat.services.whisper.stt import WhisperSTTService
 from pipecat.transcriptions.language import Language
 
-
 NO_SPEECH_PROB = 0.8
 """Keep a segment whose no-speech probability is below this (Pipecat's default is 0.4).
 
