@@ -66,7 +66,7 @@ async def run_variant(
     plain: bool, wav: Path, onsets: list[float], secs: float, verbose: bool = False
 ) -> list[BargeIn]:
     replies = [DEMO_REPLIES[0]]  # every answer is the long one
-    async with WebDemoServer(port=0, plain=plain, replies=replies) as server:
+    async with WebDemoServer(port=0, plain=plain, replies=replies, loopback_only=True) as server:
         call = await record_call(server.url, wav, secs)
         state = server.state()
         timeline = state["timeline"]

@@ -51,7 +51,7 @@ async def test_browser_call_backchannel_then_barge_in_then_next_turn(tmp_path):
     except ChromiumMissingError as error:
         pytest.fail(f"the web loop test needs Chromium: {error}")
     wav, (backchannel, barge_in, question) = _caller(tmp_path)
-    async with WebDemoServer(port=0) as server:
+    async with WebDemoServer(port=0, loopback_only=True) as server:
         call = await record_call(server.url, wav, CALL_SECS + 1.0)
         state = server.state()
     t0 = call.mic_started_at
@@ -76,12 +76,13 @@ async def test_browser_call_backchannel_then_barge_in_then_next_turn(tmp_path):
     assert interruptions and interruptions[0]["at"] > t0 + barge_in.onset_secs
 
     # After the barge-in the bot's audio at the browser goes silent, with most of the
-    # scripted answer still unsaid.
+    # scripted answer still unsaid (below). The latency is reported, not bounded: timing
+    # claims live in benchmarks/web_loop.py.
     silent_at = call.silenced_at(t0 + barge_in.onset_secs, interruptions[0]["at"])
     assert silent_at is not None, "the bot's audio never went silent after the barge-in"
     latency = silent_at - (t0 + barge_in.onset_secs)
     print(f"caller speech onset -> silence at the browser: {latency * 1000:.0f} ms")
-    assert 0 < latency < 3.0
+    assert latency > 0
     # What follows the silence is a new answer to the caller's words, not the cut one.
     words = next(e for e in timeline if e["kind"] == "transcript" and e["at"] > t0 + barge_in.onset_secs)
     next_audio = [a for a, _ in spans if a > silent_at]

@@ -107,7 +107,7 @@ class WebDemoServer:
         llm_model: str = "local",
         plain: bool = False,
         replies: Sequence[str] = DEMO_REPLIES,
-        loopback_only: bool = True,
+        loopback_only: bool = False,
     ):
         """Initialize the server.
 
@@ -118,7 +118,9 @@ class WebDemoServer:
             llm_model: Model name sent to the LLM server.
             plain: Run plain Pipecat instead of the plugin (for comparisons).
             replies: The scripted LLM's answers when ``llm_url`` is None.
-            loopback_only: Keep WebRTC traffic on 127.0.0.1 (browser on this machine).
+            loopback_only: Keep WebRTC traffic on 127.0.0.1. A browser gathers no loopback
+                candidates unless told to (Chromium: ``--allow-loopback-in-peer-connection``,
+                as the tests do); a browser on your desktop connects without it.
         """
         self._host = host
         self._port = port
@@ -226,10 +228,14 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--llm-url", default=None, help="OpenAI-compatible /v1 URL (default: scripted)")
     parser.add_argument("--llm-model", default="local")
     parser.add_argument("--plain", action="store_true", help="plain Pipecat, without the plugin")
+    parser.add_argument(
+        "--loopback-only", action="store_true",
+        help="WebRTC on 127.0.0.1 only (needs Chromium's --allow-loopback-in-peer-connection)",
+    )
     args = parser.parse_args(argv)
     async with WebDemoServer(
         host=args.host, port=args.port, llm_url=args.llm_url, llm_model=args.llm_model,
-        plain=args.plain, loopback_only=args.host in ("127.0.0.1", "localhost"),
+        plain=args.plain, loopback_only=args.loopback_only,
     ) as server:
         print(f"web demo: open {server.url} in a browser (Ctrl-C to stop)", flush=True)
         with contextlib.suppress(asyncio.CancelledError):
