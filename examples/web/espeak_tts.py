@@ -19,6 +19,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import ErrorFrame, Frame, TTSAudioRawFrame
@@ -66,7 +67,7 @@ def espeak_binary() -> str:
 class EspeakTTSService(TTSService):
     """Speaks with espeak-ng, streaming its audio as it is produced."""
 
-    def __init__(self, *, voice: str = "en-us", words_per_minute: int = 170, **kwargs):
+    def __init__(self, *, voice: str = "en-us", words_per_minute: int = 170, **kwargs: Any) -> None:
         """Initialize the service.
 
         Args:

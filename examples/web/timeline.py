@@ -15,6 +15,7 @@ VAD start window, STT, decision and transport.
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
@@ -58,7 +59,7 @@ class TimelineEvent:
 class LoopTimeline(BaseObserver):
     """Records the loop's milestones (each frame once) in ``events``."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         """Initialize the timeline.
 
         Args:

@@ -25,13 +25,14 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
 from pipecat_interrupts.testing.waiting import wait_for_event
 
 
-def _prompt_tokens(body: dict) -> int:
+def _prompt_tokens(body: dict[str, Any]) -> int:
     """Count the request's prompt as whitespace-separated words of its text contents."""
     count = 0
     for message in body.get("messages") or []:
@@ -43,7 +44,7 @@ def _prompt_tokens(body: dict) -> int:
     return count
 
 
-def usage_object(body: dict, completion_tokens: int) -> dict:
+def usage_object(body: dict[str, Any], completion_tokens: int) -> dict[str, Any]:
     """An OpenAI-shaped ``usage`` object for a streamed reply.
 
     Every field OpenAI sends is present (clients such as Pipecat's `OpenAILLMService`
@@ -84,8 +85,8 @@ class ServedRequest:
         completed: Whether the whole reply was sent.
     """
 
-    body: dict
-    headers: dict = field(default_factory=dict)
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
     tokens_sent: int = 0
     disconnected_at: float | None = None
     completed: bool = False
@@ -134,10 +135,12 @@ class FakeOpenAIServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # aiohttp exposes no public getter
+        server = site._server  # aiohttp exposes no public getter for the bound port
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -154,7 +157,7 @@ class FakeOpenAIServer:
         return await wait_for_event(self.requests[index].done, timeout=timeout)
 
     @staticmethod
-    async def _event(response: web.StreamResponse, delta: dict, finish_reason: str | None = None) -> None:
+    async def _event(response: web.StreamResponse, delta: dict[str, Any], finish_reason: str | None = None) -> None:
         chunk = {
             "object": "chat.completion.chunk",
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
@@ -190,7 +193,8 @@ class FakeOpenAIServer:
                     await response.write(f"data: {json.dumps(error)}\n\n".encode())
                     return response
                 if fault == "drop":
-                    request.transport.close()
+                    if request.transport is not None:
+                        request.transport.close()
                     return response
             await self._event(response, {}, finish_reason="stop")
             if (served.body.get("stream_options") or {}).get("include_usage"):
