@@ -6,7 +6,9 @@ the bot's audio as it arrives. Everything runs on this machine: the LLM is Pipec
 real `OpenAILLMService` talking to the kit's `FakeOpenAIServer` on 127.0.0.1.
 
 Chromium is Debian's, installed by `.ci/install_web_deps`: when it is missing this test
-FAILS and says how to install it, it never skips.
+FAILS and says how to install it, it never skips. It loads both cores for ~40 s, so it
+carries the `web` marker and runs alone: `python3 dev.py test -m web -n 0` (the default
+run deselects it; CI runs both).
 """
 
 import sys
@@ -28,7 +30,7 @@ QUESTION_AT = 19.5
 CALL_SECS = 27.0
 INTERRUPTED = " [interrupted]"
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.web, pytest.mark.timeout(180)]
 
 
 def _caller(tmp_path: Path):
@@ -103,11 +105,13 @@ async def test_browser_call_backchannel_then_barge_in_then_next_turn(tmp_path):
     in_context = [s for s in said if s["text"] in heard]
     assert [s["text"] for s in in_context] == [s["text"] for s in said[: len(in_context)]]
     heard_secs = sum(s["audio_secs"] for s in in_context)
-    received_secs = silent_at - first_reply[0]
+    audible_secs = heard_secs - in_context[-1]["trailing_silence_secs"]  # the last one's tail is silent
+    received_secs = silent_at - spans[0][0]  # the first answer opens the call
     next_sentence = said[len(in_context)]
     print(f"first answer: received {received_secs:.2f} s at the browser; context keeps "
-          f"{len(in_context)} sentences = {heard_secs:.2f} s of audio; next {next_sentence['audio_secs']:.2f} s")
-    assert heard_secs <= received_secs + 0.3, "the context keeps words the browser never received"
+          f"{len(in_context)} sentences = {heard_secs:.2f} s of audio ({audible_secs:.2f} s audible); "
+          f"next {next_sentence['audio_secs']:.2f} s")
+    assert audible_secs <= received_secs + 0.15, "the context keeps words the browser never received"
     assert heard_secs + next_sentence["audio_secs"] > received_secs - 0.3, "a received sentence is missing"
     assert messages[2]["role"] == "user" and "wait" in messages[2]["content"].lower()
     assert not any("uh" in m["content"].lower().split() for m in messages if m["role"] == "user")

@@ -60,6 +60,8 @@ except ImportError:  # imported as a package module
 
 SYSTEM_PROMPT = "You are a concise, friendly voice assistant for a shop. Speak plainly."
 GREETING_REQUEST = "Greet the caller and explain the refund policy."
+FALSE_INTERRUPTION_TIMEOUT_SECS = 4.0
+"""How long a voice-triggered interruption waits for words before the bot resumes."""
 
 
 @dataclass
@@ -150,7 +152,13 @@ def build_web_bot(transport: BaseTransport, options: WebBotOptions) -> WebBot:
                 empty_user_turn=None,  # the snapshotter resumes after a cough instead
             ),
         )
-        snapshotter = StateSnapshotter(context=context)
+        # Whisper is segmented: the words of a voice-triggered barge-in arrive only after
+        # the caller stops, plus the transcription (up to ~2 s on 2 busy cores). The
+        # false-interruption window must outlast that, or the bot resumes the cut answer
+        # before "wait, stop please" is transcribed (seen with the 2 s default).
+        snapshotter = StateSnapshotter(
+            context=context, false_interruption_timeout_secs=FALSE_INTERRUPTION_TIMEOUT_SECS
+        )
         guard = BotSpeakingGuard()
         # The README's explicit placement; the wiring helper can replace this list.
         processors = [

@@ -21,6 +21,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from loguru import logger
 from pipecat.frames.frames import ErrorFrame, Frame, TTSAudioRawFrame
 from pipecat.services.settings import TTSSettings
@@ -35,6 +36,30 @@ READ_CHUNK_BYTES = 4410
 SYNTHESIS_TIMEOUT_SECS = 10.0
 """Deadline for one sentence's synthesis."""
 
+SILENT_RMS = 0.005
+"""A 10 ms window under this RMS (of full scale) is silence."""
+
+
+def trailing_silence_secs(audio: bytes, sample_rate: int) -> float:
+    """How long the 16-bit mono ``audio`` is silent at its end, in 10 ms windows.
+
+    Args:
+        audio: 16-bit little-endian mono samples.
+        sample_rate: Their rate.
+
+    Returns:
+        Seconds of trailing silence.
+    """
+    window = max(1, sample_rate // 100)
+    samples = np.frombuffer(audio[: len(audio) // 2 * 2], np.int16).astype(np.float32) / 32768
+    count = len(samples) // window
+    if count == 0:
+        return len(samples) / sample_rate
+    rms = np.sqrt(np.mean(samples[: count * window].reshape(count, window) ** 2, axis=1))
+    loud = np.flatnonzero(rms > SILENT_RMS)
+    silent_windows = count if len(loud) == 0 else count - 1 - int(loud[-1])
+    return (silent_windows * window + len(samples) - count * window) / sample_rate
+
 
 @dataclass(frozen=True)
 class SynthesizedSentence:
@@ -43,10 +68,13 @@ class SynthesizedSentence:
     Parameters:
         text: The sentence.
         audio_secs: Its audio duration.
+        trailing_silence_secs: The silence at its end (10 ms windows under
+            ``SILENT_RMS``): audio a listener receives but cannot hear.
     """
 
     text: str
     audio_secs: float
+    trailing_silence_secs: float
 
 
 def espeak_binary() -> str:
@@ -113,7 +141,7 @@ class EspeakTTSService(TTSService):
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
-        audio_bytes = 0
+        audio = bytearray()
         try:
             await self.start_ttfb_metrics()
             async for frame in self._stream_audio_frames_from_iterator(
@@ -121,7 +149,7 @@ class EspeakTTSService(TTSService):
             ):
                 await self.stop_ttfb_metrics()
                 if isinstance(frame, TTSAudioRawFrame):
-                    audio_bytes += len(frame.audio)
+                    audio += frame.audio
                 yield frame
             code = await asyncio.wait_for(process.wait(), SYNTHESIS_TIMEOUT_SECS)
             if code != 0:
@@ -131,8 +159,13 @@ class EspeakTTSService(TTSService):
             if process.returncode is None:
                 process.kill()
                 await asyncio.wait_for(process.wait(), SYNTHESIS_TIMEOUT_SECS)
-        secs = audio_bytes / 2 / self.sample_rate
-        self.sentences.append(SynthesizedSentence(text=text.strip(), audio_secs=secs))
+        self.sentences.append(
+            SynthesizedSentence(
+                text=text.strip(),
+                audio_secs=len(audio) / 2 / self.sample_rate,
+                trailing_silence_secs=trailing_silence_secs(bytes(audio), self.sample_rate),
+            )
+        )
 
     async def _read(self, process: asyncio.subprocess.Process) -> AsyncIterator[bytes]:
         assert process.stdout is not None
