@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One entry point for the quick start: `python3 dev.py demo` and `python3 dev.py test`.
+"""One entry point for the quick start: `python3 dev.py demo`, `web` and `test`.
 
 Each command creates (or reuses) a local virtual environment in `.venv`, installs the
 package with its test extra when `pyproject.toml` changed since the last install, and
@@ -47,13 +47,15 @@ def ensure_env() -> Path:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     rest = argv[1:]
-    if command not in {"demo", "test", "bench", "lint"}:
-        print("usage: python3 dev.py demo | test [pytest args] | bench [--quick] | lint")
+    if command not in {"demo", "test", "bench", "lint", "web"}:
+        print("usage: python3 dev.py demo | web [--llm-url URL] | test [pytest args] | bench [--quick] | lint")
         return 2
     python = ensure_env()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if command == "demo":
         return subprocess.call([str(python), str(ROOT / "examples" / "local_demo.py"), *rest], env=env)
+    if command == "web":  # the browser demo: needs `sudo .ci/install_web_deps` once (espeak-ng)
+        return subprocess.call([str(python), str(ROOT / "examples" / "web" / "server.py"), *rest], env=env)
     if command == "bench":
         return subprocess.call([str(python), str(ROOT / "benchmarks" / "run.py"), *rest], env=env)
     if command == "lint":

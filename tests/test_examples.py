@@ -50,7 +50,9 @@ async def test_local_demo_shows_every_piece():
 
 def test_real_services_bot_builds_without_network():
     module = load("real_services_bot")
-    worker, parts = module.build_real_services_bot(api_key="sk-test-not-used", base_url="http://127.0.0.1:9/v1")
+    llm = module.ServiceEndpoint(url="http://127.0.0.1:9/v1", api_key="sk-test-not-used")
+    openai = module.ServiceEndpoint(api_key="sk-test-not-used")
+    worker, parts = module.build_real_services_bot(llm=llm, stt=openai, tts=openai)
     assert isinstance(parts["llm"], OpenAILLMService)
     assert parts["llm"].settings.model == "gpt-4o-mini"
     names = [type(p).__name__ for p in parts["pipeline"].processors]

@@ -9,7 +9,7 @@
 It streams a scripted reply token by token as server-sent events, slowly if asked, and
 records when each client went away, so tests can check that a barge-in really closed
 the HTTP stream. The stream looks like OpenAI's: a ``role`` chunk first, one chunk per
-token, a ``finish_reason`` chunk, a ``choices: []`` usage chunk when the request asks
+token, a ``finish_reason`` chunk, a ``choices: []`` chunk with a complete usage object when the request asks
 for ``stream_options.include_usage``, then ``data: [DONE]``. Faults can be scripted per
 request: an HTTP error, a malformed event line, an error event, a stall before or
 after the response headers, or a dropped connection.
@@ -25,10 +25,52 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
 from pipecat_interrupts.testing.waiting import wait_for_event
+
+
+def _prompt_tokens(body: dict[str, Any]) -> int:
+    """Count the request's prompt as whitespace-separated words of its text contents."""
+    count = 0
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            count += len(content.split())
+        elif isinstance(content, list):
+            count += sum(len(str(part.get("text", "")).split()) for part in content if isinstance(part, dict))
+    return count
+
+
+def usage_object(body: dict[str, Any], completion_tokens: int) -> dict[str, Any]:
+    """An OpenAI-shaped ``usage`` object for a streamed reply.
+
+    Every field OpenAI sends is present (clients such as Pipecat's `OpenAILLMService`
+    validate ``prompt_tokens`` and ``total_tokens``); prompt tokens are counted as the
+    words of the request's messages, completion tokens as the tokens streamed.
+
+    Args:
+        body: The request's JSON body.
+        completion_tokens: Tokens streamed.
+
+    Returns:
+        The usage object.
+    """
+    prompt_tokens = _prompt_tokens(body)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
 
 
 @dataclass
@@ -43,8 +85,8 @@ class ServedRequest:
         completed: Whether the whole reply was sent.
     """
 
-    body: dict
-    headers: dict = field(default_factory=dict)
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
     tokens_sent: int = 0
     disconnected_at: float | None = None
     completed: bool = False
@@ -93,10 +135,12 @@ class FakeOpenAIServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # aiohttp exposes no public getter
+        server = site._server  # aiohttp exposes no public getter for the bound port
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -113,7 +157,7 @@ class FakeOpenAIServer:
         return await wait_for_event(self.requests[index].done, timeout=timeout)
 
     @staticmethod
-    async def _event(response: web.StreamResponse, delta: dict, finish_reason: str | None = None) -> None:
+    async def _event(response: web.StreamResponse, delta: dict[str, Any], finish_reason: str | None = None) -> None:
         chunk = {
             "object": "chat.completion.chunk",
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
@@ -149,11 +193,12 @@ class FakeOpenAIServer:
                     await response.write(f"data: {json.dumps(error)}\n\n".encode())
                     return response
                 if fault == "drop":
-                    request.transport.close()
+                    if request.transport is not None:
+                        request.transport.close()
                     return response
             await self._event(response, {}, finish_reason="stop")
             if (served.body.get("stream_options") or {}).get("include_usage"):
-                usage = {"choices": [], "usage": {"completion_tokens": served.tokens_sent}}
+                usage = {"choices": [], "usage": usage_object(served.body, served.tokens_sent)}
                 await response.write(f"data: {json.dumps(usage)}\n\n".encode())
             await response.write(b"data: [DONE]\n\n")
             served.completed = True
