@@ -29,6 +29,10 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.frames import (
     FLUSH_ID,
     HANDLED_BY_CONTROLLER,
@@ -116,7 +120,7 @@ def reason_for(frame: Frame) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", stem).lower()
 
 
-class FlushCoordinator(FrameProcessor):
+class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     """Converts interruptions into task cancellation plus a `FlushFrame` both ways.
 
     On an `InterruptionFrame` (or any configured event frame, such as
@@ -134,6 +138,10 @@ class FlushCoordinator(FrameProcessor):
     6. watches for both copies to reach the ends of the pipeline and reports the flush
        as completed, or as timed out after ``flush_timeout_secs``. It then pushes a
        `FlushCompletedFrame` downstream for observers.
+
+    Event handlers run under ``event_handler_timeout_secs`` each, in tasks of their own
+    (`DeadlineEventHandlersMixin`): the flush never waits on one, and one that hangs or
+    ignores its cancellation is cut off, named in a warning and reported at pipeline end.
 
     The two copies of a broadcast `InterruptionFrame` and a repeated event frame make one
     flush. Place it anywhere in the pipeline; right after the user aggregator is typical.
@@ -166,6 +174,7 @@ class FlushCoordinator(FrameProcessor):
         flush_timeout_secs: float = DEFAULT_FLUSH_TIMEOUT_SECS,
         residual_frame_types: Sequence[type[Frame]] = DEFAULT_RESIDUAL_FRAME_TYPES,
         enable_direct_mode: bool = True,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs,
     ):
         """Initialize the coordinator.
@@ -174,7 +183,8 @@ class FlushCoordinator(FrameProcessor):
             event_types: Frame classes that, besides `InterruptionFrame`, start a flush.
             interrupt_on_events: Whether an event frame also interrupts the bot (the
                 coordinator broadcasts an `InterruptionFrame`).
-            task_registry: Registry of tasks to cancel; one is created if not given.
+            task_registry: Registry of tasks to cancel (it may be shared and still empty:
+                tasks added to it later are cancelled too); one is created if not given.
             task_cancel_timeout_secs: Deadline for cancelled tasks to finish.
             flush_timeout_secs: Deadline for the flush to reach both ends.
             residual_frame_types: Bot-output frame classes that are dropped when they
@@ -183,6 +193,7 @@ class FlushCoordinator(FrameProcessor):
                 of through an own queue (Pipecat's direct mode). On by default: it saves
                 a queue hop on the barge-in path, and the coordinator never works long
                 inline (its waits are bounded by the timeouts above).
+            event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
@@ -190,7 +201,11 @@ class FlushCoordinator(FrameProcessor):
                 ``task_registry`` is not an `InterruptibleTaskRegistry`.
             ValueError: If a timeout is not positive.
         """
-        super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
+        super().__init__(
+            enable_direct_mode=enable_direct_mode,
+            event_handler_timeout_secs=event_handler_timeout_secs,
+            **kwargs,
+        )
         self._event_types = require_frame_types("event_types", event_types)
         if InterruptionFrame in self._event_types:
             self._event_types = tuple(t for t in self._event_types if t is not InterruptionFrame)
@@ -207,8 +222,14 @@ class FlushCoordinator(FrameProcessor):
         self._residual_types = require_frame_types("residual_frame_types", residual_frame_types)
         self._fence_id = -1
         self._residual_dropped = 0
-        self._registry = task_registry or InterruptibleTaskRegistry(
-            name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
+        # `is None`, not `or`: the registry has a length, and a shared one is often
+        # still empty when the coordinator is built.
+        self._registry = (
+            task_registry
+            if task_registry is not None
+            else InterruptibleTaskRegistry(
+                name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
+            )
         )
         self._handled_frame_ids: deque[int] = deque(maxlen=_REMEMBERED_FRAME_IDS)
         self._pending: dict[str, _PendingFlush] = {}
@@ -278,10 +299,10 @@ class FlushCoordinator(FrameProcessor):
             await self.push_frame(frame, direction)
 
     async def cleanup(self):
-        """Cancel every registered task and supervisor; unhook from the worker."""
-        await super().cleanup()
+        """Cancel every registered task and supervisor; unhook; then end the handlers."""
         await self._teardown("pipeline cleanup")
         self._unhook_worker()
+        await super().cleanup()
 
     def _is_residual(self, frame: Frame) -> bool:
         return (
