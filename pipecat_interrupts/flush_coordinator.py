@@ -49,7 +49,7 @@ from pipecat_interrupts.task_registry import (
     InterruptibleTaskRegistry,
     TaskCancellationReport,
 )
-from pipecat_interrupts.validation import require_frame_types, require_positive_secs
+from pipecat_interrupts.validation import require_bool, require_frame_types, require_positive_secs
 
 DEFAULT_FLUSH_TIMEOUT_SECS = 2.0
 AUDIO_FRAMES = (InputAudioRawFrame,)
@@ -202,14 +202,14 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             ValueError: If a timeout is not positive.
         """
         super().__init__(
-            enable_direct_mode=enable_direct_mode,
+            enable_direct_mode=require_bool("enable_direct_mode", enable_direct_mode),
             event_handler_timeout_secs=event_handler_timeout_secs,
             **kwargs,
         )
         self._event_types = require_frame_types("event_types", event_types)
         if InterruptionFrame in self._event_types:
             self._event_types = tuple(t for t in self._event_types if t is not InterruptionFrame)
-        self._interrupt_on_events = bool(interrupt_on_events)
+        self._interrupt_on_events = require_bool("interrupt_on_events", interrupt_on_events)
         if task_registry is not None and not isinstance(task_registry, InterruptibleTaskRegistry):
             raise TypeError(
                 f"task_registry must be an InterruptibleTaskRegistry, "

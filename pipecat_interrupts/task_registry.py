@@ -20,7 +20,12 @@ from typing import Any
 
 from loguru import logger
 
-from pipecat_interrupts.validation import require_positive_secs
+from pipecat_interrupts.validation import (
+    require_bool,
+    require_name,
+    require_optional_positive_secs,
+    require_positive_secs,
+)
 
 DEFAULT_TASK_CANCEL_TIMEOUT_SECS = 0.5
 
@@ -90,9 +95,11 @@ class InterruptibleTaskRegistry:
             cancel_timeout_secs: Default deadline for a cancellation round.
 
         Raises:
-            ValueError: If ``cancel_timeout_secs`` is not a positive number.
+            ValueError: If ``cancel_timeout_secs`` is not a finite positive number, or
+                ``name`` is empty.
+            TypeError: If ``name`` is not a string.
         """
-        self._name = name
+        self._name = require_name("name", name)
         self._cancel_timeout_secs = require_positive_secs(
             "cancel_timeout_secs", cancel_timeout_secs
         )
@@ -128,9 +135,11 @@ class InterruptibleTaskRegistry:
         """
         if not isinstance(task, asyncio.Task):
             raise TypeError(f"{self}: task must be an asyncio.Task, got {type(task).__name__}")
+        label = require_name("name", name, optional=True) or task.get_name()
+        cancel_on_interruption = require_bool("cancel_on_interruption", cancel_on_interruption)
         if task.done():
             return task
-        entry = _Entry(task, name or task.get_name(), cancel_on_interruption)
+        entry = _Entry(task, label, cancel_on_interruption)
         self._entries[task] = entry
         task.add_done_callback(self._forget)
         logger.trace(f"{self}: registered task {entry.name}")
@@ -153,6 +162,10 @@ class InterruptibleTaskRegistry:
         Returns:
             The registered task.
         """
+        require_name("name", name, optional=True)
+        require_bool("cancel_on_interruption", cancel_on_interruption)
+        if not asyncio.iscoroutine(coroutine):
+            raise TypeError(f"{self}: coroutine must be a coroutine, got {type(coroutine).__name__}")
         task = asyncio.get_running_loop().create_task(coroutine, name=name)
         return self.register(task, name=name, cancel_on_interruption=cancel_on_interruption)
 
@@ -191,6 +204,7 @@ class InterruptibleTaskRegistry:
     async def _cancel(
         self, entries: list[_Entry], reason: str, timeout: float | None
     ) -> TaskCancellationReport:
+        timeout = require_optional_positive_secs("timeout", timeout)
         start = time.monotonic()
         current = asyncio.current_task()
         targets = [e for e in entries if not e.task.done() and e.task is not current]
