@@ -41,7 +41,12 @@ from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.workers.runner import WorkerRunner
 
-from pipecat_interrupts import FlushCompletedFrame, FlushCoordinator, FlushHookProcessor, InterruptibleTaskRegistry
+from pipecat_interrupts import (
+    FlushCompletedFrame,
+    FlushCoordinator,
+    FlushHookProcessor,
+    InterruptibleTaskRegistry,
+)
 from pipecat_interrupts.metrics import InterruptionMetricsObserver
 from pipecat_interrupts.testing import MockOutputTransport
 from pipecat_interrupts.tools import SpeechGate

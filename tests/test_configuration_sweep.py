@@ -27,9 +27,22 @@ from pipecat_interrupts import (
 from pipecat_interrupts.event_handlers import DeadlineEventHandlersMixin
 from pipecat_interrupts.frames import FlushStep
 from pipecat_interrupts.metrics import InterruptionMetricsObserver
-from pipecat_interrupts.testing import FakeLLMService, Noise, Pause, ScriptedUser, Utterance, WaitForBot
+from pipecat_interrupts.testing import (
+    FakeLLMService,
+    Noise,
+    Pause,
+    ScriptedUser,
+    Utterance,
+    WaitForBot,
+)
 from pipecat_interrupts.testing.fake_llm import FakeReply, FakeToolCall
-from pipecat_interrupts.testing.scripted_user import PlayAudio, PushFrame, Say, StartSpeaking, StopSpeaking
+from pipecat_interrupts.testing.scripted_user import (
+    PlayAudio,
+    PushFrame,
+    Say,
+    StartSpeaking,
+    StopSpeaking,
+)
 from pipecat_interrupts.tools import SpeechGate
 
 BAD_VALUES: dict[str, list[Any]] = {

@@ -15,7 +15,12 @@ from conftest import pending_tasks
 from pipecat.frames.frames import InterruptionFrame
 from pipeline_helpers import FrameRecorder, running_pipeline
 
-from pipecat_interrupts import FlushCoordinator, FlushFrame, FlushHookProcessor, InterruptibleTaskRegistry
+from pipecat_interrupts import (
+    FlushCoordinator,
+    FlushFrame,
+    FlushHookProcessor,
+    InterruptibleTaskRegistry,
+)
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
