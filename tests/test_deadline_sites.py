@@ -186,3 +186,21 @@ async def test_a_shared_registry_still_empty_at_construction_is_the_one_used():
         assert reports[0].tasks.cancelled == ("stream",)
     assert durable.cancelled()  # at pipeline end
     assert len(registry) == 0
+
+
+async def test_the_interruption_is_forwarded_before_the_flush_work_starts():
+    # A registered task that ignores its cancellation holds the cancellation round for its
+    # whole deadline; the InterruptionFrame must already be past the coordinator by then.
+    release = asyncio.Event()
+    coordinator = FlushCoordinator(task_cancel_timeout_secs=1.0)
+    recorder = FrameRecorder(name="recorder")
+    async with running_pipeline([coordinator, recorder]) as worker:
+        stubborn = coordinator.task_registry.create_task(
+            faulty("swallows_cancellation_and_hangs", "stubborn", release)(), name="stubborn"
+        )
+        await worker.queue_frame(InterruptionFrame())
+        await recorder.wait_for(InterruptionFrame)
+        assert recorder.of_type(FlushFrame) == []  # the round is still under way
+        await recorder.wait_for(FlushFrame)
+    assert not stubborn.done()
+    await settle_orphans(release)
