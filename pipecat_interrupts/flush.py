@@ -19,12 +19,13 @@ untouched, as stock Pipecat processors do with any frame they do not know.
 import inspect
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
-from pipecat_interrupts._deadlines import CallOutcome, UserCodeRunner, callback_name
+from pipecat_interrupts._deadlines import CallOutcome, CallResult, UserCodeRunner, callback_name
 from pipecat_interrupts.frames import FlushFrame, FlushStep
 from pipecat_interrupts.validation import require_callable, require_positive_secs
 
@@ -51,7 +52,9 @@ class FlushableMixin:
     The hook runs once per flush id, even if both copies of a flush pass the processor.
     """
 
-    def __init__(self, *, flush_timeout_secs: float = DEFAULT_FLUSH_CLEANUP_TIMEOUT_SECS, **kwargs):
+    def __init__(
+        self, *, flush_timeout_secs: float = DEFAULT_FLUSH_CLEANUP_TIMEOUT_SECS, **kwargs: Any
+    ) -> None:
         """Initialize the mixin.
 
         Args:
@@ -72,7 +75,7 @@ class FlushableMixin:
             direction: The direction it travels in.
         """
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Run the flush cleanup for a `FlushFrame`, then continue as the processor does.
 
         Args:
@@ -89,7 +92,7 @@ class FlushableMixin:
         return f"{type(self).__name__}.on_flush"
 
     async def _run_flush_cleanup(self, frame: FlushFrame, direction: FrameDirection) -> None:
-        result = await self._flush_runner.call(
+        result: CallResult[None] = await self._flush_runner.call(
             self.on_flush,
             frame,
             direction,
@@ -129,7 +132,7 @@ class FlushHookProcessor(FlushableProcessor):
         FlushHookProcessor(lambda flush: cache.clear(), name="cache-flush")
     """
 
-    def __init__(self, cleanup: CleanupCallback, **kwargs):
+    def __init__(self, cleanup: CleanupCallback, **kwargs: Any) -> None:
         """Initialize the processor.
 
         Args:
@@ -154,7 +157,7 @@ class FlushHookProcessor(FlushableProcessor):
         if inspect.isawaitable(result):
             await result
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Forward every frame (after the flush cleanup, for a flush).
 
         Args:

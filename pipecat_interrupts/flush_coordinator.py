@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -175,8 +176,8 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         residual_frame_types: Sequence[type[Frame]] = DEFAULT_RESIDUAL_FRAME_TYPES,
         enable_direct_mode: bool = True,
         event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the coordinator.
 
         Args:
@@ -233,7 +234,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         )
         self._handled_frame_ids: deque[int] = deque(maxlen=_REMEMBERED_FRAME_IDS)
         self._pending: dict[str, _PendingFlush] = {}
-        self._supervisors: set[asyncio.Task] = set()
+        self._supervisors: set[asyncio.Task[None]] = set()
         self._worker_hooked = False
         self._reports: deque[FlushReport] = deque(maxlen=256)
 
@@ -257,7 +258,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         """The most recent flush reports (up to 256), oldest first."""
         return list(self._reports)
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Process a frame.
 
         Args:
@@ -287,7 +288,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             elif self._first_sight(frame):
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
-                    await self.broadcast_interruption()
+                    await self.broadcast_interruption()  # type: ignore[no-untyped-call]
                 await self._flush(frame)
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown(f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}")
@@ -298,7 +299,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         else:
             await self.push_frame(frame, direction)
 
-    async def cleanup(self):
+    async def cleanup(self) -> None:
         """Cancel every registered task and supervisor; unhook; then end the handlers."""
         await self._teardown("pipeline cleanup")
         self._unhook_worker()
@@ -336,8 +337,10 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self._call_event_handler("on_tasks_cancelled", tasks)
         pending = _PendingFlush(flush_id, reason, trigger.name, started_at, tasks)
         self._pending[flush_id] = pending
-        kwargs = dict(flush_id=flush_id, reason=reason, origin=self.name, trigger=trigger.name)
-        down, up = FlushFrame(**kwargs), FlushFrame(**kwargs)
+        down, up = (
+            FlushFrame(flush_id=flush_id, reason=reason, origin=self.name, trigger=trigger.name)
+            for _ in range(2)
+        )
         down.created_at = up.created_at = started_at
         down.broadcast_sibling_id, up.broadcast_sibling_id = up.id, down.id
         logger.debug(f"{self}: flush {flush_id} ({reason}) started by {trigger.name}")
@@ -420,10 +423,10 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         worker.remove_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
         self._worker_hooked = False
 
-    async def _on_reached_upstream(self, worker, frame: Frame) -> None:
+    async def _on_reached_upstream(self, worker: Any, frame: Frame) -> None:
         self._mark_end(frame, upstream=True)
 
-    async def _on_reached_downstream(self, worker, frame: Frame) -> None:
+    async def _on_reached_downstream(self, worker: Any, frame: Frame) -> None:
         self._mark_end(frame, upstream=False)
 
     def _mark_end(self, frame: Frame, *, upstream: bool) -> None:

@@ -24,6 +24,7 @@ from pipecat_interrupts.validation import (
     require_bool,
     require_choice,
     require_name,
+    require_optional_name,
     require_positive_secs,
     require_text,
 )
@@ -114,11 +115,11 @@ class FlushFrame(SystemFrame):
     trail: list[FlushStep] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        super().__post_init__()  # type: ignore[no-untyped-call]
         require_name("flush_id", self.flush_id)
         require_name("reason", self.reason)
         require_text("origin", self.origin)
-        require_name("trigger", self.trigger, optional=True)
+        require_optional_name("trigger", self.trigger)
         _require_finite_time("created_at", self.created_at)
 
     def __str__(self) -> str:
@@ -143,7 +144,7 @@ class FlushCompletedFrame(SystemFrame):
     elapsed_secs: float = 0.0
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        super().__post_init__()  # type: ignore[no-untyped-call]
         require_text("flush_id", self.flush_id)
         require_text("reason", self.reason)
         require_bool("completed", self.completed)
@@ -161,7 +162,7 @@ class EmergencyStopFrame(SystemFrame):
     reason: str = "emergency stop"
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        super().__post_init__()  # type: ignore[no-untyped-call]
         require_text("reason", self.reason)
 
 
@@ -178,8 +179,8 @@ class AgentHandoffFrame(SystemFrame):
     reason: str = "agent handoff"
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        require_name("target", self.target, optional=True)
+        super().__post_init__()  # type: ignore[no-untyped-call]
+        require_optional_name("target", self.target)
         require_text("reason", self.reason)
 
 
@@ -198,7 +199,7 @@ class InterruptionsControlFrame(SystemFrame):
     reason: str = ""
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        super().__post_init__()  # type: ignore[no-untyped-call]
         require_bool("enabled", self.enabled)
         require_text("reason", self.reason)
 
@@ -237,7 +238,7 @@ class InterruptionDecision:
 
     def __post_init__(self) -> None:
         require_text("reason", self.reason)
-        require_name("trigger", self.trigger, optional=True)
+        require_optional_name("trigger", self.trigger)
         _require_finite_time("detected_at", self.detected_at)
         _require_finite_time("decided_at", self.decided_at)
         if self.text is not None:

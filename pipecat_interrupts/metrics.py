@@ -233,8 +233,8 @@ class InterruptionMetricsObserver(BaseObserver):
         log_summary: bool = True,
         push_metrics_frames: bool = False,
         record_window: int = DEFAULT_RECORD_WINDOW,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the observer.
 
         Memory stays bounded however long the call: ``records`` keeps the last
@@ -283,7 +283,7 @@ class InterruptionMetricsObserver(BaseObserver):
         """
         snapshotter.add_event_handler("on_false_interruption", self._on_false_interruption)
 
-    def _on_false_interruption(self, _snapshotter, _snapshot) -> None:
+    def _on_false_interruption(self, _snapshotter: Any, _snapshot: Any) -> None:
         self.false_interruptions += 1
 
     def _monotonic(self, processor: FrameProcessor, timestamp_ns: int) -> float:
@@ -297,7 +297,7 @@ class InterruptionMetricsObserver(BaseObserver):
             self._clock, self._clock_offset = clock, time.monotonic() - clock.get_time() / 1e9
         return timestamp_ns / 1e9 + self._clock_offset
 
-    async def on_push_frame(self, data: FramePushed):
+    async def on_push_frame(self, data: FramePushed) -> None:
         """Track the frames that matter for interruption timing.
 
         Args:
@@ -367,7 +367,7 @@ class InterruptionMetricsObserver(BaseObserver):
             self.records[-1].flush_secs = frame.elapsed_secs  # its record settled already
             self._aggregates.fold_latencies(self.records[-1], ("flush_secs",))
 
-    async def on_process_frame(self, data: FrameProcessed):
+    async def on_process_frame(self, data: FrameProcessed) -> None:
         """Note when an interruption reaches the output transport, and text leaving it.
 
         Args:

@@ -23,6 +23,7 @@ from loguru import logger
 from pipecat_interrupts.validation import (
     require_bool,
     require_name,
+    require_optional_name,
     require_optional_positive_secs,
     require_positive_secs,
 )
@@ -63,7 +64,7 @@ class TaskCancellationReport:
 
 @dataclass
 class _Entry:
-    task: asyncio.Task
+    task: asyncio.Task[Any]
     name: str
     cancel_on_interruption: bool
 
@@ -103,7 +104,7 @@ class InterruptibleTaskRegistry:
         self._cancel_timeout_secs = require_positive_secs(
             "cancel_timeout_secs", cancel_timeout_secs
         )
-        self._entries: dict[asyncio.Task, _Entry] = {}
+        self._entries: dict[asyncio.Task[Any], _Entry] = {}
 
     def __str__(self) -> str:
         return self._name
@@ -117,8 +118,8 @@ class InterruptibleTaskRegistry:
         return [e.name for e in self._entries.values() if not e.task.done()]
 
     def register(
-        self, task: asyncio.Task, *, name: str | None = None, cancel_on_interruption: bool = True
-    ) -> asyncio.Task:
+        self, task: asyncio.Task[Any], *, name: str | None = None, cancel_on_interruption: bool = True
+    ) -> asyncio.Task[Any]:
         """Register a task.
 
         Args:
@@ -135,7 +136,7 @@ class InterruptibleTaskRegistry:
         """
         if not isinstance(task, asyncio.Task):
             raise TypeError(f"{self}: task must be an asyncio.Task, got {type(task).__name__}")
-        label = require_name("name", name, optional=True) or task.get_name()
+        label = require_optional_name("name", name) or task.get_name()
         cancel_on_interruption = require_bool("cancel_on_interruption", cancel_on_interruption)
         if task.done():
             return task
@@ -151,7 +152,7 @@ class InterruptibleTaskRegistry:
         *,
         name: str | None = None,
         cancel_on_interruption: bool = True,
-    ) -> asyncio.Task:
+    ) -> asyncio.Task[Any]:
         """Create a task on the running loop and register it.
 
         Args:
@@ -162,14 +163,14 @@ class InterruptibleTaskRegistry:
         Returns:
             The registered task.
         """
-        require_name("name", name, optional=True)
+        require_optional_name("name", name)
         require_bool("cancel_on_interruption", cancel_on_interruption)
         if not asyncio.iscoroutine(coroutine):
             raise TypeError(f"{self}: coroutine must be a coroutine, got {type(coroutine).__name__}")
         task = asyncio.get_running_loop().create_task(coroutine, name=name)
         return self.register(task, name=name, cancel_on_interruption=cancel_on_interruption)
 
-    def _forget(self, task: asyncio.Task) -> None:
+    def _forget(self, task: asyncio.Task[Any]) -> None:
         self._entries.pop(task, None)
 
     async def cancel_interruptible(

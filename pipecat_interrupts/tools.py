@@ -72,8 +72,8 @@ class SpeechGate(DeadlineEventHandlersMixin, FrameProcessor):
         *,
         max_wait_secs: float = DEFAULT_MAX_WAIT_SECS,
         event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the gate.
 
         Args:
@@ -93,7 +93,7 @@ class SpeechGate(DeadlineEventHandlersMixin, FrameProcessor):
         self._changed = asyncio.Event()
         self._register_event_handler("on_tool_skipped")
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Note calls whose reply was played and interruptions; forward everything.
 
         Args:

@@ -160,28 +160,42 @@ def require_positive_int(parameter: str, value: object) -> int:
     return count
 
 
-def require_name(parameter: str, value: object, *, optional: bool = False) -> str | None:
+def require_name(parameter: str, value: object) -> str:
     """Validate a name used in logs (a processor's, a task's, an agent's).
 
     Args:
         parameter: The parameter's name, used in the error message.
         value: The value given.
-        optional: Whether None is acceptable.
 
     Returns:
-        The name (or None when optional and not given).
+        The name.
 
     Raises:
-        TypeError: If the value is not a string (or None when optional).
+        TypeError: If the value is not a string.
         ValueError: If the string is empty or blank.
     """
-    if value is None and optional:
-        return None
     if not isinstance(value, str):
         raise TypeError(f"{parameter} must be a string, got {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{parameter} must not be empty")
     return value
+
+
+def require_optional_name(parameter: str, value: object) -> str | None:
+    """Validate a name that may be left out (None).
+
+    Args:
+        parameter: The parameter's name, used in the error message.
+        value: None, or the value given.
+
+    Returns:
+        None, or the name.
+
+    Raises:
+        TypeError: If the value is neither None nor a string.
+        ValueError: If the string is empty or blank.
+    """
+    return None if value is None else require_name(parameter, value)
 
 
 def require_text(parameter: str, value: object) -> str:
