@@ -8,10 +8,9 @@ its cancellation is reported again when the pipeline ends.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
-from conftest import pending_tasks
+from faults import FAULTS, faulty, settle_orphans
 from pipecat.frames.frames import InterruptionFrame
 from pipeline_helpers import FrameRecorder, running_pipeline
 
@@ -32,32 +31,8 @@ from pipecat_interrupts.testing import (
 )
 
 LONG_ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen."
-FAULTS = ["raises", "hangs", "swallows_cancellation_and_hangs", "swallows_cancellation_and_finishes_late"]
+
 ABANDONED_AT_END = "ignored cancellation and are still running at the end"
-
-
-def faulty(fault: str, name: str, release: asyncio.Event) -> Callable[..., Awaitable[None]]:
-    """A callback broken in the given way, logged under ``name``."""
-
-    async def callback(*_args: object) -> None:
-        if fault == "raises":
-            raise RuntimeError("user bug")
-        if fault == "hangs":
-            await asyncio.sleep(3600)
-        elif fault == "swallows_cancellation_and_hangs":
-            while not release.is_set():
-                try:
-                    await release.wait()
-                except asyncio.CancelledError:
-                    continue
-        elif fault == "swallows_cancellation_and_finishes_late":
-            try:
-                await asyncio.sleep(3600)
-            except asyncio.CancelledError:
-                await asyncio.sleep(0.3)
-
-    callback.__qualname__ = name
-    return callback
 
 
 def warnings_naming(log_records: list, name: str) -> list[str]:
@@ -67,16 +42,6 @@ def warnings_naming(log_records: list, name: str) -> list[str]:
 def assert_ended_by_itself(log_records: list) -> None:
     forced = [r["message"] for r in log_records if "did not end" in r["message"]]
     assert forced == [], forced
-
-
-async def settle_orphans(release: asyncio.Event) -> None:
-    """Let the test's own abandoned callbacks go, so nothing outlives the test."""
-    release.set()
-    for _ in range(3):
-        if not pending_tasks():
-            return
-        await asyncio.wait(pending_tasks(), timeout=1)
-    assert pending_tasks() == []
 
 
 def completion_waiter(coordinator: FlushCoordinator):
