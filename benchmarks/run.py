@@ -8,6 +8,7 @@
 
     python3 dev.py bench          # full run (about eight minutes on 2 cores)
     python3 dev.py bench --quick  # a few seconds; checks the benchmark works (CI)
+    python3 dev.py bench --memory-soak [--interruptions N]  # bytes per interruption, one long call
 
 Prints a table of medians and p95/p99 with the ratio plugin/plain for:
 
@@ -468,4 +469,13 @@ async def main(quick: bool) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a few seconds, for CI correctness only")
-    sys.exit(asyncio.run(main(parser.parse_args().quick)))
+    parser.add_argument(
+        "--memory-soak", action="store_true", help="only the memory soak: bytes per interruption over one call"
+    )
+    parser.add_argument("--interruptions", type=int, default=1000, help="interruptions in the soak's call")
+    args = parser.parse_args()
+    if args.memory_soak:
+        from memory_soak import memory_soak
+
+        sys.exit(asyncio.run(memory_soak(args.interruptions)))
+    sys.exit(asyncio.run(main(args.quick)))

@@ -9,26 +9,33 @@
 This is TEN Agent's chain of ``flush`` commands, on Pipecat frames. A processor opts in by
 mixing in `FlushableMixin` and overriding `on_flush`; the mixin runs the hook when a
 `FlushFrame` arrives, *before* the frame moves on in its own direction, under a deadline.
-An exception or a timeout in one processor's cleanup is logged and recorded on the frame's
-``trail``, and the flush still travels on. Processors that do not opt in forward the frame
+The hook runs in its own task through a `UserCodeRunner`: an exception, a hang, or a
+hook that swallows its cancellation is cut off at the deadline, named in a warning and
+recorded on the frame's ``trail``, and the flush still travels on; a hook that ignored its
+cancellation is reported when the processor is cleaned up. Processors that do not opt in forward the frame
 untouched, as stock Pipecat processors do with any frame they do not know.
 """
 
-import asyncio
 import inspect
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from pipecat_interrupts._deadlines import CallOutcome, CallResult, UserCodeRunner, callback_name
 from pipecat_interrupts.frames import FlushFrame, FlushStep
 from pipecat_interrupts.validation import require_callable, require_positive_secs
 
 DEFAULT_FLUSH_CLEANUP_TIMEOUT_SECS = 0.5
 _REMEMBERED_FLUSH_IDS = 64
+_STEP_OUTCOMES = {
+    CallOutcome.COMPLETED: "ok",
+    CallOutcome.TIMED_OUT: "timeout",
+    CallOutcome.RAISED: "error",
+}
 
 
 class FlushableMixin:
@@ -45,7 +52,9 @@ class FlushableMixin:
     The hook runs once per flush id, even if both copies of a flush pass the processor.
     """
 
-    def __init__(self, *, flush_timeout_secs: float = DEFAULT_FLUSH_CLEANUP_TIMEOUT_SECS, **kwargs):
+    def __init__(
+        self, *, flush_timeout_secs: float = DEFAULT_FLUSH_CLEANUP_TIMEOUT_SECS, **kwargs: Any
+    ) -> None:
         """Initialize the mixin.
 
         Args:
@@ -56,6 +65,7 @@ class FlushableMixin:
         self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
         self._flushed_ids: deque[str] = deque(maxlen=_REMEMBERED_FLUSH_IDS)
         super().__init__(**kwargs)
+        self._flush_runner = UserCodeRunner(str(self))
 
     async def on_flush(self, frame: FlushFrame, direction: FrameDirection) -> None:
         """Drop the state of interrupted work. Override this.
@@ -65,7 +75,7 @@ class FlushableMixin:
             direction: The direction it travels in.
         """
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Run the flush cleanup for a `FlushFrame`, then continue as the processor does.
 
         Args:
@@ -77,26 +87,29 @@ class FlushableMixin:
             await self._run_flush_cleanup(frame, direction)
         await super().process_frame(frame, direction)  # type: ignore[misc]
 
+    def _flush_cleanup_name(self) -> str:
+        """The name the flush cleanup is logged under."""
+        return f"{type(self).__name__}.on_flush"
+
     async def _run_flush_cleanup(self, frame: FlushFrame, direction: FrameDirection) -> None:
-        start = time.monotonic()
-        outcome, error = "ok", None
-        try:
-            async with asyncio.timeout(self._flush_timeout_secs):
-                await self.on_flush(frame, direction)
-        except TimeoutError:
-            outcome = "timeout"
-            logger.warning(
-                f"{self}: flush {frame.flush_id} cleanup exceeded "
-                f"{self._flush_timeout_secs:.3f}s; cut off, flush moves on"
-            )
-        except Exception as e:
-            outcome, error = "error", f"{type(e).__name__}: {e}"
-            logger.opt(exception=e).warning(
-                f"{self}: flush {frame.flush_id} cleanup failed; flush moves on"
-            )
-        elapsed = time.monotonic() - start
-        frame.trail.append(FlushStep(str(self), outcome, elapsed, error))
-        logger.debug(f"{self}: flush {frame.flush_id} cleanup {outcome} in {elapsed * 1000:.2f} ms")
+        result: CallResult[None] = await self._flush_runner.call(
+            self.on_flush,
+            frame,
+            direction,
+            deadline_secs=self._flush_timeout_secs,
+            name=f"{self._flush_cleanup_name()} (flush {frame.flush_id})",
+        )
+        outcome = _STEP_OUTCOMES[result.outcome]
+        error = None if result.error is None else f"{type(result.error).__name__}: {result.error}"
+        frame.trail.append(FlushStep(str(self), outcome, result.elapsed_secs, error))
+        logger.debug(
+            f"{self}: flush {frame.flush_id} cleanup {outcome} in {result.elapsed_secs * 1000:.2f} ms"
+        )
+
+    async def cleanup(self) -> None:
+        """Clean up the processor, then report flush cleanups that ignored cancellation."""
+        await super().cleanup()  # type: ignore[misc]
+        await self._flush_runner.close()
 
 
 class FlushableProcessor(FlushableMixin, FrameProcessor):
@@ -119,7 +132,7 @@ class FlushHookProcessor(FlushableProcessor):
         FlushHookProcessor(lambda flush: cache.clear(), name="cache-flush")
     """
 
-    def __init__(self, cleanup: CleanupCallback, **kwargs):
+    def __init__(self, cleanup: CleanupCallback, **kwargs: Any) -> None:
         """Initialize the processor.
 
         Args:
@@ -128,6 +141,10 @@ class FlushHookProcessor(FlushableProcessor):
         """
         super().__init__(**kwargs)
         self._cleanup = require_callable("cleanup", cleanup)
+
+    def _flush_cleanup_name(self) -> str:
+        """The name the flush cleanup is logged under: the callback's."""
+        return f"cleanup {callback_name(self._cleanup)}"
 
     async def on_flush(self, frame: FlushFrame, direction: FrameDirection) -> None:
         """Run the callback.
@@ -140,7 +157,7 @@ class FlushHookProcessor(FlushableProcessor):
         if inspect.isawaitable(result):
             await result
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Forward every frame (after the flush cleanup, for a flush).
 
         Args:

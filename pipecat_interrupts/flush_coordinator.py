@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -29,6 +30,10 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.frames import (
     FLUSH_ID,
     HANDLED_BY_CONTROLLER,
@@ -45,7 +50,7 @@ from pipecat_interrupts.task_registry import (
     InterruptibleTaskRegistry,
     TaskCancellationReport,
 )
-from pipecat_interrupts.validation import require_frame_types, require_positive_secs
+from pipecat_interrupts.validation import require_bool, require_frame_types, require_positive_secs
 
 DEFAULT_FLUSH_TIMEOUT_SECS = 2.0
 AUDIO_FRAMES = (InputAudioRawFrame,)
@@ -116,7 +121,7 @@ def reason_for(frame: Frame) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", stem).lower()
 
 
-class FlushCoordinator(FrameProcessor):
+class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     """Converts interruptions into task cancellation plus a `FlushFrame` both ways.
 
     On an `InterruptionFrame` (or any configured event frame, such as
@@ -134,6 +139,10 @@ class FlushCoordinator(FrameProcessor):
     6. watches for both copies to reach the ends of the pipeline and reports the flush
        as completed, or as timed out after ``flush_timeout_secs``. It then pushes a
        `FlushCompletedFrame` downstream for observers.
+
+    Event handlers run under ``event_handler_timeout_secs`` each, in tasks of their own
+    (`DeadlineEventHandlersMixin`): the flush never waits on one, and one that hangs or
+    ignores its cancellation is cut off, named in a warning and reported at pipeline end.
 
     The two copies of a broadcast `InterruptionFrame` and a repeated event frame make one
     flush. Place it anywhere in the pipeline; right after the user aggregator is typical.
@@ -166,15 +175,17 @@ class FlushCoordinator(FrameProcessor):
         flush_timeout_secs: float = DEFAULT_FLUSH_TIMEOUT_SECS,
         residual_frame_types: Sequence[type[Frame]] = DEFAULT_RESIDUAL_FRAME_TYPES,
         enable_direct_mode: bool = True,
-        **kwargs,
-    ):
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+        **kwargs: Any,
+    ) -> None:
         """Initialize the coordinator.
 
         Args:
             event_types: Frame classes that, besides `InterruptionFrame`, start a flush.
             interrupt_on_events: Whether an event frame also interrupts the bot (the
                 coordinator broadcasts an `InterruptionFrame`).
-            task_registry: Registry of tasks to cancel; one is created if not given.
+            task_registry: Registry of tasks to cancel (it may be shared and still empty:
+                tasks added to it later are cancelled too); one is created if not given.
             task_cancel_timeout_secs: Deadline for cancelled tasks to finish.
             flush_timeout_secs: Deadline for the flush to reach both ends.
             residual_frame_types: Bot-output frame classes that are dropped when they
@@ -183,6 +194,7 @@ class FlushCoordinator(FrameProcessor):
                 of through an own queue (Pipecat's direct mode). On by default: it saves
                 a queue hop on the barge-in path, and the coordinator never works long
                 inline (its waits are bounded by the timeouts above).
+            event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
@@ -190,11 +202,15 @@ class FlushCoordinator(FrameProcessor):
                 ``task_registry`` is not an `InterruptibleTaskRegistry`.
             ValueError: If a timeout is not positive.
         """
-        super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
+        super().__init__(
+            enable_direct_mode=require_bool("enable_direct_mode", enable_direct_mode),
+            event_handler_timeout_secs=event_handler_timeout_secs,
+            **kwargs,
+        )
         self._event_types = require_frame_types("event_types", event_types)
         if InterruptionFrame in self._event_types:
             self._event_types = tuple(t for t in self._event_types if t is not InterruptionFrame)
-        self._interrupt_on_events = bool(interrupt_on_events)
+        self._interrupt_on_events = require_bool("interrupt_on_events", interrupt_on_events)
         if task_registry is not None and not isinstance(task_registry, InterruptibleTaskRegistry):
             raise TypeError(
                 f"task_registry must be an InterruptibleTaskRegistry, "
@@ -207,12 +223,18 @@ class FlushCoordinator(FrameProcessor):
         self._residual_types = require_frame_types("residual_frame_types", residual_frame_types)
         self._fence_id = -1
         self._residual_dropped = 0
-        self._registry = task_registry or InterruptibleTaskRegistry(
-            name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
+        # `is None`, not `or`: the registry has a length, and a shared one is often
+        # still empty when the coordinator is built.
+        self._registry = (
+            task_registry
+            if task_registry is not None
+            else InterruptibleTaskRegistry(
+                name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
+            )
         )
         self._handled_frame_ids: deque[int] = deque(maxlen=_REMEMBERED_FRAME_IDS)
         self._pending: dict[str, _PendingFlush] = {}
-        self._supervisors: set[asyncio.Task] = set()
+        self._supervisors: set[asyncio.Task[None]] = set()
         self._worker_hooked = False
         self._reports: deque[FlushReport] = deque(maxlen=256)
 
@@ -236,7 +258,7 @@ class FlushCoordinator(FrameProcessor):
         """The most recent flush reports (up to 256), oldest first."""
         return list(self._reports)
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Process a frame.
 
         Args:
@@ -266,7 +288,7 @@ class FlushCoordinator(FrameProcessor):
             elif self._first_sight(frame):
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
-                    await self.broadcast_interruption()
+                    await self.broadcast_interruption()  # type: ignore[no-untyped-call]
                 await self._flush(frame)
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown(f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}")
@@ -277,11 +299,11 @@ class FlushCoordinator(FrameProcessor):
         else:
             await self.push_frame(frame, direction)
 
-    async def cleanup(self):
-        """Cancel every registered task and supervisor; unhook from the worker."""
-        await super().cleanup()
+    async def cleanup(self) -> None:
+        """Cancel every registered task and supervisor; unhook; then end the handlers."""
         await self._teardown("pipeline cleanup")
         self._unhook_worker()
+        await super().cleanup()
 
     def _is_residual(self, frame: Frame) -> bool:
         return (
@@ -315,8 +337,10 @@ class FlushCoordinator(FrameProcessor):
             await self._call_event_handler("on_tasks_cancelled", tasks)
         pending = _PendingFlush(flush_id, reason, trigger.name, started_at, tasks)
         self._pending[flush_id] = pending
-        kwargs = dict(flush_id=flush_id, reason=reason, origin=self.name, trigger=trigger.name)
-        down, up = FlushFrame(**kwargs), FlushFrame(**kwargs)
+        down, up = (
+            FlushFrame(flush_id=flush_id, reason=reason, origin=self.name, trigger=trigger.name)
+            for _ in range(2)
+        )
         down.created_at = up.created_at = started_at
         down.broadcast_sibling_id, up.broadcast_sibling_id = up.id, down.id
         logger.debug(f"{self}: flush {flush_id} ({reason}) started by {trigger.name}")
@@ -399,10 +423,10 @@ class FlushCoordinator(FrameProcessor):
         worker.remove_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
         self._worker_hooked = False
 
-    async def _on_reached_upstream(self, worker, frame: Frame) -> None:
+    async def _on_reached_upstream(self, worker: Any, frame: Frame) -> None:
         self._mark_end(frame, upstream=True)
 
-    async def _on_reached_downstream(self, worker, frame: Frame) -> None:
+    async def _on_reached_downstream(self, worker: Any, frame: Frame) -> None:
         self._mark_end(frame, upstream=False)
 
     def _mark_end(self, frame: Frame, *, upstream: bool) -> None:

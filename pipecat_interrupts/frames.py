@@ -11,6 +11,7 @@ never dropped by an interruption. Stock Pipecat processors forward frames they d
 know, so these travel through a standard voice pipeline untouched.
 """
 
+import math
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +20,17 @@ from typing import Any
 from pipecat.frames.frames import AudioRawFrame, ControlFrame, Frame, SystemFrame
 
 from pipecat_interrupts.reasons import is_voice_only
+from pipecat_interrupts.validation import (
+    require_bool,
+    require_choice,
+    require_name,
+    require_optional_name,
+    require_positive_secs,
+    require_text,
+)
+
+FLUSH_STEP_OUTCOMES = ("ok", "timeout", "error")
+"""The outcomes a `FlushStep` records."""
 
 HANDLED_BY_CONTROLLER = "pipecat_interrupts.handled_by_controller"
 """Metadata key set on an event frame the `InterruptionController` already turned into an
@@ -69,6 +81,13 @@ class FlushStep:
     elapsed_secs: float
     error: str | None = None
 
+    def __post_init__(self) -> None:
+        require_name("processor", self.processor)
+        require_choice("outcome", self.outcome, FLUSH_STEP_OUTCOMES)
+        require_positive_secs("elapsed_secs", self.elapsed_secs, allow_zero=True)
+        if self.error is not None:
+            require_text("error", self.error)
+
 
 @dataclass
 class FlushFrame(SystemFrame):
@@ -95,6 +114,14 @@ class FlushFrame(SystemFrame):
     created_at: float = field(default_factory=time.monotonic)
     trail: list[FlushStep] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[no-untyped-call]
+        require_name("flush_id", self.flush_id)
+        require_name("reason", self.reason)
+        require_text("origin", self.origin)
+        require_optional_name("trigger", self.trigger)
+        _require_finite_time("created_at", self.created_at)
+
     def __str__(self) -> str:
         return f"{self.name}(flush_id: {self.flush_id}, reason: {self.reason})"
 
@@ -116,6 +143,13 @@ class FlushCompletedFrame(SystemFrame):
     completed: bool = True
     elapsed_secs: float = 0.0
 
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[no-untyped-call]
+        require_text("flush_id", self.flush_id)
+        require_text("reason", self.reason)
+        require_bool("completed", self.completed)
+        require_positive_secs("elapsed_secs", self.elapsed_secs, allow_zero=True)
+
 
 @dataclass
 class EmergencyStopFrame(SystemFrame):
@@ -126,6 +160,10 @@ class EmergencyStopFrame(SystemFrame):
     """
 
     reason: str = "emergency stop"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[no-untyped-call]
+        require_text("reason", self.reason)
 
 
 @dataclass
@@ -139,6 +177,11 @@ class AgentHandoffFrame(SystemFrame):
 
     target: str | None = None
     reason: str = "agent handoff"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[no-untyped-call]
+        require_optional_name("target", self.target)
+        require_text("reason", self.reason)
 
 
 @dataclass
@@ -175,6 +218,11 @@ class InterruptionsControlFrame(SystemFrame):
     enabled: bool = True
     reason: str = ""
 
+    def __post_init__(self) -> None:
+        super().__post_init__()  # type: ignore[no-untyped-call]
+        require_bool("enabled", self.enabled)
+        require_text("reason", self.reason)
+
 
 @dataclass
 class InterruptionDecision:
@@ -209,8 +257,25 @@ class InterruptionDecision:
     voice_only: bool | None = None
 
     def __post_init__(self) -> None:
+        require_text("reason", self.reason)
+        require_optional_name("trigger", self.trigger)
+        _require_finite_time("detected_at", self.detected_at)
+        _require_finite_time("decided_at", self.decided_at)
+        if self.text is not None:
+            require_text("text", self.text)
+        require_bool("starts_user_turn", self.starts_user_turn)
+        if not isinstance(self.details, dict):
+            raise TypeError(f"details must be a dict, got {type(self.details).__name__}")
         if self.voice_only is None:
             self.voice_only = is_voice_only(self.reason)
+        else:
+            require_bool("voice_only", self.voice_only)
+
+
+def _require_finite_time(parameter: str, value: object) -> None:
+    """A ``time.monotonic()`` reading: a finite number (it may be zero or negative)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{parameter} must be a finite time.monotonic() reading, got {value!r}")
 
 
 def decision_of(frame: Frame) -> InterruptionDecision | None:

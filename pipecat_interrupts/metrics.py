@@ -33,10 +33,8 @@ from when the observer runs: Pipecat hands events to each observer through its o
 and task, so an observer may run a little after the push it is told about.
 """
 
-import math
-import statistics
 import time
-from collections import Counter
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +61,11 @@ from pipecat.services.llm_service import LLMService
 from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts.frames import FlushCompletedFrame, FlushFrame, decision_of
+from pipecat_interrupts.metrics_summary import MetricsAggregates, percentile
+from pipecat_interrupts.validation import require_bool, require_positive_int
+
+DEFAULT_RECORD_WINDOW = 256
+_REMEMBERED_INTERRUPTIONS = 8
 
 
 @dataclass
@@ -154,9 +157,42 @@ class InterruptionMetricsData(MetricsData):
 
 @dataclass
 class _Turn:
+    """What the current reply generated and played so far."""
+
     generated: int = 0
     spoken: int = 0
-    onset_at: float | None = None
+
+
+@dataclass
+class _Onset:
+    """The start of the user's current attempt to speak.
+
+    An interruption consumes it: the transcripts of the turn it belonged to, which keep
+    arriving after the interruption, must not start a new one (they made a barge-in that
+    followed an ordinary turn read the previous turn's onset). Each voice-activity start
+    begins a new attempt (VAD reports a start only after a stop); words set the onset only
+    when no attempt is open. In a pipeline without VAD the bot starting to speak reopens
+    the onset to words.
+    """
+
+    at: float | None = None
+    consumed: bool = False
+    vad_seen: bool = False
+
+    def on_voice_activity(self, now: float) -> None:
+        self.at, self.consumed, self.vad_seen = now, False, True
+
+    def on_words(self, now: float) -> None:
+        if not self.consumed and self.at is None:
+            self.at = now
+
+    def on_bot_started(self) -> None:
+        if not self.vad_seen and self.consumed:
+            self.consumed = False
+
+    def consume(self) -> float | None:
+        at, self.at, self.consumed = self.at, None, True
+        return at
 
 
 @dataclass
@@ -168,6 +204,7 @@ class _OpenState:
     flush_pending: bool = False
     bot_stopped: bool = False
     reported: bool = False
+    folded: bool = False
     worker: Any = None
 
     @property
@@ -177,21 +214,6 @@ class _OpenState:
             and self.bot_stopped
             and not (self.flush_pending and self.record.flush_secs is None)
         )
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (``fraction`` in 0..1) of a non-empty list.
-
-    Args:
-        values: The samples.
-        fraction: 0.5 for the median, 0.95 for p95.
-
-    Returns:
-        The percentile.
-    """
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
-    return ordered[rank]
 
 
 class InterruptionMetricsObserver(BaseObserver):
@@ -205,27 +227,48 @@ class InterruptionMetricsObserver(BaseObserver):
         print(metrics.summary())
     """
 
-    def __init__(self, *, log_summary: bool = True, push_metrics_frames: bool = False, **kwargs):
+    def __init__(
+        self,
+        *,
+        log_summary: bool = True,
+        push_metrics_frames: bool = False,
+        record_window: int = DEFAULT_RECORD_WINDOW,
+        **kwargs: Any,
+    ) -> None:
         """Initialize the observer.
+
+        Memory stays bounded however long the call: ``records`` keeps the last
+        ``record_window`` barge-ins, and `summary()` reports whole-call totals (counts,
+        means, maxima) with percentiles over that window.
 
         Args:
             log_summary: Log `summary()` when the pipeline ends.
             push_metrics_frames: Queue a `MetricsFrame` with an `InterruptionMetricsData`
                 into the pipeline for every settled barge-in (it enters at the top and
                 travels downstream like any metrics frame).
+            record_window: How many recent `InterruptionRecord`s to keep (at least 1).
             **kwargs: `BaseObserver` arguments.
+
+        Raises:
+            TypeError: If a flag is not a bool or ``record_window`` not an int.
+            ValueError: If ``record_window`` is below 1.
         """
+        log_summary = require_bool("log_summary", log_summary)
+        push_metrics_frames = require_bool("push_metrics_frames", push_metrics_frames)
+        record_window = require_positive_int("record_window", record_window)
         # Only first pushes: every frame this observer needs is new when it is pushed,
         # except the text the output transport releases, read from its processing below.
         kwargs.setdefault("observe_every_push", False)
         super().__init__(**kwargs)
         self._log_summary = log_summary
         self._push_metrics_frames = push_metrics_frames
-        self.records: list[InterruptionRecord] = []
+        self.records: deque[InterruptionRecord] = deque(maxlen=record_window)
         self.false_interruptions = 0
+        self._aggregates = MetricsAggregates()
         self._turn = _Turn()
+        self._onset = _Onset()
         self._open: _OpenState | None = None
-        self._seen: set[int] = set()
+        self._seen: deque[int] = deque(maxlen=_REMEMBERED_INTERRUPTIONS)
         self._summary_logged = False
         self._bot_speaking = False
         self._clock: Any = None
@@ -240,7 +283,7 @@ class InterruptionMetricsObserver(BaseObserver):
         """
         snapshotter.add_event_handler("on_false_interruption", self._on_false_interruption)
 
-    def _on_false_interruption(self, _snapshotter, _snapshot) -> None:
+    def _on_false_interruption(self, _snapshotter: Any, _snapshot: Any) -> None:
         self.false_interruptions += 1
 
     def _monotonic(self, processor: FrameProcessor, timestamp_ns: int) -> float:
@@ -254,16 +297,19 @@ class InterruptionMetricsObserver(BaseObserver):
             self._clock, self._clock_offset = clock, time.monotonic() - clock.get_time() / 1e9
         return timestamp_ns / 1e9 + self._clock_offset
 
-    async def on_push_frame(self, data: FramePushed):
+    async def on_push_frame(self, data: FramePushed) -> None:
         """Track the frames that matter for interruption timing.
 
         Args:
             data: The push.
         """
         frame = data.frame
-        if isinstance(frame, VADUserStartedSpeakingFrame | InterimTranscriptionFrame | TranscriptionFrame):
-            if self._turn.onset_at is None and data.first_push:
-                self._turn.onset_at = self._monotonic(data.source, data.timestamp)
+        if isinstance(frame, VADUserStartedSpeakingFrame):
+            if data.first_push:
+                self._onset.on_voice_activity(self._monotonic(data.source, data.timestamp))
+        elif isinstance(frame, InterimTranscriptionFrame | TranscriptionFrame):
+            if data.first_push:
+                self._onset.on_words(self._monotonic(data.source, data.timestamp))
         elif isinstance(frame, InterruptionFrame) and data.first_push:
             await self._on_interruption(frame, data.source, self._monotonic(data.source, data.timestamp))
         elif isinstance(frame, LLMFullResponseStartFrame) and isinstance(data.source, LLMService):
@@ -290,6 +336,7 @@ class InterruptionMetricsObserver(BaseObserver):
                 self._open.record.last_audio_at = self._monotonic(data.source, data.timestamp)
         elif isinstance(frame, BotStartedSpeakingFrame):
             self._bot_speaking = True
+            self._onset.on_bot_started()
             open_ = self._open
             if open_ is not None and open_.flush_pending and open_.record.flush_secs is None:
                 # Too soon for new speech: Pipecat's output transport reports speaking
@@ -298,6 +345,7 @@ class InterruptionMetricsObserver(BaseObserver):
                 open_.bot_stopped = True
             elif open_ is not None:  # new speech: the last interruption is settled
                 await self._report(open_)
+                self._close(open_)
                 self._open = None
         elif isinstance(frame, BotStoppedSpeakingFrame):
             self._bot_speaking = False
@@ -316,9 +364,10 @@ class InterruptionMetricsObserver(BaseObserver):
             if open_.settled:
                 await self._report(open_)
         elif open_ is None and self.records and self.records[-1].flush_secs is None and frame.completed:
-            self.records[-1].flush_secs = frame.elapsed_secs
+            self.records[-1].flush_secs = frame.elapsed_secs  # its record settled already
+            self._aggregates.fold_latencies(self.records[-1], ("flush_secs",))
 
-    async def on_process_frame(self, data: FrameProcessed):
+    async def on_process_frame(self, data: FrameProcessed) -> None:
         """Note when an interruption reaches the output transport, and text leaving it.
 
         Args:
@@ -342,7 +391,8 @@ class InterruptionMetricsObserver(BaseObserver):
         key = frame.broadcast_sibling_id if frame.broadcast_sibling_id is not None else frame.id
         if key in self._seen or frame.id in self._seen:
             return
-        self._seen.update({frame.id, key})
+        self._seen.extend((frame.id, key))
+        onset_at = self._onset.consume()
         if not self._bot_speaking:
             self._turn = _Turn()  # Pipecat interrupts a silent bot at every user turn: no barge-in
             return
@@ -351,7 +401,7 @@ class InterruptionMetricsObserver(BaseObserver):
         decision = decision_of(frame)
         record = InterruptionRecord(
             reason=decision.reason if decision else "interruption",
-            onset_at=self._turn.onset_at,
+            onset_at=onset_at,
             decided_at=now,
             detection_to_decision_secs=(decision.decided_at - decision.detected_at) if decision else 0.0,
             generated_chars=self._turn.generated,
@@ -359,6 +409,8 @@ class InterruptionMetricsObserver(BaseObserver):
         )
         if self._open is not None:
             await self._report(self._open)
+            self._close(self._open)
+        self._aggregates.count(record)
         self.records.append(record)
         self._open = _OpenState(record, interruption_id=frame.id, worker=self._worker_of(source))
         self._turn = _Turn()
@@ -391,39 +443,35 @@ class InterruptionMetricsObserver(BaseObserver):
         logger.debug(f"{self}: reporting barge-in metrics {data}")
         await open_.worker.queue_frame(MetricsFrame(data=[data]))
 
+    def _close(self, open_: _OpenState) -> None:
+        """Fold a record that leaves the open slot into the whole-call totals (once)."""
+        if not open_.folded:
+            open_.folded = True
+            self._aggregates.fold_latencies(open_.record)
+
     def summary(self) -> dict[str, Any]:
-        """Counts by reason and p50/p95 of each latency, in milliseconds.
+        """Whole-call counts by reason and latency means; p50/p95 over the recent window.
+
+        Latencies are in milliseconds; each has ``p50`` and ``p95`` (over the last
+        ``record_window`` barge-ins), ``mean``, ``max`` and ``n`` (over the whole call).
 
         Returns:
             The summary.
         """
-        result: dict[str, Any] = {
-            "interruptions": len(self.records),
-            "by_reason": dict(Counter(r.reason for r in self.records)),
-            "false_interruptions": self.false_interruptions,
-            "generated_chars": sum(r.generated_chars for r in self.records),
-            "spoken_chars": sum(r.spoken_chars for r in self.records),
-        }
-        for name in (
-            "detection_to_decision_secs",
-            "onset_to_output_secs",
-            "decision_to_output_secs",
-            "decision_to_silence_secs",
-            "output_to_silence_secs",
-            "flush_secs",
-        ):
-            values = [v for r in self.records if (v := getattr(r, name)) is not None]
-            key = name.removesuffix("_secs") + "_ms"
-            if values:
-                result[key] = {
-                    "p50": percentile(values, 0.5) * 1000,
-                    "p95": percentile(values, 0.95) * 1000,
-                    "mean": statistics.fmean(values) * 1000,
-                    "n": len(values),
-                }
+        unsettled = [self._open.record] if self._open is not None and not self._open.folded else []
+        result = self._aggregates.summary(list(self.records), unsettled)
+        result["false_interruptions"] = self.false_interruptions
         return result
 
     def _maybe_log_summary(self) -> None:
         if self._log_summary and not self._summary_logged and self.records:
             self._summary_logged = True
             logger.info(f"{self}: interruption metrics {self.summary()}")
+
+
+__all__ = [
+    "InterruptionMetricsData",
+    "InterruptionMetricsObserver",
+    "InterruptionRecord",
+    "percentile",
+]

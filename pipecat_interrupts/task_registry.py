@@ -20,7 +20,13 @@ from typing import Any
 
 from loguru import logger
 
-from pipecat_interrupts.validation import require_positive_secs
+from pipecat_interrupts.validation import (
+    require_bool,
+    require_name,
+    require_optional_name,
+    require_optional_positive_secs,
+    require_positive_secs,
+)
 
 DEFAULT_TASK_CANCEL_TIMEOUT_SECS = 0.5
 
@@ -58,7 +64,7 @@ class TaskCancellationReport:
 
 @dataclass
 class _Entry:
-    task: asyncio.Task
+    task: asyncio.Task[Any]
     name: str
     cancel_on_interruption: bool
 
@@ -90,13 +96,15 @@ class InterruptibleTaskRegistry:
             cancel_timeout_secs: Default deadline for a cancellation round.
 
         Raises:
-            ValueError: If ``cancel_timeout_secs`` is not a positive number.
+            ValueError: If ``cancel_timeout_secs`` is not a finite positive number, or
+                ``name`` is empty.
+            TypeError: If ``name`` is not a string.
         """
-        self._name = name
+        self._name = require_name("name", name)
         self._cancel_timeout_secs = require_positive_secs(
             "cancel_timeout_secs", cancel_timeout_secs
         )
-        self._entries: dict[asyncio.Task, _Entry] = {}
+        self._entries: dict[asyncio.Task[Any], _Entry] = {}
 
     def __str__(self) -> str:
         return self._name
@@ -110,8 +118,8 @@ class InterruptibleTaskRegistry:
         return [e.name for e in self._entries.values() if not e.task.done()]
 
     def register(
-        self, task: asyncio.Task, *, name: str | None = None, cancel_on_interruption: bool = True
-    ) -> asyncio.Task:
+        self, task: asyncio.Task[Any], *, name: str | None = None, cancel_on_interruption: bool = True
+    ) -> asyncio.Task[Any]:
         """Register a task.
 
         Args:
@@ -128,9 +136,11 @@ class InterruptibleTaskRegistry:
         """
         if not isinstance(task, asyncio.Task):
             raise TypeError(f"{self}: task must be an asyncio.Task, got {type(task).__name__}")
+        label = require_optional_name("name", name) or task.get_name()
+        cancel_on_interruption = require_bool("cancel_on_interruption", cancel_on_interruption)
         if task.done():
             return task
-        entry = _Entry(task, name or task.get_name(), cancel_on_interruption)
+        entry = _Entry(task, label, cancel_on_interruption)
         self._entries[task] = entry
         task.add_done_callback(self._forget)
         logger.trace(f"{self}: registered task {entry.name}")
@@ -142,7 +152,7 @@ class InterruptibleTaskRegistry:
         *,
         name: str | None = None,
         cancel_on_interruption: bool = True,
-    ) -> asyncio.Task:
+    ) -> asyncio.Task[Any]:
         """Create a task on the running loop and register it.
 
         Args:
@@ -153,10 +163,14 @@ class InterruptibleTaskRegistry:
         Returns:
             The registered task.
         """
+        require_optional_name("name", name)
+        require_bool("cancel_on_interruption", cancel_on_interruption)
+        if not asyncio.iscoroutine(coroutine):
+            raise TypeError(f"{self}: coroutine must be a coroutine, got {type(coroutine).__name__}")
         task = asyncio.get_running_loop().create_task(coroutine, name=name)
         return self.register(task, name=name, cancel_on_interruption=cancel_on_interruption)
 
-    def _forget(self, task: asyncio.Task) -> None:
+    def _forget(self, task: asyncio.Task[Any]) -> None:
         self._entries.pop(task, None)
 
     async def cancel_interruptible(
@@ -191,6 +205,7 @@ class InterruptibleTaskRegistry:
     async def _cancel(
         self, entries: list[_Entry], reason: str, timeout: float | None
     ) -> TaskCancellationReport:
+        timeout = require_optional_positive_secs("timeout", timeout)
         start = time.monotonic()
         current = asyncio.current_task()
         targets = [e for e in entries if not e.task.done() and e.task is not current]

@@ -43,6 +43,10 @@ from loguru import logger
 from pipecat.frames.frames import Frame, FunctionCallInProgressFrame, InterruptionFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.validation import require_callable, require_positive_secs
 
 DEFAULT_MAX_WAIT_SECS = 30.0
@@ -53,29 +57,43 @@ NOT_RUN_RESULT = {
 }
 
 
-class SpeechGate(FrameProcessor):
+class SpeechGate(DeadlineEventHandlersMixin, FrameProcessor):
     """Holds guarded tools until the reply that requested them has been played.
 
     Event handlers available:
 
     - on_tool_skipped(gate, function_name: str, tool_call_id: str)
+
+    Handlers run under ``event_handler_timeout_secs`` each (`DeadlineEventHandlersMixin`).
     """
 
-    def __init__(self, *, max_wait_secs: float = DEFAULT_MAX_WAIT_SECS, **kwargs):
+    def __init__(
+        self,
+        *,
+        max_wait_secs: float = DEFAULT_MAX_WAIT_SECS,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+        **kwargs: Any,
+    ) -> None:
         """Initialize the gate.
 
         Args:
             max_wait_secs: Longest wait for a reply to be played before running anyway.
+            event_handler_timeout_secs: Deadline for each ``on_tool_skipped`` handler.
             **kwargs: `FrameProcessor` arguments.
+
+        Raises:
+            ValueError: If a duration is not finite and positive.
+            TypeError: If a duration is not a number.
         """
-        super().__init__(**kwargs)
-        self._max_wait = require_positive_secs("max_wait_secs", max_wait_secs)
+        max_wait = require_positive_secs("max_wait_secs", max_wait_secs)
+        super().__init__(event_handler_timeout_secs=event_handler_timeout_secs, **kwargs)
+        self._max_wait = max_wait
         self._played: deque[str] = deque(maxlen=256)  # tool_call_ids already out
         self._interruptions = 0
         self._changed = asyncio.Event()
         self._register_event_handler("on_tool_skipped")
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Note calls whose reply was played and interruptions; forward everything.
 
         Args:

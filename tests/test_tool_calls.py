@@ -12,6 +12,9 @@
 
 import asyncio
 
+import pytest
+from faults import FAULTS, faulty, settle_orphans
+
 from pipecat_interrupts import FlushCoordinator, InterruptionController
 from pipecat_interrupts.testing import (
     FakeLLMService,
@@ -102,11 +105,11 @@ async def test_a_running_tool_marked_not_cancellable_finishes():
 GOODBYE = "Thank you for calling, it was a pleasure to help you today. Goodbye and have a great day."
 
 
-async def run_goodbye(*, gated: bool, cancel_on_interruption: bool, interrupt: bool):
+async def run_goodbye(*, gated: bool, cancel_on_interruption: bool, interrupt: bool, gate: SpeechGate | None = None):
     """The pipecat#4997 sequence: the reply's stream (text + end_call) has *finished* and
     the tool was requested while the bot is still saying goodbye; then the caller talks."""
     hung_up, spoken_when_called = [], []
-    gate = SpeechGate()
+    gate = gate or SpeechGate()
     llm = FakeLLMService(
         replies=[FakeReply(GOODBYE, (FakeToolCall("end_call"),)), "Sure, go ahead."],
         token_delay_secs=0.001,  # the stream ends long before the speech does
@@ -163,3 +166,18 @@ async def test_a_gated_end_call_runs_once_the_goodbye_was_heard():
     _, hung_up, spoken_when_called, _ = await run_goodbye(gated=True, cancel_on_interruption=True, interrupt=False)
     assert hung_up == ["end_call"]
     assert "have a great day" in spoken_when_called[0]  # after the whole goodbye played
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_a_broken_on_tool_skipped_handler_holds_neither_the_result_nor_the_end(fault, log_records):
+    release = asyncio.Event()
+    gate = SpeechGate(event_handler_timeout_secs=0.1)
+    gate.add_event_handler("on_tool_skipped", faulty(fault, "page_the_supervisor", release))
+    _, hung_up, _, vp = await run_goodbye(gated=True, cancel_on_interruption=False, interrupt=True, gate=gate)
+    assert hung_up == []
+    results = [m for m in vp.messages if m.get("role") == "tool"]
+    assert results and "not_run" in results[0]["content"]  # reported though the handler is broken
+    warnings = [r["message"] for r in log_records if r["level"].name == "WARNING"]
+    assert any("on_tool_skipped handler page_the_supervisor" in m for m in warnings), warnings
+    assert not any("did not end" in m for m in warnings)
+    await settle_orphans(release)

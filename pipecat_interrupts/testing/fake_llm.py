@@ -9,7 +9,7 @@
 import asyncio
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from loguru import logger
@@ -25,7 +25,7 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import LLMService
 from pipecat.services.settings import LLMSettings
 
-from pipecat_interrupts.validation import require_positive_secs
+from pipecat_interrupts.validation import require_name, require_positive_secs, require_text
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ class FakeToolCall:
 
     name: str
     arguments: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        require_name("name", self.name)
+        if not isinstance(self.arguments, dict):
+            raise TypeError(f"arguments must be a dict, got {type(self.arguments).__name__}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,14 @@ class FakeReply:
 
     text: str = ""
     tool_calls: tuple[FakeToolCall, ...] = ()
+
+    def __post_init__(self) -> None:
+        require_text("text", self.text)
+        if not isinstance(self.tool_calls, tuple | list) or not all(
+            isinstance(call, FakeToolCall) for call in self.tool_calls
+        ):
+            raise TypeError(f"tool_calls must be a tuple of FakeToolCall, got {self.tool_calls!r}")
+        object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
 
 
 ReplySource = Sequence[str | FakeReply] | Callable[[LLMContext], str | FakeReply]
@@ -156,11 +169,17 @@ class FakeLLMService(LLMService):
             self._reply_fn: Callable[[LLMContext], str] | None = replies
             self._replies: list[str | FakeReply] = []
         else:
-            if isinstance(replies, str) or not all(isinstance(r, str | FakeReply) for r in replies):
-                raise TypeError("replies must be a list of strings / FakeReply, or a callable")
+            if (
+                isinstance(replies, str)
+                or not isinstance(replies, Iterable)
+                or not all(isinstance(r, str | FakeReply) for r in replies)
+            ):
+                raise TypeError(
+                    f"replies must be a list of strings / FakeReply, or a callable, got {replies!r}"
+                )
             self._reply_fn = None
             self._replies = list(replies)
-        self._default_reply = default_reply
+        self._default_reply = require_text("default_reply", default_reply)
         self._token_delay_secs = require_positive_secs(
             "token_delay_secs", token_delay_secs, allow_zero=True
         )

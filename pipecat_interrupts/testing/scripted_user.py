@@ -45,7 +45,13 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.time import time_now_iso8601
 
 from pipecat_interrupts.testing.waiting import wait_for_event
-from pipecat_interrupts.validation import require_positive_secs
+from pipecat_interrupts.validation import (
+    require_bool,
+    require_name,
+    require_positive_int,
+    require_positive_secs,
+    require_text,
+)
 
 DEFAULT_STEP_TIMEOUT_SECS = 10.0
 
@@ -72,6 +78,9 @@ class Pause(ScriptStep):
 
     secs: float
 
+    def __post_init__(self) -> None:
+        require_positive_secs("secs", self.secs, allow_zero=True)
+
     async def perform(self, user: "ScriptedUser") -> None:
         """Sleep."""
         await asyncio.sleep(self.secs)
@@ -88,6 +97,10 @@ class WaitForBot(ScriptStep):
     speaking: bool = True
     timeout: float = DEFAULT_STEP_TIMEOUT_SECS
 
+    def __post_init__(self) -> None:
+        require_bool("speaking", self.speaking)
+        require_positive_secs("timeout", self.timeout)
+
     async def perform(self, user: "ScriptedUser") -> None:
         """Wait for the bot's state, up to ``timeout``."""
         await user.wait_for_bot(speaking=self.speaking, timeout=self.timeout)
@@ -103,6 +116,9 @@ class StartSpeaking(ScriptStep):
 
     start_secs: float = 0.2
 
+    def __post_init__(self) -> None:
+        require_positive_secs("start_secs", self.start_secs, allow_zero=True)
+
     async def perform(self, user: "ScriptedUser") -> None:
         """Push the VAD start."""
         await user.start_speaking(start_secs=self.start_secs)
@@ -117,6 +133,9 @@ class StopSpeaking(ScriptStep):
     """The user stops speaking: VAD stop."""
 
     stop_secs: float = 0.2
+
+    def __post_init__(self) -> None:
+        require_positive_secs("stop_secs", self.stop_secs, allow_zero=True)
 
     async def perform(self, user: "ScriptedUser") -> None:
         """Push the VAD stop."""
@@ -136,6 +155,12 @@ class Say(ScriptStep):
     final: bool = True
     word_secs: float = 0.05
 
+    def __post_init__(self) -> None:
+        require_text("text", self.text)
+        require_bool("interim", self.interim)
+        require_bool("final", self.final)
+        require_positive_secs("word_secs", self.word_secs, allow_zero=True)
+
     async def perform(self, user: "ScriptedUser") -> None:
         """Push the transcripts."""
         await user.say(self.text, interim=self.interim, final=self.final, word_secs=self.word_secs)
@@ -152,6 +177,11 @@ class Utterance(ScriptStep):
     text: str
     interim: bool = True
     word_secs: float = 0.05
+
+    def __post_init__(self) -> None:
+        require_text("text", self.text)
+        require_bool("interim", self.interim)
+        require_positive_secs("word_secs", self.word_secs, allow_zero=True)
 
     async def perform(self, user: "ScriptedUser") -> None:
         """Speak the utterance."""
@@ -170,6 +200,9 @@ class Noise(ScriptStep):
 
     secs: float = 0.3
 
+    def __post_init__(self) -> None:
+        require_positive_secs("secs", self.secs, allow_zero=True)
+
     async def perform(self, user: "ScriptedUser") -> None:
         """Push VAD start and stop around a pause."""
         await user.start_speaking()
@@ -187,6 +220,10 @@ class PushFrame(ScriptStep):
 
     frame: Frame
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.frame, Frame):
+            raise TypeError(f"frame must be a Frame, got {type(self.frame).__name__}")
+
     async def perform(self, user: "ScriptedUser") -> None:
         """Push the frame."""
         await user.push_frame(self.frame)
@@ -203,6 +240,12 @@ class PlayAudio(ScriptStep):
     audio: bytes
     sample_rate: int = 16000
     chunk_secs: float = 0.02
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.audio, bytes | bytearray):
+            raise TypeError(f"audio must be bytes, got {type(self.audio).__name__}")
+        require_positive_int("sample_rate", self.sample_rate)
+        require_positive_secs("chunk_secs", self.chunk_secs)
 
     async def perform(self, user: "ScriptedUser") -> None:
         """Push the audio chunk by chunk."""
@@ -252,12 +295,14 @@ class ScriptedUser(FrameProcessor):
             TypeError: If a step is not a `ScriptStep`.
         """
         super().__init__(**kwargs)
+        if isinstance(steps, str | bytes) or not isinstance(steps, Sequence):
+            raise TypeError(f"steps must be a list of ScriptStep objects, got {type(steps).__name__}")
         for step in steps:
             if not isinstance(step, ScriptStep):
                 raise TypeError(f"steps must contain ScriptStep objects, got {step!r}")
         self._steps = list(steps)
-        self._user_id = user_id
-        self._autostart = autostart
+        self._user_id = require_name("user_id", user_id)
+        self._autostart = require_bool("autostart", autostart)
         self._tick_secs = require_positive_secs("speaking_tick_secs", speaking_tick_secs)
         self._bot_speaking = False
         self._bot_changed = asyncio.Event()

@@ -1,0 +1,118 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""Event handlers the plugin calls, each under a deadline that holds.
+
+Pipecat 1.14's ``BaseObject._call_event_handler`` runs every asynchronous handler in a task
+of its own and its ``cleanup`` then waits for those tasks with no deadline: a handler that
+hangs, or swallows its cancellation, keeps the pipeline from ending. A handler registered
+as synchronous is even awaited inline by the code that fires the event.
+
+`DeadlineEventHandlersMixin` replaces that dispatch for the plugin's own processors: every
+handler runs through a `UserCodeRunner` under ``event_handler_timeout_secs``, so
+
+- the code that fires an event never waits on a handler (each one runs in its own task),
+  except for events registered as synchronous, which
+  wait at most the deadline;
+- a handler that overruns is cancelled, named in a warning and abandoned; the tasks Pipecat's
+  ``cleanup`` waits for end by the deadline whatever the handler does;
+- abandoned handlers still running when the processor is cleaned up are cancelled again
+  and reported (`UserCodeRunner.close`).
+"""
+
+import asyncio
+import functools
+from typing import Any
+
+from pipecat_interrupts._deadlines import CallResult, UserCodeRunner, callback_name
+from pipecat_interrupts.validation import require_positive_secs
+
+DEFAULT_EVENT_HANDLER_TIMEOUT_SECS = 1.0
+
+
+class DeadlineEventHandlersMixin:
+    """Mix in before a Pipecat `BaseObject` subclass to run its event handlers under a deadline.
+
+    Example::
+
+        class MyProcessor(DeadlineEventHandlersMixin, FrameProcessor):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self._register_event_handler("on_something")
+    """
+
+    def __init__(
+        self,
+        *,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+        **kwargs: Any,
+    ) -> None:
+        """Initialize the mixin.
+
+        Args:
+            event_handler_timeout_secs: Deadline for each event handler; past it the handler
+                is cancelled, named in a warning and abandoned.
+            **kwargs: Passed to the next class (the processor).
+
+        Raises:
+            ValueError: If ``event_handler_timeout_secs`` is not finite and positive.
+            TypeError: If it is not a number.
+        """
+        timeout = require_positive_secs("event_handler_timeout_secs", event_handler_timeout_secs)
+        super().__init__(**kwargs)
+        self._event_handler_timeout_secs = timeout
+        self._event_handler_runner = UserCodeRunner(str(self))
+        self._event_handler_calls: set[asyncio.Task[CallResult[Any]]] = set()
+
+    @property
+    def event_handler_timeout_secs(self) -> float:
+        """The deadline each event handler runs under."""
+        return self._event_handler_timeout_secs
+
+    async def _call_event_handler(self, event_name: str, *args: Any, **kwargs: Any) -> None:
+        """Run every handler of ``event_name`` under the deadline (replaces Pipecat's dispatch).
+
+        Args:
+            event_name: The event.
+            *args: Arguments after the processor itself.
+            **kwargs: Keyword arguments for the handlers.
+        """
+        event = self._event_handlers.get(event_name)  # type: ignore[attr-defined]
+        if event is None:
+            return
+        for handler in list(event.handlers):
+            call = self._event_handler_runner.call(
+                functools.partial(handler, self, *args, **kwargs),
+                deadline_secs=self._event_handler_timeout_secs,
+                name=f"{event_name} handler {callback_name(handler)}",
+            )
+            if event.is_sync:
+                await call
+                continue
+            task = asyncio.get_running_loop().create_task(call, name=f"{self}::{event_name}")
+            self._event_handler_calls.add(task)
+            task.add_done_callback(self._event_handler_calls.discard)
+
+    async def _close_event_handlers(self) -> list[str]:
+        """Wait (bounded) for handler calls under way, then report abandoned handlers.
+
+        Returns:
+            The names of abandoned handlers still running (they ignored cancellation).
+        """
+        calls = [task for task in self._event_handler_calls if not task.done()]
+        if calls:
+            # Each call ends by its deadline whatever its handler does; the margin is for
+            # a synchronous handler that blocks the loop, which no deadline can cut.
+            await asyncio.wait(calls, timeout=2 * self._event_handler_timeout_secs)
+            for task in calls:
+                if not task.done():
+                    task.cancel()
+        return await self._event_handler_runner.close()
+
+    async def cleanup(self) -> None:
+        """Clean up the processor, then the handlers it started."""
+        await super().cleanup()  # type: ignore[misc]
+        await self._close_event_handlers()
