@@ -1,8 +1,12 @@
 """The testing kit is product: these tests pin down what users can rely on."""
 
 import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
+from conftest import pending_tasks
 from pipecat.frames.frames import (
     InterimTranscriptionFrame,
     LLMFullResponseEndFrame,
@@ -23,6 +27,7 @@ from pipecat_interrupts.testing import (
     WaitForBot,
     build_voice_pipeline,
 )
+from pipecat_interrupts.testing.virtual_time import run_virtual
 from pipecat_interrupts.testing.waiting import wait_for_event
 
 ANSWER = "Alpha beta gamma delta. Epsilon zeta eta theta. Iota kappa lambda mu."
@@ -163,3 +168,50 @@ async def test_wait_for_event_answers_by_the_deadline_and_lets_cancellation_thro
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
+
+
+HANG_GUARD_WALL_SECS = 30  # only a failing run waits this long: the guard against a hang
+
+
+def run_like_a_script(main: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run ``main()`` the way a plain script would (its own loop, to completion), in a
+    thread, so that a loop that never returns fails the test instead of hanging it."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = run_virtual(main())
+        except BaseException as error:  # handed to the test below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="script", daemon=True)
+    thread.start()
+    thread.join(HANG_GUARD_WALL_SECS)
+    assert not thread.is_alive(), "the script's event loop never returned"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_leaving_the_block_with_a_long_reply_queued_ends_within_the_end_timeout():
+    long_reply = " ".join(["word"] * 120)  # 12 s of audio at 0.1 s a word
+    end_timeout = 2.0
+
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        vp = build_voice_pipeline(
+            llm=FakeLLMService(replies=[long_reply], token_delay_secs=0),
+            tts=FakeTTSService(secs_per_word=0.1),
+            end_timeout_secs=end_timeout,
+        )
+        async with vp:
+            await vp.start_bot_turn()
+            assert await vp.output.wait_for_audio(0.5, timeout=5)
+            left_at = loop.time()
+        exit_secs = loop.time() - left_at
+        assert pending_tasks() == []  # ended, not abandoned
+        return exit_secs, vp.output.played_secs
+
+    exit_secs, played_secs = run_like_a_script(main)
+    assert exit_secs <= end_timeout + 0.05
+    assert played_secs < 12  # the queued reply was cut, not played out
