@@ -8,7 +8,6 @@
 
 import asyncio
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import LLMService
 from pipecat.services.settings import LLMSettings
 
+from pipecat_interrupts.testing.virtual_time import monotonic
 from pipecat_interrupts.validation import require_positive_secs
 
 
@@ -67,15 +67,15 @@ class FakeLLMRun:
     Parameters:
         reply: The full scripted reply.
         tokens_pushed: Tokens pushed before the run ended.
-        started_at: ``time.monotonic()`` at start.
-        ended_at: ``time.monotonic()`` at the end, None while running.
+        started_at: The kit's `monotonic` clock at start (virtual on virtual time).
+        ended_at: The same clock at the end, None while running.
         cancelled: True when an interruption cancelled the run.
         tool_calls: Names of the tool calls the run requested (it finished).
     """
 
     reply: str
     tokens_pushed: list[str] = field(default_factory=list)
-    started_at: float = field(default_factory=time.monotonic)
+    started_at: float = field(default_factory=monotonic)
     ended_at: float | None = None
     cancelled: bool = False
     tool_calls: list[str] = field(default_factory=list)
@@ -215,7 +215,7 @@ class FakeLLMService(LLMService):
             logger.debug(f"{self}: run {len(self.runs)} cancelled after {len(run.tokens_pushed)} tokens")
             raise
         finally:
-            run.ended_at = time.monotonic()
+            run.ended_at = monotonic()
             await self.push_frame(LLMFullResponseEndFrame())
         if reply.tool_calls:
             # Only a generation that finished requests its tools: an interrupted one

@@ -22,7 +22,6 @@ Example::
 """
 
 import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,7 +43,8 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.time import time_now_iso8601
 
-from pipecat_interrupts.testing.waiting import wait_for_event
+from pipecat_interrupts.testing.virtual_time import monotonic, wall_time
+from pipecat_interrupts.testing.waiting import holds_for, wait_for_event
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_STEP_TIMEOUT_SECS = 10.0
@@ -342,6 +342,24 @@ class ScriptedUser(FrameProcessor):
                 self._bot_changed.clear()
                 await self._bot_changed.wait()
 
+    async def bot_stays(self, *, speaking: bool, secs: float) -> bool:
+        """Check that the bot's speaking state stays ``speaking`` for ``secs`` seconds.
+
+        The negative assertion of a barge-in test ("the bot did not resume"): it waits on
+        the loop's clock, so on virtual time it costs no wall time, and it answers False
+        the moment the state changes.
+
+        Args:
+            speaking: The state that must hold.
+            secs: For how long, in seconds.
+
+        Returns:
+            True if the state held throughout; False as soon as it did not.
+        """
+        return await holds_for(
+            self._bot_changed, condition=lambda: self._bot_speaking == speaking, secs=secs
+        )
+
     async def start_speaking(self, *, start_secs: float = 0.2) -> None:
         """Push a VAD start and begin periodic `UserSpeakingFrame`s.
 
@@ -351,7 +369,7 @@ class ScriptedUser(FrameProcessor):
         if self._speaking:
             return
         self._speaking = True
-        await self.push_frame(VADUserStartedSpeakingFrame(start_secs=start_secs, timestamp=time.time()))
+        await self.push_frame(VADUserStartedSpeakingFrame(start_secs=start_secs, timestamp=wall_time()))
         self._tick_task = self.create_task(self._tick(), name="speaking-ticks")
 
     async def stop_speaking(self, *, stop_secs: float = 0.2) -> None:
@@ -366,7 +384,7 @@ class ScriptedUser(FrameProcessor):
         if self._tick_task:
             await self.cancel_task(self._tick_task)
             self._tick_task = None
-        await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=stop_secs, timestamp=time.time()))
+        await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=stop_secs, timestamp=wall_time()))
 
     async def say(
         self, text: str, *, interim: bool = True, final: bool = True, word_secs: float = 0.05
@@ -411,7 +429,7 @@ class ScriptedUser(FrameProcessor):
             self._bot_changed.set()
 
     async def _run_step(self, step: ScriptStep) -> None:
-        self.timeline.append((time.monotonic(), step.describe()))
+        self.timeline.append((monotonic(), step.describe()))
         await self._call_event_handler("on_step", step)
         await step.perform(self)
 

@@ -153,9 +153,11 @@ class VoicePipeline:
         has not ended by ``end_timeout_secs`` minus a reserve for cancelling (half the
         timeout, at most ``CANCEL_RESERVE_SECS``), or with ``cancel=True``, a
         `CancelFrame` goes straight into the pipeline: a system frame, it overtakes
-        whatever is queued. (Pipecat's ``PipelineWorker.cancel()`` queues its
+        whatever is queued. (Pipecat's ``PipelineWorker.cancel()`` alone queues its
         `CancelFrame` behind the `EndFrame` on the worker's own queue, where it is never
-        read while the `EndFrame` waits for the queued audio.) A pipeline that a
+        read while the `EndFrame` waits for the queued audio; it is still called, for
+        a worker that was not ending, whose loop only stops on a frame it pushed.)
+        A pipeline that a
         processor keeps from cancelling by the deadline is abandoned: its runner task
         is cancelled, not awaited, and an error is logged.
 
@@ -180,7 +182,11 @@ class VoicePipeline:
                     f"{self}: the pipeline did not end within "
                     f"{self.end_timeout_secs - reserve:.2f}s (frames still queued); cancelling"
                 )
+            # Straight into the pipeline first: it overtakes whatever is queued and, once
+            # at the end, releases a worker waiting for an EndFrame to get there.
             await self.pipeline.queue_frame(CancelFrame(reason="voice pipeline stopped"))
+            # Then through the worker, whose own loop ends only on a frame it pushed.
+            await self.worker.cancel(reason="voice pipeline stopped")
         if await self._runner_ended_by(task, deadline):
             return
         task.cancel()
