@@ -11,13 +11,13 @@ never dropped by an interruption. Stock Pipecat processors forward frames they d
 know, so these travel through a standard voice pipeline untouched.
 """
 
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipecat.frames.frames import AudioRawFrame, Frame, SystemFrame
 
+from pipecat_interrupts import clocks
 from pipecat_interrupts.reasons import is_voice_only
 
 HANDLED_BY_CONTROLLER = "pipecat_interrupts.handled_by_controller"
@@ -92,7 +92,7 @@ class FlushFrame(SystemFrame):
     reason: str = "interruption"
     origin: str = ""
     trigger: str | None = None
-    created_at: float = field(default_factory=time.monotonic)
+    created_at: float = field(default_factory=clocks.monotonic)
     trail: list[FlushStep] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -181,8 +181,8 @@ class InterruptionDecision:
 
     reason: str = ""
     trigger: str | None = None
-    detected_at: float = field(default_factory=time.monotonic)
-    decided_at: float = field(default_factory=time.monotonic)
+    detected_at: float = field(default_factory=clocks.monotonic)
+    decided_at: float = field(default_factory=clocks.monotonic)
     text: str | None = None
     starts_user_turn: bool = False
     details: dict[str, Any] = field(default_factory=dict)

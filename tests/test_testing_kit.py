@@ -23,6 +23,8 @@ from pipecat.frames.frames import (
 )
 from pipeline_helpers import FrameRecorder
 
+from pipecat_interrupts._deadlines import CallOutcome, UserCodeRunner
+from pipecat_interrupts.frames import InterruptionDecision
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -348,3 +350,16 @@ async def test_leaving_the_block_after_an_error_cancels_whatever_is_queued():
     assert loop.time() - left_at < 0.5  # cancelled at once: no graceful share
     assert vp.output.played_secs < 2
     assert pending_tasks() == []
+
+
+async def test_the_packages_default_clocks_follow_virtual_time():
+    # Defaults built on the clocks module read time.monotonic() at call time, so the kit
+    # reaches them; a default bound to time.monotonic itself would stay on real time.
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(1000)
+    assert InterruptionDecision(reason="phrase").detected_at == pytest.approx(loop.time())
+    runner = UserCodeRunner("kit-test")
+    result = await runner.call(asyncio.sleep, 5, deadline_secs=10)
+    assert result.outcome is CallOutcome.COMPLETED
+    assert result.elapsed_secs == pytest.approx(5, abs=0.01)
+    await runner.close()
