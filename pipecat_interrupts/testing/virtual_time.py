@@ -58,10 +58,12 @@ import selectors
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 _REAL_TIME = time.time
 _REAL_TIME_NS = time.time_ns
@@ -106,7 +108,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         with _time_module_reads_virtual_clocks():
             super().run_forever()
 
-    def run_in_executor(self, executor: Any, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    def run_in_executor(
+        self, executor: Executor | None, func: Callable[[Unpack[Ts]], T], *args: *Ts
+    ) -> asyncio.Future[T]:
         """Run ``func`` in a thread; the clock follows real time until it is done.
 
         Args:
