@@ -10,6 +10,7 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -38,7 +39,7 @@ class FakeToolCall:
     """
 
     name: str
-    arguments: dict = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,8 @@ class FakeLLMService(LLMService):
         replies: ReplySource = (),
         default_reply: str = "Okay.",
         token_delay_secs: float = 0.02,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the fake LLM.
 
         Args:
@@ -153,7 +154,7 @@ class FakeLLMService(LLMService):
             **kwargs,
         )
         if callable(replies):
-            self._reply_fn: Callable[[LLMContext], str] | None = replies
+            self._reply_fn: Callable[[LLMContext], str | FakeReply] | None = replies
             self._replies: list[str | FakeReply] = []
         else:
             if isinstance(replies, str) or not all(isinstance(r, str | FakeReply) for r in replies):
@@ -179,7 +180,7 @@ class FakeLLMService(LLMService):
         """
         self._replies.append(reply)
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Run a completion for each `LLMContextFrame`; forward everything else.
 
         Args:

@@ -24,6 +24,7 @@ Example::
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -237,8 +238,8 @@ class ScriptedUser(FrameProcessor):
         user_id: str = "user",
         autostart: bool = True,
         speaking_tick_secs: float = 0.2,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the scripted user.
 
         Args:
@@ -262,8 +263,8 @@ class ScriptedUser(FrameProcessor):
         self._bot_speaking = False
         self._bot_changed = asyncio.Event()
         self._speaking = False
-        self._script_task: asyncio.Task | None = None
-        self._tick_task: asyncio.Task | None = None
+        self._script_task: asyncio.Task[None] | None = None
+        self._tick_task: asyncio.Task[None] | None = None
         self._finished = asyncio.Event()
         self.timeline: list[tuple[float, str]] = []
         self._register_event_handler("on_step")
@@ -304,7 +305,7 @@ class ScriptedUser(FrameProcessor):
         for step in steps:
             await self._run_step(step)
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Track the bot's speaking state; start and stop the script.
 
         Args:
@@ -322,9 +323,9 @@ class ScriptedUser(FrameProcessor):
         if isinstance(frame, StartFrame) and self._autostart and self._steps:
             self._script_task = self.create_task(self._run_script(), name="script")
 
-    async def cleanup(self):
+    async def cleanup(self) -> None:
         """Stop the script and the speaking ticks."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]
         await self._teardown()
 
     async def wait_for_bot(self, *, speaking: bool, timeout: float) -> None:
@@ -410,7 +411,9 @@ class ScriptedUser(FrameProcessor):
                 TranscriptionFrame(text, self._user_id, time_now_iso8601(), finalized=True)
             )
 
-    async def play_audio(self, audio: bytes, *, sample_rate: int = 16000, chunk_secs: float = 0.02):
+    async def play_audio(
+        self, audio: bytes, *, sample_rate: int = 16000, chunk_secs: float = 0.02
+    ) -> None:
         """Push 16-bit mono PCM in real-time chunks.
 
         Args:

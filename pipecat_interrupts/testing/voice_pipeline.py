@@ -100,16 +100,17 @@ class VoicePipeline:
     assistant_aggregator: LLMAssistantAggregator
     end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS
     speaking_guard: BotSpeakingGuard | None = None
-    _runner_task: asyncio.Task | None = field(default=None, init=False, repr=False)
+    _runner_task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _started: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
     def __str__(self) -> str:
         return f"VoicePipeline({self.worker})"
 
     async def __aenter__(self) -> "VoicePipeline":
-        @self.worker.event_handler("on_pipeline_started")
-        async def _on_started(worker, frame):
+        async def _on_started(worker: PipelineWorker, frame: Frame) -> None:
             self._started.set()
+
+        self.worker.add_event_handler("on_pipeline_started", _on_started)
 
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(self.worker)
@@ -196,7 +197,7 @@ class VoicePipeline:
         )
 
     @staticmethod
-    async def _runner_ended_by(task: asyncio.Task, deadline: float) -> bool:
+    async def _runner_ended_by(task: asyncio.Task[None], deadline: float) -> bool:
         """Wait for the runner task until ``deadline`` (loop time); re-raise its error."""
         timeout = max(0.0, deadline - asyncio.get_running_loop().time())
         await asyncio.wait({task}, timeout=timeout)
