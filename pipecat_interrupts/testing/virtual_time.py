@@ -33,9 +33,10 @@ What it does not reach, by design:
   `monotonic` explicitly (``InterruptionController(clock=monotonic)``), or read
   ``time.monotonic()`` at call time;
 - ``datetime.now()`` (transcript timestamps strings) stays real;
-- real I/O: work handed to a thread (``run_in_executor``, ``asyncio.to_thread``, e.g. a
-  real VAD model) is waited for in real time, with the virtual clock moving along; but
-  sockets are not tracked, so a conversation with a real network peer (the
+- real I/O: work handed to a thread through the loop (``run_in_executor``,
+  ``asyncio.to_thread``, e.g. a real VAD model) is waited for in real time, with the
+  virtual clock moving along; a future from ``executor.submit`` wrapped by hand is not
+  tracked, nor are sockets, so a conversation with a real network peer (the
   ``FakeOpenAIServer``) belongs on a real-time loop.
 
 Real time stays the default: nothing changes unless a test or script opts in, with the
@@ -125,6 +126,17 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         self._threads_running += 1
         future.add_done_callback(self._thread_done)
         return future
+
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        """Join the default executor's threads; the clock follows real time meanwhile.
+
+        (Its deadline, 300 s at ``asyncio.Runner`` close, would otherwise pass at once.)
+        """
+        self._threads_running += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._threads_running -= 1
 
     def _thread_done(self, _future: asyncio.Future[Any]) -> None:
         self._threads_running -= 1
