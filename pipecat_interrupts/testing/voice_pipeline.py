@@ -148,7 +148,7 @@ class VoicePipeline:
         await self.worker.queue_frame(frame)
 
     async def stop(self, *, cancel: bool = False) -> None:
-        """End (or cancel) the pipeline; it has ended when this returns, within ``end_timeout_secs``.
+        """End (or cancel) the pipeline: it has ended, within ``end_timeout_secs``, on return.
 
         Ending queues an `EndFrame`, which lets queued audio play out. If the pipeline
         has not ended by ``end_timeout_secs`` minus a reserve for cancelling (half the
@@ -157,10 +157,9 @@ class VoicePipeline:
         whatever is queued. (Pipecat's ``PipelineWorker.cancel()`` alone queues its
         `CancelFrame` behind the `EndFrame` on the worker's own queue, where it is never
         read while the `EndFrame` waits for the queued audio; it is still called, for
-        a worker that was not ending, whose loop only stops on a frame it pushed.)
-        A pipeline that a
-        processor keeps from cancelling by the deadline is abandoned: its runner task
-        is cancelled, not awaited, and an error is logged.
+        a worker that was not ending, whose loop only stops on a frame it pushed.) A
+        pipeline that a processor keeps from cancelling by the deadline is abandoned:
+        its runner task is cancelled, not awaited, and an error is logged.
 
         Args:
             cancel: Cancel instead of ending gracefully.
