@@ -22,6 +22,7 @@ from pipecat.frames.frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from pipecat.processors.frame_processor import FrameProcessor
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts._deadlines import CallOutcome, UserCodeRunner
@@ -368,3 +369,20 @@ async def test_the_packages_default_clocks_follow_virtual_time():
     assert result.outcome is CallOutcome.COMPLETED
     assert result.elapsed_secs == pytest.approx(5, abs=0.01)
     await runner.close()
+
+
+class SetupThatNeverEnds(FrameProcessor):
+    async def setup(self, setup):
+        await super().setup(setup)
+        await asyncio.Event().wait()
+
+
+async def test_a_pipeline_that_cannot_start_is_torn_down_when_entering_fails():
+    loop = asyncio.get_running_loop()
+    vp = build_voice_pipeline(before_tts=[SetupThatNeverEnds()], end_timeout_secs=1)
+    started = loop.time()
+    with pytest.raises(TimeoutError):
+        async with vp:
+            pytest.fail("the block must not run")
+    assert loop.time() - started <= 2.0
+    assert pending_tasks() == []  # the runner and the worker's tasks are gone too
