@@ -20,13 +20,14 @@ awaitable, is put under the deadline.
 
 import asyncio
 import inspect
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from loguru import logger
+
+from pipecat_interrupts import clocks
 
 T = TypeVar("T")
 
@@ -96,7 +97,7 @@ class UserCodeRunner:
     when its pipeline ends.
     """
 
-    def __init__(self, owner: str, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, owner: str, *, clock: Callable[[], float] = clocks.monotonic):
         """Create a runner.
 
         Args:

@@ -12,13 +12,13 @@ know, so these travel through a standard voice pipeline untouched.
 """
 
 import math
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipecat.frames.frames import AudioRawFrame, ControlFrame, Frame, SystemFrame
 
+from pipecat_interrupts import clocks
 from pipecat_interrupts.reasons import is_voice_only
 from pipecat_interrupts.validation import (
     require_bool,
@@ -111,7 +111,7 @@ class FlushFrame(SystemFrame):
     reason: str = "interruption"
     origin: str = ""
     trigger: str | None = None
-    created_at: float = field(default_factory=time.monotonic)
+    created_at: float = field(default_factory=clocks.monotonic)
     trail: list[FlushStep] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -249,8 +249,8 @@ class InterruptionDecision:
 
     reason: str = ""
     trigger: str | None = None
-    detected_at: float = field(default_factory=time.monotonic)
-    decided_at: float = field(default_factory=time.monotonic)
+    detected_at: float = field(default_factory=clocks.monotonic)
+    decided_at: float = field(default_factory=clocks.monotonic)
     text: str | None = None
     starts_user_turn: bool = False
     details: dict[str, Any] = field(default_factory=dict)

@@ -65,6 +65,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.time import time_now_iso8601
 
+from pipecat_interrupts import clocks
 from pipecat_interrupts.conditions import (
     InterruptionCondition,
     InterruptionContext,
@@ -165,7 +166,7 @@ class InterruptionController(FrameProcessor):
         allow_on_condition_error: bool = True,
         hold_timeout_secs: float = DEFAULT_HOLD_TIMEOUT_SECS,
         recheck_secs: float = DEFAULT_RECHECK_SECS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = clocks.monotonic,
         enable_direct_mode: bool = True,
         **kwargs,
     ):

@@ -13,12 +13,12 @@ generation can resume, summarise or apologise.
 """
 
 import copy
-import time
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from pipecat_interrupts import clocks
 from pipecat_interrupts.validation import require_non_negative_int
 
 DEFAULT_CONVERSATION = "default"
@@ -80,7 +80,7 @@ class InterruptionSnapshot:
     interrupted_at: float
     spoken_secs: float
     context_messages: tuple[dict[str, Any], ...] = ()
-    created_at: float = field(default_factory=time.time)
+    created_at: float = field(default_factory=clocks.wall_time)
     generation_complete: bool = True
 
     @property

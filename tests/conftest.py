@@ -5,6 +5,9 @@ import sys
 import pytest
 from loguru import logger
 
+# The `virtual_time` marker and fixture: the kit's own plugin, as users enable it.
+pytest_plugins = ["pipecat_interrupts.testing.pytest_plugin"]
+
 
 @pytest.fixture(autouse=True)
 def _quiet_logs():

@@ -1,4 +1,6 @@
 # This file is the README's "Test your own bot's barge-in" snippet, verbatim: it must keep working.
+import pytest
+
 from pipecat_interrupts import FlushCoordinator
 from pipecat_interrupts.testing import (
     FakeLLMService,
@@ -11,6 +13,7 @@ from pipecat_interrupts.testing import (
 )
 
 
+@pytest.mark.virtual_time
 async def test_caller_can_cut_the_bot_off():
     user = ScriptedUser([WaitForBot(), Pause(0.5), Utterance("wait, stop")])
     vp = build_voice_pipeline(

@@ -14,6 +14,10 @@
   records what the user heard.
 - `ScriptedUser` and its steps: a caller following a timeline.
 - `build_voice_pipeline`: the standard voice pipeline around your processors.
+- `VirtualTimeLoop`, `run_virtual`: run a conversation on virtual time (pauses, token
+  delays and playout cost no wall time); the ``virtual_time`` pytest marker and fixture
+  come with `pipecat_interrupts.testing.pytest_plugin`.
+- `wait_for_event`, `holds_for`: wait for something, or check that it keeps holding.
 """
 
 from pipecat_interrupts.testing.fake_llm import FakeLLMRun, FakeLLMService, FakeReply, FakeToolCall
@@ -38,12 +42,20 @@ from pipecat_interrupts.testing.scripted_user import (
     Utterance,
     WaitForBot,
 )
+from pipecat_interrupts.testing.virtual_time import (
+    VirtualTimeLoop,
+    is_virtual_time,
+    monotonic,
+    run_virtual,
+    virtual_time_runner,
+    wall_time,
+)
 from pipecat_interrupts.testing.voice_pipeline import (
     VoicePipeline,
     build_voice_pipeline,
     fast_user_turn_strategies,
 )
-from pipecat_interrupts.testing.waiting import wait_for_event
+from pipecat_interrupts.testing.waiting import holds_for, wait_for_event
 
 __all__ = [
     "FakeLLMRun",
@@ -66,10 +78,17 @@ __all__ = [
     "StartSpeaking",
     "StopSpeaking",
     "Utterance",
+    "VirtualTimeLoop",
     "VoicePipeline",
     "WaitForBot",
     "build_voice_pipeline",
     "default_mock_params",
     "fast_user_turn_strategies",
+    "holds_for",
+    "is_virtual_time",
+    "monotonic",
+    "run_virtual",
+    "virtual_time_runner",
     "wait_for_event",
+    "wall_time",
 ]

@@ -8,9 +8,9 @@
 
 import asyncio
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -25,6 +25,7 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import LLMService
 from pipecat.services.settings import LLMSettings
 
+from pipecat_interrupts.testing.virtual_time import monotonic
 from pipecat_interrupts.validation import require_name, require_positive_secs, require_text
 
 
@@ -38,7 +39,7 @@ class FakeToolCall:
     """
 
     name: str
-    arguments: dict = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         require_name("name", self.name)
@@ -80,15 +81,15 @@ class FakeLLMRun:
     Parameters:
         reply: The full scripted reply.
         tokens_pushed: Tokens pushed before the run ended.
-        started_at: ``time.monotonic()`` at start.
-        ended_at: ``time.monotonic()`` at the end, None while running.
+        started_at: The kit's `monotonic` clock at start (virtual on virtual time).
+        ended_at: The same clock at the end, None while running.
         cancelled: True when an interruption cancelled the run.
         tool_calls: Names of the tool calls the run requested (it finished).
     """
 
     reply: str
     tokens_pushed: list[str] = field(default_factory=list)
-    started_at: float = field(default_factory=time.monotonic)
+    started_at: float = field(default_factory=monotonic)
     ended_at: float | None = None
     cancelled: bool = False
     tool_calls: list[str] = field(default_factory=list)
@@ -133,8 +134,8 @@ class FakeLLMService(LLMService):
         replies: ReplySource = (),
         default_reply: str = "Okay.",
         token_delay_secs: float = 0.02,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the fake LLM.
 
         Args:
@@ -166,7 +167,7 @@ class FakeLLMService(LLMService):
             **kwargs,
         )
         if callable(replies):
-            self._reply_fn: Callable[[LLMContext], str] | None = replies
+            self._reply_fn: Callable[[LLMContext], str | FakeReply] | None = replies
             self._replies: list[str | FakeReply] = []
         else:
             if (
@@ -198,7 +199,7 @@ class FakeLLMService(LLMService):
         """
         self._replies.append(reply)
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Run a completion for each `LLMContextFrame`; forward everything else.
 
         Args:
@@ -234,7 +235,7 @@ class FakeLLMService(LLMService):
             logger.debug(f"{self}: run {len(self.runs)} cancelled after {len(run.tokens_pushed)} tokens")
             raise
         finally:
-            run.ended_at = time.monotonic()
+            run.ended_at = monotonic()
             await self.push_frame(LLMFullResponseEndFrame())
         if reply.tool_calls:
             # Only a generation that finished requests its tools: an interrupted one

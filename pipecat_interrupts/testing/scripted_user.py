@@ -22,9 +22,9 @@ Example::
 """
 
 import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -44,7 +44,8 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.time import time_now_iso8601
 
-from pipecat_interrupts.testing.waiting import wait_for_event
+from pipecat_interrupts.testing.virtual_time import monotonic, wall_time
+from pipecat_interrupts.testing.waiting import holds_for, wait_for_event
 from pipecat_interrupts.validation import (
     require_bool,
     require_name,
@@ -280,8 +281,8 @@ class ScriptedUser(FrameProcessor):
         user_id: str = "user",
         autostart: bool = True,
         speaking_tick_secs: float = 0.2,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the scripted user.
 
         Args:
@@ -307,8 +308,8 @@ class ScriptedUser(FrameProcessor):
         self._bot_speaking = False
         self._bot_changed = asyncio.Event()
         self._speaking = False
-        self._script_task: asyncio.Task | None = None
-        self._tick_task: asyncio.Task | None = None
+        self._script_task: asyncio.Task[None] | None = None
+        self._tick_task: asyncio.Task[None] | None = None
         self._finished = asyncio.Event()
         self.timeline: list[tuple[float, str]] = []
         self._register_event_handler("on_step")
@@ -349,7 +350,7 @@ class ScriptedUser(FrameProcessor):
         for step in steps:
             await self._run_step(step)
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Track the bot's speaking state; start and stop the script.
 
         Args:
@@ -367,9 +368,9 @@ class ScriptedUser(FrameProcessor):
         if isinstance(frame, StartFrame) and self._autostart and self._steps:
             self._script_task = self.create_task(self._run_script(), name="script")
 
-    async def cleanup(self):
+    async def cleanup(self) -> None:
         """Stop the script and the speaking ticks."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]
         await self._teardown()
 
     async def wait_for_bot(self, *, speaking: bool, timeout: float) -> None:
@@ -387,6 +388,24 @@ class ScriptedUser(FrameProcessor):
                 self._bot_changed.clear()
                 await self._bot_changed.wait()
 
+    async def bot_stays(self, *, speaking: bool, secs: float) -> bool:
+        """Check that the bot's speaking state stays ``speaking`` for ``secs`` seconds.
+
+        The negative assertion of a barge-in test ("the bot did not resume"): it waits on
+        the loop's clock, so on virtual time it costs no wall time, and it answers False
+        the moment the state changes.
+
+        Args:
+            speaking: The state that must hold.
+            secs: For how long, in seconds.
+
+        Returns:
+            True if the state held throughout; False as soon as it did not.
+        """
+        return await holds_for(
+            self._bot_changed, condition=lambda: self._bot_speaking == speaking, secs=secs
+        )
+
     async def start_speaking(self, *, start_secs: float = 0.2) -> None:
         """Push a VAD start and begin periodic `UserSpeakingFrame`s.
 
@@ -396,7 +415,7 @@ class ScriptedUser(FrameProcessor):
         if self._speaking:
             return
         self._speaking = True
-        await self.push_frame(VADUserStartedSpeakingFrame(start_secs=start_secs, timestamp=time.time()))
+        await self.push_frame(VADUserStartedSpeakingFrame(start_secs=start_secs, timestamp=wall_time()))
         self._tick_task = self.create_task(self._tick(), name="speaking-ticks")
 
     async def stop_speaking(self, *, stop_secs: float = 0.2) -> None:
@@ -411,7 +430,7 @@ class ScriptedUser(FrameProcessor):
         if self._tick_task:
             await self.cancel_task(self._tick_task)
             self._tick_task = None
-        await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=stop_secs, timestamp=time.time()))
+        await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=stop_secs, timestamp=wall_time()))
 
     async def say(
         self, text: str, *, interim: bool = True, final: bool = True, word_secs: float = 0.05
@@ -437,7 +456,9 @@ class ScriptedUser(FrameProcessor):
                 TranscriptionFrame(text, self._user_id, time_now_iso8601(), finalized=True)
             )
 
-    async def play_audio(self, audio: bytes, *, sample_rate: int = 16000, chunk_secs: float = 0.02):
+    async def play_audio(
+        self, audio: bytes, *, sample_rate: int = 16000, chunk_secs: float = 0.02
+    ) -> None:
         """Push 16-bit mono PCM in real-time chunks.
 
         Args:
@@ -456,7 +477,7 @@ class ScriptedUser(FrameProcessor):
             self._bot_changed.set()
 
     async def _run_step(self, step: ScriptStep) -> None:
-        self.timeline.append((time.monotonic(), step.describe()))
+        self.timeline.append((monotonic(), step.describe()))
         await self._call_event_handler("on_step", step)
         await step.perform(self)
 

@@ -48,6 +48,7 @@ from pipecat_interrupts.testing.scripted_user import ScriptedUser
 from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies
 
 DEFAULT_END_TIMEOUT_SECS = 5.0
+CANCEL_RESERVE_SECS = 0.5
 
 
 def fast_user_turn_strategies(**kwargs) -> UserTurnStrategies:
@@ -71,8 +72,8 @@ class VoicePipeline:
     """A built voice pipeline and its parts. Use it as an async context manager.
 
     ``async with vp:`` starts the pipeline and waits until it is running; leaving the
-    block ends it (``EndFrame``, or ``CancelFrame`` if the block raised) under a
-    deadline, cancelling it if the deadline passes.
+    block ends it (``EndFrame``, or ``CancelFrame`` if the block raised) within
+    ``end_timeout_secs``, whatever is still queued: see `stop`.
 
     Parameters:
         pipeline: The pipeline.
@@ -84,6 +85,7 @@ class VoicePipeline:
         tts: The TTS service.
         output: The output transport.
         assistant_aggregator: Pipecat's assistant aggregator.
+        end_timeout_secs: Deadline for starting the pipeline, and for ending it.
         speaking_guard: The `BotSpeakingGuard` after the output transport, if placed.
     """
 
@@ -98,23 +100,31 @@ class VoicePipeline:
     assistant_aggregator: LLMAssistantAggregator
     end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS
     speaking_guard: BotSpeakingGuard | None = None
-    _runner_task: asyncio.Task | None = field(default=None, init=False, repr=False)
+    _runner_task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _started: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
 
+    def __str__(self) -> str:
+        return f"VoicePipeline({self.worker})"
+
     async def __aenter__(self) -> "VoicePipeline":
-        @self.worker.event_handler("on_pipeline_started")
-        async def _on_started(worker, frame):
+        async def _on_started(worker: PipelineWorker, frame: Frame) -> None:
             self._started.set()
+
+        self.worker.add_event_handler("on_pipeline_started", _on_started)
 
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(self.worker)
         self._runner_task = asyncio.get_running_loop().create_task(runner.run(), name="voice-pipeline")
-        async with asyncio.timeout(self.end_timeout_secs):
-            started = asyncio.ensure_future(self._started.wait())
-            done, _ = await asyncio.wait({started, self._runner_task}, return_when=asyncio.FIRST_COMPLETED)
-            if started not in done:
-                started.cancel()
+        started = asyncio.ensure_future(self._started.wait())
+        try:
+            async with asyncio.timeout(self.end_timeout_secs):
+                await asyncio.wait({started, self._runner_task}, return_when=asyncio.FIRST_COMPLETED)
+            if not started.done():
                 raise RuntimeError("the voice pipeline stopped before it started")
+        except BaseException:
+            started.cancel()
+            await self.stop(cancel=True)
+            raise
         return self
 
     async def __aexit__(
@@ -138,7 +148,18 @@ class VoicePipeline:
         await self.worker.queue_frame(frame)
 
     async def stop(self, *, cancel: bool = False) -> None:
-        """End (or cancel) the pipeline and wait for it, under a deadline.
+        """End (or cancel) the pipeline: it has ended, within ``end_timeout_secs``, on return.
+
+        Ending queues an `EndFrame`, which lets queued audio play out. If the pipeline
+        has not ended by ``end_timeout_secs`` minus a reserve for cancelling (half the
+        timeout, at most ``CANCEL_RESERVE_SECS``), or with ``cancel=True``, a
+        `CancelFrame` goes straight into the pipeline: a system frame, it overtakes
+        whatever is queued. (Pipecat's ``PipelineWorker.cancel()`` alone queues its
+        `CancelFrame` behind the `EndFrame` on the worker's own queue, where it is never
+        read while the `EndFrame` waits for the queued audio; it is still called, for
+        a worker that was not ending, whose loop only stops on a frame it pushed.) A
+        pipeline that a processor keeps from cancelling by the deadline is abandoned:
+        its runner task is cancelled, not awaited, and an error is logged.
 
         Args:
             cancel: Cancel instead of ending gracefully.
@@ -146,19 +167,44 @@ class VoicePipeline:
         task = self._runner_task
         if task is None or task.done():
             return
-        await self.worker.queue_frame(CancelFrame() if cancel else EndFrame())
-        try:
-            async with asyncio.timeout(self.end_timeout_secs):
-                await asyncio.shield(task)
-        except TimeoutError:
-            logger.warning(f"voice pipeline did not end within {self.end_timeout_secs}s; cancelling")
-            await self.worker.cancel()
-            try:
-                async with asyncio.timeout(self.end_timeout_secs):
-                    await asyncio.shield(task)
-            except TimeoutError:
-                task.cancel()
-                logger.warning("voice pipeline did not cancel in time; runner task cancelled")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.end_timeout_secs
+        if not self._started.is_set():
+            # Not started yet: only the worker can give up on its setup and start.
+            await self.worker.cancel(reason="the voice pipeline did not start")
+        else:
+            if not cancel:
+                await self.worker.queue_frame(EndFrame())
+                reserve = min(CANCEL_RESERVE_SECS, self.end_timeout_secs / 2)
+                if await self._runner_ended_by(task, deadline - reserve):
+                    return
+                logger.warning(
+                    f"{self}: the pipeline did not end within "
+                    f"{self.end_timeout_secs - reserve:.2f}s (frames still queued); cancelling"
+                )
+            # Straight into the pipeline first: it overtakes whatever is queued and, once
+            # at the end, releases a worker waiting for an EndFrame to get there.
+            await self.pipeline.queue_frame(CancelFrame(reason="voice pipeline stopped"))
+            # Then through the worker, whose own loop ends only on a frame it pushed.
+            await self.worker.cancel(reason="voice pipeline stopped")
+        if await self._runner_ended_by(task, deadline):
+            return
+        task.cancel()
+        logger.error(
+            f"{self}: the pipeline did not cancel within {self.end_timeout_secs}s "
+            "(a processor blocks its system frames?); runner task cancelled and abandoned"
+        )
+
+    @staticmethod
+    async def _runner_ended_by(task: asyncio.Task[None], deadline: float) -> bool:
+        """Wait for the runner task until ``deadline`` (loop time); re-raise its error."""
+        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+        await asyncio.wait({task}, timeout=timeout)
+        if not task.done():
+            return False
+        if not task.cancelled():
+            task.result()
+        return True
 
     @property
     def messages(self) -> list[dict]:

@@ -4,10 +4,17 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 
-"""One way for the testing kit to wait: on an event, with a deadline, answering a bool."""
+"""How the testing kit waits: on an event, with a deadline, answering a bool.
+
+`wait_for_event` waits for something to happen; `holds_for` checks that something keeps
+holding (a negative assertion). Both wait on the event loop's clock, so on virtual time
+(`pipecat_interrupts.testing.virtual_time`) their deadlines cost no wall time.
+"""
 
 import asyncio
 from collections.abc import Callable
+
+from pipecat_interrupts.validation import require_positive_secs
 
 
 async def wait_for_event(
@@ -37,3 +44,35 @@ async def wait_for_event(
     except TimeoutError:
         return check()
     return True
+
+
+async def holds_for(changed: asyncio.Event, *, condition: Callable[[], bool], secs: float) -> bool:
+    """Check that ``condition()`` holds now and for the next ``secs`` seconds.
+
+    The condition is checked now and again whenever ``changed`` is set (``changed`` is
+    cleared before each wait, as in `wait_for_event`), and once more at the deadline.
+    Cancellation of the caller passes through.
+
+    Args:
+        changed: Set whenever the watched state may have changed.
+        condition: What must keep holding.
+        secs: For how long, in seconds of loop time.
+
+    Returns:
+        True if it held throughout; False as soon as it did not.
+
+    Raises:
+        ValueError: If ``secs`` is negative or not finite.
+    """
+    require_positive_secs("secs", secs, allow_zero=True)
+    if not condition():
+        return False
+    try:
+        async with asyncio.timeout(secs):
+            while True:
+                changed.clear()
+                await changed.wait()
+                if not condition():
+                    return False
+    except TimeoutError:
+        return condition()
