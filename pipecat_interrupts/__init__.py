@@ -60,6 +60,7 @@ from pipecat_interrupts.snapshot import (
     recovery_message,
     unspoken_remainder,
 )
+from pipecat_interrupts.replies import OutputGuard, ReplyLedger, played_late
 from pipecat_interrupts.snapshotter import SnapshotTap, StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
 from pipecat_interrupts.tools import SpeechGate
@@ -100,6 +101,9 @@ __all__ = [
     "InterruptionSnapshot",
     "SnapshotStore",
     "SnapshotTap",
+    "OutputGuard",
+    "ReplyLedger",
+    "played_late",
     "StateSnapshotter",
     "recovery_message",
     "unspoken_remainder",

@@ -52,11 +52,15 @@ class SpokenText:
         at: ``time.monotonic()`` when it was released.
         text: The text (a sentence, or a word with word-timestamp TTS).
         context_id: The TTS context it belongs to, if known.
+        includes_inter_frame_spaces: Whether the text carries its own spacing.
+        append_to_context: Whether the text was meant for the LLM context.
     """
 
     at: float
     text: str
     context_id: str | None
+    includes_inter_frame_spaces: bool = False
+    append_to_context: bool = True
 
 
 def default_mock_params() -> TransportParams:
@@ -169,7 +173,15 @@ class MockOutputTransport(BaseOutputTransport):
             direction: The direction to push it in.
         """
         if direction == FrameDirection.DOWNSTREAM and isinstance(frame, TTSTextFrame):
-            self.spoken.append(SpokenText(time.monotonic(), frame.text, frame.context_id))
+            self.spoken.append(
+                SpokenText(
+                    time.monotonic(),
+                    frame.text,
+                    frame.context_id,
+                    frame.includes_inter_frame_spaces,
+                    frame.append_to_context,
+                )
+            )
             self._notify()
         await super().push_frame(frame, direction)
 
