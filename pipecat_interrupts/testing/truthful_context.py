@@ -105,3 +105,33 @@ def context_violations(
                 f"({len(users)} messages, {len(said)} said)"
             )
     return violations
+
+
+def user_turn_violations(messages: Sequence[Any], said: Sequence[tuple[str, bool]]) -> list[str]:
+    """Whether the user messages hold what the caller said: in order, none lost or doubled.
+
+    Pipecat may join utterances that follow each other quickly into one user turn, and a
+    backchannel ("mhm") is a turn of its own when the bot was silent: so the user
+    messages, read as one text, must be what was said in order, every required
+    utterance present, an optional one (a backchannel) present or not, nothing else.
+
+    Args:
+        messages: The context's messages.
+        said: ``(text, required)`` for every utterance, in the order spoken.
+
+    Returns:
+        One line per violation (at most one: where the first difference is).
+    """
+    heard = " ".join(
+        m["content"] for m in messages if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
+    ).split()
+    position = 0
+    for text, required in said:
+        words = text.split()
+        if heard[position : position + len(words)] == words:
+            position += len(words)
+        elif required:
+            return [f"the caller's {text!r} is missing from the user messages at word {position}: {heard[position : position + 6]!r}"]
+    if position != len(heard):
+        return [f"user messages hold words nobody said: {heard[position : position + 6]!r}"]
+    return []
