@@ -77,7 +77,16 @@ ANSWERS = {
     "en": "Answer {n} is short. It has more. Then more again. And it goes on. For a while.",
     "ja": "回答{n}は短いです。まだあります。さらに続きます。もう少しです。しばらく。",
 }
-KINDS = ("words", "phrase", "backchannel", "cough", "emergency", "while-streaming", "at-start", "at-stop")
+KINDS = (
+    "words",
+    "phrase",
+    "backchannel",
+    "cough",
+    "emergency",
+    "while-streaming",
+    "at-start",
+    "at-stop",
+)
 
 
 @dataclass
@@ -178,7 +187,9 @@ async def converse(seed: int, barge_ins: int) -> Outcome:
     return outcome
 
 
-async def soak(conversations: int, barge_ins: int, concurrency: int, first_seed: int) -> list[Outcome]:
+async def soak(
+    conversations: int, barge_ins: int, concurrency: int, first_seed: int
+) -> list[Outcome]:
     """Run the conversations, ``concurrency`` at a time."""
     outcomes: list[Outcome] = []
     gate = asyncio.Semaphore(concurrency)
@@ -201,7 +212,9 @@ async def soak(conversations: int, barge_ins: int, concurrency: int, first_seed:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--conversations", type=int, default=200)
     parser.add_argument("--barge-ins", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=10)
@@ -219,7 +232,9 @@ def main() -> int:
         for kind, count in outcome.kinds.items():
             kinds[kind] = kinds.get(kind, 0) + count
     violations = sum(len(o.violations) for o in outcomes)
-    print(f"barge-ins: {sum(o.barge_ins for o in outcomes)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
+    print(
+        f"barge-ins: {sum(o.barge_ins for o in outcomes)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
+    )
     print(f"time: {time.monotonic() - started:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
     print(f"violations: {violations}")
     return 1 if violations else 0

@@ -52,6 +52,7 @@ from pipecat_interrupts.metrics import (
 )
 from pipecat_interrupts.node import InterruptedGeneration, InterruptibleNode
 from pipecat_interrupts.openai_node import OpenAICompatibleNode, StreamError
+from pipecat_interrupts.replies import OutputGuard, ReplyLedger, played_late
 from pipecat_interrupts.route import Route, RouteProcessor
 from pipecat_interrupts.snapshot import (
     InMemorySnapshotStore,
@@ -60,7 +61,6 @@ from pipecat_interrupts.snapshot import (
     recovery_message,
     unspoken_remainder,
 )
-from pipecat_interrupts.replies import OutputGuard, ReplyLedger, played_late
 from pipecat_interrupts.snapshotter import SnapshotTap, StateSnapshotter
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry, TaskCancellationReport
 from pipecat_interrupts.tools import SpeechGate

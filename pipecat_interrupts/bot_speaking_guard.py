@@ -157,7 +157,9 @@ class BotSpeakingGuard(FrameProcessor):
 
     async def _broadcast(self, frame_cls: type[Frame], like: Frame) -> None:
         downstream, upstream = frame_cls(), frame_cls()
-        downstream.transport_destination = upstream.transport_destination = like.transport_destination
+        downstream.transport_destination = upstream.transport_destination = (
+            like.transport_destination
+        )
         downstream.broadcast_sibling_id, upstream.broadcast_sibling_id = upstream.id, downstream.id
         await self.push_frame(downstream, FrameDirection.DOWNSTREAM)
         await self.push_frame(upstream, FrameDirection.UPSTREAM)

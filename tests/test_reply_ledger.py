@@ -37,8 +37,12 @@ MARKER = " [interrupted]"
 
 
 def test_unheard_remainder_aligns_characters_in_a_language_without_spaces():
-    assert unheard_remainder("回答は短いです。まだあります。", "回答は短いです。") == "まだあります。"
-    assert unheard_remainder("回答は短いです。まだあります。", "回答は短") == "いです。まだあります。"
+    assert (
+        unheard_remainder("回答は短いです。まだあります。", "回答は短いです。") == "まだあります。"
+    )
+    assert (
+        unheard_remainder("回答は短いです。まだあります。", "回答は短") == "いです。まだあります。"
+    )
     # str.split() would see one word and call everything heard or nothing heard.
     assert unheard_remainder("这是第一句。这是第二句。", "这是第一句。") == "这是第二句。"
 
@@ -54,8 +58,12 @@ def _ledger(context: LLMContext, note: str | None = None) -> ReplyLedger:
     return ReplyLedger(ContextWriter(context, marker=MARKER, note=note))
 
 
-def _play(ledger: ReplyLedger, text: str, context_id: str, *, late: bool = False, spaced: bool = False):
-    return ledger.played(PlayedText(text, context_id, spaced, late), text_type="sentence", in_context=True)
+def _play(
+    ledger: ReplyLedger, text: str, context_id: str, *, late: bool = False, spaced: bool = False
+):
+    return ledger.played(
+        PlayedText(text, context_id, spaced, late), text_type="sentence", in_context=True
+    )
 
 
 def test_a_reply_owns_one_message_updated_in_place_as_it_plays_late_chunk_included():
@@ -89,7 +97,10 @@ def test_a_resumed_remainder_continues_the_message_and_finishing_it_drops_marker
     for char in "回答は短いです。":
         _play(ledger, char, "a", spaced=True)
     reply = ledger.interrupted(InterruptionFrame().id)
-    assert [m["content"] for m in context.get_messages()[1:]] == ["回答は短いです。" + MARKER, "You were interrupted."]
+    assert [m["content"] for m in context.get_messages()[1:]] == [
+        "回答は短いです。" + MARKER,
+        "You were interrupted.",
+    ]
     child = ledger.resume(reply)
     assert child.generated_text == "まだあります。" and child.root is reply
     ledger.resume_announced("b")
@@ -142,7 +153,10 @@ async def test_snapshots_are_stored_under_the_pipeline_workers_conversation_id()
     snapshotter = StateSnapshotter(false_interruption_timeout_secs=None)
     recorder = FrameRecorder(name="sink")
     worker = PipelineWorker(
-        Pipeline([snapshotter, recorder]), enable_rtvi=False, idle_timeout_secs=None, conversation_id="call-42"
+        Pipeline([snapshotter, recorder]),
+        enable_rtvi=False,
+        idle_timeout_secs=None,
+        conversation_id="call-42",
     )
     runner = WorkerRunner(handle_sigint=False)
     await runner.add_workers(worker)
@@ -152,7 +166,9 @@ async def test_snapshots_are_stored_under_the_pipeline_workers_conversation_id()
     snapshotter.note_frame(LLMTextFrame("One two. Three four."), generated_by_llm=True)
     interruption = InterruptionFrame()
     interruption.metadata[DECISION] = InterruptionDecision(reason="phrase")
-    await worker.queue_frames([BotStartedSpeakingFrame(), TTSTextFrame("One two.", text_type="sentence", context_id="a")])
+    await worker.queue_frames(
+        [BotStartedSpeakingFrame(), TTSTextFrame("One two.", text_type="sentence", context_id="a")]
+    )
     await recorder.wait_for(TTSTextFrame)
     await worker.queue_frame(interruption)
     await recorder.wait_for(InterruptionFrame)
@@ -176,7 +192,9 @@ async def test_an_odd_transcript_is_logged_and_passed_on(text, log_records):
         await worker.queue_frames(odd)
         await recorder.wait_for(InterimTranscriptionFrame)
     assert [f for _, f in recorder.frames if f in odd] == odd
-    warnings = [r for r in log_records if r["level"].name == "WARNING" and "transcript" in r["message"]]
+    warnings = [
+        r for r in log_records if r["level"].name == "WARNING" and "transcript" in r["message"]
+    ]
     assert len(warnings) == 2
 
 
@@ -218,4 +236,6 @@ async def test_a_hanging_store_does_not_hold_up_the_interruption(log_records):
         await worker.queue_frame(InterruptionFrame())
         await recorder.wait_for(InterruptionFrame, timeout=2)  # the store's deadline is 0.2 s
     assert store.calls == 1
-    assert any("snapshot store add" in r["message"] and r["level"].name == "WARNING" for r in log_records)
+    assert any(
+        "snapshot store add" in r["message"] and r["level"].name == "WARNING" for r in log_records
+    )

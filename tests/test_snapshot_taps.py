@@ -75,7 +75,11 @@ async def test_a_missing_generation_tap_is_reported_once(log_records):
     snapshotter = StateSnapshotter()
     vp = voice(snapshotter, before_user_aggregator=[snapshotter.tap()])  # none after the LLM
     await run(vp)
-    warnings = [r for r in log_records if r["level"].name == "WARNING" and "right after the LLM" in r["message"]]
+    warnings = [
+        r
+        for r in log_records
+        if r["level"].name == "WARNING" and "right after the LLM" in r["message"]
+    ]
     assert len(warnings) == 1
     assert snapshotter.latest_snapshot.generated_text == ""  # what it could not see
 
@@ -93,21 +97,32 @@ async def test_words_played_after_the_interruption_count_as_heard_and_are_not_re
     recorder = FrameRecorder(name="sink")
     generated = "One two. Three four. Five six."
     async with running_pipeline([snapshotter, recorder]) as worker:
-        for frame in (LLMFullResponseStartFrame(), LLMTextFrame(generated), LLMFullResponseEndFrame()):
+        for frame in (
+            LLMFullResponseStartFrame(),
+            LLMTextFrame(generated),
+            LLMFullResponseEndFrame(),
+        ):
             snapshotter.note_frame(frame, generated_by_llm=True)
         interruption = InterruptionFrame()
         interruption.metadata[DECISION] = InterruptionDecision(reason="vad")
         await worker.queue_frames(
-            [BotStartedSpeakingFrame(), TTSTextFrame("One two.", text_type="sentence", context_id="reply")]
+            [
+                BotStartedSpeakingFrame(),
+                TTSTextFrame("One two.", text_type="sentence", context_id="reply"),
+            ]
         )
         await recorder.wait_for(TTSTextFrame)
         await worker.queue_frame(interruption)
         await recorder.wait_for(InterruptionFrame)
-        await worker.queue_frame(TTSTextFrame("Three four.", text_type="sentence", context_id="reply"))  # late
+        await worker.queue_frame(
+            TTSTextFrame("Three four.", text_type="sentence", context_id="reply")
+        )  # late
         await recorder.wait_for(TTSSpeakFrame, timeout=5)
     snapshot = snapshotter.latest_snapshot
     assert (snapshot.spoken_text, snapshot.unspoken_text) == ("One two.", "Three four. Five six.")
-    assert [f.text for f in recorder.of_type(TTSSpeakFrame)] == ["Five six."]  # not "Three four." again
+    assert [f.text for f in recorder.of_type(TTSSpeakFrame)] == [
+        "Five six."
+    ]  # not "Three four." again
 
 
 def _snapshotter_after(generated: str, context: LLMContext | None = None) -> StateSnapshotter:
@@ -133,7 +148,9 @@ def _assistant(context: LLMContext) -> list[str]:
 
 
 async def _speak_first_sentence(worker, recorder: FrameRecorder) -> None:
-    await worker.queue_frames([BotStartedSpeakingFrame(), LLMFullResponseStartFrame(), _said("One two.", "cut")])
+    await worker.queue_frames(
+        [BotStartedSpeakingFrame(), LLMFullResponseStartFrame(), _said("One two.", "cut")]
+    )
     await recorder.wait_for(TTSTextFrame)
 
 
@@ -147,12 +164,16 @@ async def test_a_late_word_joins_the_message_of_the_reply_it_was_played_in():
     context = LLMContext([{"role": "system", "content": "Be brief."}])
     snapshotter = _snapshotter_after("One two. Three four.", context)
     recorder = FrameRecorder(name="sink")
-    async with running_pipeline([snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]) as worker:
+    async with running_pipeline(
+        [snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]
+    ) as worker:
         await _speak_first_sentence(worker, recorder)
         await worker.queue_frame(_phrase_interruption())
         await recorder.wait_for(InterruptionFrame)
         assert _assistant(context) == ["One two. [interrupted]"]
-        await worker.queue_frames([_said("Three four.", "cut"), *_next_reply()])  # a late word first
+        await worker.queue_frames(
+            [_said("Three four.", "cut"), *_next_reply()]
+        )  # a late word first
         await recorder.wait_for(LLMFullResponseEndFrame)
     # The late chunk finished the answer: the caller heard all of it, so it is not marked.
     assert _assistant(context) == ["One two. Three four.", "Okay."]
@@ -166,7 +187,9 @@ async def test_the_late_chunk_of_a_reply_not_heard_before_the_interruption_is_it
     snapshotter = _snapshotter_after("One two. Three four.", context)
     recorder = FrameRecorder(name="sink")
     late = _said("One two.", "cut")  # made before the interruption
-    async with running_pipeline([snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]) as worker:
+    async with running_pipeline(
+        [snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]
+    ) as worker:
         await worker.queue_frame(_phrase_interruption())
         await recorder.wait_for(InterruptionFrame)
         await worker.queue_frames([late, *_next_reply()])
@@ -185,7 +208,9 @@ async def test_the_assistant_aggregator_writes_no_spoken_text_of_its_own():
     recorder = FrameRecorder(name="sink")
     turns = []
     aggregator = LLMContextAggregatorPair(context).assistant()
-    aggregator.add_event_handler("on_assistant_turn_stopped", lambda _, message: turns.append(message.content))
+    aggregator.add_event_handler(
+        "on_assistant_turn_stopped", lambda _, message: turns.append(message.content)
+    )
     async with running_pipeline([snapshotter, recorder, aggregator]) as worker:
         await _speak_first_sentence(worker, recorder)
         await worker.queue_frame(_phrase_interruption())
@@ -241,7 +266,9 @@ async def test_a_word_played_right_before_the_interruption_stays_in_the_reply_it
     snapshotter = _snapshotter_after("One two. Three four. Five six.", context)
     recorder = FrameRecorder(name="sink", enable_direct_mode=True)  # keeps the burst together
     aggregator = LLMContextAggregatorPair(context).assistant()
-    async with running_pipeline([_PlayThenInterrupt(), snapshotter, recorder, aggregator]) as worker:
+    async with running_pipeline(
+        [_PlayThenInterrupt(), snapshotter, recorder, aggregator]
+    ) as worker:
         await _speak_first_sentence(worker, recorder)
         await worker.queue_frame(_said("Three four.", "cut"))
         await recorder.wait_for(InterruptionFrame)

@@ -72,7 +72,11 @@ async def test_fifty_random_interruptions_leave_a_truthful_context_a_bounded_sto
 ):
     rng = random.Random(20261123)
     controller = InterruptionController(
-        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.05)]
+        detectors=[
+            PhraseInterruptionDetector(),
+            TextInterruptionDetector(),
+            VADInterruptionDetector(min_speech_secs=0.05),
+        ]
     )
     snapshotter = StateSnapshotter(
         store=InMemorySnapshotStore(max_per_conversation=STORE_BOUND),
@@ -128,7 +132,9 @@ async def test_fifty_random_interruptions_leave_a_truthful_context_a_bounded_sto
     # remainder resumed right after a sentence does not speak the lone "。" it starts
     # with), each reply at most once.
     generated = [_letters(run.reply) for run in llm.runs]
-    assistant = [_letters(m["content"].removesuffix(MARKER)) for m in messages if m["role"] == "assistant"]
+    assistant = [
+        _letters(m["content"].removesuffix(MARKER)) for m in messages if m["role"] == "assistant"
+    ]
     for text in assistant:
         if language == "en":
             assert any(reply.startswith(text) for reply in generated), text
@@ -155,10 +161,14 @@ def _in_order(text: str, reply: str) -> bool:
 
 
 def _letters(text: str) -> str:
-    return "".join(c for c in text if not c.isspace() and not unicodedata.category(c).startswith("P"))
+    return "".join(
+        c for c in text if not c.isspace() and not unicodedata.category(c).startswith("P")
+    )
 
 
-@given(st.lists(st.text(alphabet="abc ", min_size=1, max_size=8), min_size=1, max_size=12), st.data())
+@given(
+    st.lists(st.text(alphabet="abc ", min_size=1, max_size=8), min_size=1, max_size=12), st.data()
+)
 @settings(max_examples=200, derandomize=True)
 def test_spoken_plus_unspoken_is_always_the_generated_text(words, data):
     generated = " ".join(w.strip() or "x" for w in words)
@@ -168,7 +178,9 @@ def test_spoken_plus_unspoken_is_always_the_generated_text(words, data):
     assert (spoken.split() + remainder.split()) == generated.split()
 
 
-@given(st.lists(st.sampled_from(["a", "b", "c"]), max_size=60), st.integers(min_value=1, max_value=5))
+@given(
+    st.lists(st.sampled_from(["a", "b", "c"]), max_size=60), st.integers(min_value=1, max_value=5)
+)
 @settings(max_examples=200, derandomize=True)
 def test_store_never_exceeds_its_bound(conversations, bound):
     store = InMemorySnapshotStore(max_per_conversation=bound, max_conversations=2)

@@ -65,7 +65,9 @@ class InterruptionEvidence:
         event, self._event = self._event, None
         if event is not None and now - event.at <= EVIDENCE_SECS:
             return event.reason
-        voice = self._vad_active or (self._vad_stopped_at is not None and now - self._vad_stopped_at <= EVIDENCE_SECS)
+        voice = self._vad_active or (
+            self._vad_stopped_at is not None and now - self._vad_stopped_at <= EVIDENCE_SECS
+        )
         if voice:
             return Reason.TEXT if self._words_since_vad else Reason.VAD
         return Reason.INTERRUPTION

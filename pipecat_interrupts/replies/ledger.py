@@ -169,7 +169,9 @@ class ReplyLedger:
         reply.state = ReplyState.SPEAKING
         self._speaking = reply
         if reply.started_at is None:
-            reply.started_at = self._bot_started_at if self._bot_started_at is not None else self._clock()
+            reply.started_at = (
+                self._bot_started_at if self._bot_started_at is not None else self._clock()
+            )
         reply.spoken_secs += self._unattributed_secs
         self._unattributed_secs = 0.0
 
@@ -200,14 +202,20 @@ class ReplyLedger:
         """
         cut = self._speaking
         if cut is None:
-            unheard = [w.reply for w in self._waiting if w.since_frame_id < frame_id and w.reply.generated_text]
+            unheard = [
+                w.reply
+                for w in self._waiting
+                if w.since_frame_id < frame_id and w.reply.generated_text
+            ]
             cut = unheard[-1] if unheard else self._pending_resume
         self._waiting = deque(w for w in self._waiting if w.since_frame_id > frame_id)
         if cut is not None and cut is not self._speaking:
             self._start_speaking(cut)  # nothing of it was heard, but its audio may have begun
         self._speaking = None
         self._bot_started_at = None
-        self._pending_resume = None  # its TTSSpeakFrame was dropped (a late chunk finds it as the cut reply)
+        self._pending_resume = (
+            None  # its TTSSpeakFrame was dropped (a late chunk finds it as the cut reply)
+        )
         if cut is None:
             return None
         cut.state = ReplyState.INTERRUPTED
@@ -257,7 +265,9 @@ class ReplyLedger:
             reply = self._waiting.popleft().reply
         if reply is None:
             reply = Reply(next(self._numbers))
-            logger.debug(f"ReplyLedger: text played in context {context_id!r} with nothing generated seen")
+            logger.debug(
+                f"ReplyLedger: text played in context {context_id!r} with nothing generated seen"
+            )
         if context_id is not None:
             self._bind(reply, context_id)
         return reply

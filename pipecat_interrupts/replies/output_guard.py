@@ -87,5 +87,7 @@ class OutputGuard:
         state = self._destinations.get(destination)
         if state is None:
             default = self._destinations.get(None)
-            state = self._destinations[destination] = _Destination(default.interruption_id if default else -1)
+            state = self._destinations[destination] = _Destination(
+                default.interruption_id if default else -1
+            )
         return state.interruption_id

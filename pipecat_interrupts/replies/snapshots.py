@@ -103,7 +103,9 @@ class InterruptionSnapshot:
         return not self.unspoken_text
 
     @staticmethod
-    def copy_messages(messages: Sequence[Any], window: int | None = None) -> tuple[dict[str, Any], ...]:
+    def copy_messages(
+        messages: Sequence[Any], window: int | None = None
+    ) -> tuple[dict[str, Any], ...]:
         """Deep-copy context messages so later edits cannot change the snapshot.
 
         Args:
@@ -115,7 +117,9 @@ class InterruptionSnapshot:
         """
         if window is not None:
             messages = messages[max(0, len(messages) - window) :]
-        return tuple(copy.deepcopy(dict(m)) if isinstance(m, dict) else copy.deepcopy(m) for m in messages)
+        return tuple(
+            copy.deepcopy(dict(m)) if isinstance(m, dict) else copy.deepcopy(m) for m in messages
+        )
 
 
 @runtime_checkable
@@ -213,15 +217,15 @@ class InMemorySnapshotStore:
 
 RECOVERY_TEMPLATES: dict[str, str] = {
     "resume": (
-        "You were interrupted. The user heard: \"{spoken}\". They did not hear: \"{unspoken}\". "
+        'You were interrupted. The user heard: "{spoken}". They did not hear: "{unspoken}". '
         "If it is still relevant after their reply, continue from where they stopped hearing you."
     ),
     "summarise": (
-        "You were interrupted before finishing. The user did not hear: \"{unspoken}\". "
+        'You were interrupted before finishing. The user did not hear: "{unspoken}". '
         "If it still matters, summarise it in one short sentence."
     ),
     "apologise": (
-        "You were interrupted while saying: \"{spoken}\". Briefly acknowledge the interruption "
+        'You were interrupted while saying: "{spoken}". Briefly acknowledge the interruption '
         "and answer what the user said."
     ),
 }

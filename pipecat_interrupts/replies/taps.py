@@ -53,7 +53,9 @@ class SnapshotTap(FrameProcessor):
         from pipecat_interrupts.replies.snapshotter import StateSnapshotter
 
         if not isinstance(snapshotter, StateSnapshotter):
-            raise TypeError(f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}")
+            raise TypeError(
+                f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}"
+            )
         kwargs["enable_direct_mode"] = True
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._snapshotter = snapshotter

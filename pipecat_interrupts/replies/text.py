@@ -44,7 +44,12 @@ def join_played(parts: Sequence[PlayedText]) -> str:
         The joined text, stripped.
     """
     return concatenate_aggregated_text(
-        [TextPartForConcatenation(p.text, includes_inter_part_spaces=p.includes_inter_frame_spaces) for p in parts]
+        [
+            TextPartForConcatenation(
+                p.text, includes_inter_part_spaces=p.includes_inter_frame_spaces
+            )
+            for p in parts
+        ]
     ).strip()
 
 

@@ -124,7 +124,9 @@ class FakeTTSService(TTSService):
         for i in range(0, len(audio), step):
             yield TTSAudioRawFrame(audio[i : i + step], sample_rate, 1, context_id=context_id)
         if self._word_timestamps:
-            times = [(w, self._cumulative_secs + i * self._secs_per_word) for i, w in enumerate(words)]
+            times = [
+                (w, self._cumulative_secs + i * self._secs_per_word) for i, w in enumerate(words)
+            ]
             await self.add_word_timestamps(times, context_id, includes_inter_frame_spaces=spaced)
             self._cumulative_secs += self._secs_per_word * len(words)
 

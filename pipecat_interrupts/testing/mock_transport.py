@@ -207,7 +207,9 @@ class MockOutputTransport(BaseOutputTransport):
         Returns:
             True if that much audio was played before the deadline.
         """
-        return await self.wait_until(lambda: bool(self.played) and self.played_secs > secs, timeout=timeout)
+        return await self.wait_until(
+            lambda: bool(self.played) and self.played_secs > secs, timeout=timeout
+        )
 
     def _notify(self) -> None:
         self._changed.set()

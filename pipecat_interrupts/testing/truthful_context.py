@@ -69,7 +69,9 @@ def context_violations(
             continue
         root = recorder.roots.get(item.context_id)
         if root is None:
-            violations.append(f"played text {item.text!r} in context {item.context_id} belongs to no reply")
+            violations.append(
+                f"played text {item.text!r} in context {item.context_id} belongs to no reply"
+            )
             continue
         roots[id(root)] = root
         heard.setdefault(id(root), []).append(
@@ -91,15 +93,24 @@ def context_violations(
             violations.append(f"message {content!r} != heard {expected!r}")
     roles = [m.get("role") for m in messages if isinstance(m, dict)]
     for i, m in enumerate(messages):
-        if isinstance(m, dict) and m.get("role") == "assistant" and isinstance(m.get("content"), str):
+        if (
+            isinstance(m, dict)
+            and m.get("role") == "assistant"
+            and isinstance(m.get("content"), str)
+        ):
             if id(m) not in owned:
                 violations.append(f"assistant message {m['content']!r} matches no heard reply")
             if i > 0 and roles[i - 1] == "assistant":
                 violations.append(f"two assistant messages in a row at {i}")
     if said is not None:
-        users = [m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+        users = [
+            m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"
+        ]
         if users != list(said):
-            at = next((i for i, (u, s) in enumerate(zip(users, said, strict=False)) if u != s), min(len(users), len(said)))
+            at = next(
+                (i for i, (u, s) in enumerate(zip(users, said, strict=False)) if u != s),
+                min(len(users), len(said)),
+            )
             violations.append(
                 f"user messages differ from what was said at #{at}: {users[at : at + 3]!r} != {list(said)[at : at + 3]!r} "
                 f"({len(users)} messages, {len(said)} said)"
@@ -123,7 +134,9 @@ def user_turn_violations(messages: Sequence[Any], said: Sequence[tuple[str, bool
         One line per violation (at most one: where the first difference is).
     """
     heard = " ".join(
-        m["content"] for m in messages if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
+        m["content"]
+        for m in messages
+        if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
     ).split()
     position = 0
     for text, required in said:
@@ -131,7 +144,9 @@ def user_turn_violations(messages: Sequence[Any], said: Sequence[tuple[str, bool
         if heard[position : position + len(words)] == words:
             position += len(words)
         elif required:
-            return [f"the caller's {text!r} is missing from the user messages at word {position}: {heard[position : position + 6]!r}"]
+            return [
+                f"the caller's {text!r} is missing from the user messages at word {position}: {heard[position : position + 6]!r}"
+            ]
     if position != len(heard):
         return [f"user messages hold words nobody said: {heard[position : position + 6]!r}"]
     return []
