@@ -38,6 +38,25 @@ def played_late(frame: Frame) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def queued_before(frame: Frame, interruption_id: int) -> bool:
+    """The late-chunk rule: ``frame`` was made (queued) before the interruption.
+
+    Pipecat makes each output chunk when it queues the audio, and frame ids only grow,
+    so a chunk or text frame with a lower id than the interruption belongs to the reply
+    it cut, even when it plays after it. Uninterruptible frames are never late: they play
+    through an interruption by design. Readers that cannot wait for the guard's stamp (a
+    pipeline observer sees the transport's push first) apply this same rule.
+
+    Args:
+        frame: A frame the output transport pushed.
+        interruption_id: The latest interruption's frame id (-1 before any).
+
+    Returns:
+        True if the frame is the cut reply's.
+    """
+    return frame.interruptible and frame.id < interruption_id
+
+
 @dataclass
 class _Destination:
     interruption_id: int = -1  # the latest interruption seen (frame ids grow)
@@ -78,7 +97,7 @@ class OutputGuard:
         stamped = played_late(frame)
         if stamped is not None:
             return stamped
-        late = frame.interruptible and frame.id < self.interruption_id(frame.transport_destination)
+        late = queued_before(frame, self.interruption_id(frame.transport_destination))
         frame.metadata[LATE_CHUNK] = late
         return late
 
