@@ -41,7 +41,16 @@ class ContextWriter:
             marker: Appended to a cut reply's message ("" for none).
             note: A message placed after a cut reply's message, if any.
             note_role: That message's role.
+
+        Raises:
+            TypeError: If an argument has the wrong type.
         """
+        if context is not None and not isinstance(context, LLMContext):
+            raise TypeError(f"context must be an LLMContext, got {type(context).__name__}")
+        if not isinstance(marker, str):
+            raise TypeError("interrupted_marker must be a string")
+        if note is not None and not isinstance(note, str):
+            raise TypeError("interruption_note must be a string or None")
         self._context = context
         self._marker = marker
         self._note = note
@@ -53,7 +62,13 @@ class ContextWriter:
         return self._context
 
     def attach(self, context: LLMContext) -> None:
-        """Write to ``context`` from now on."""
+        """Write to ``context`` from now on.
+
+        Raises:
+            TypeError: If ``context`` is not an `LLMContext`.
+        """
+        if not isinstance(context, LLMContext):
+            raise TypeError(f"context must be an LLMContext, got {type(context).__name__}")
         self._context = context
 
     def write(self, reply: Reply) -> None:

@@ -103,18 +103,8 @@ class StateSnapshotter(FrameProcessor):
         """
         kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)
-        if context is not None and not isinstance(context, LLMContext):
-            raise TypeError(f"context must be an LLMContext, got {type(context).__name__}")
         if store is not None and not isinstance(store, SnapshotStore):
             raise TypeError(f"store must implement SnapshotStore, got {type(store).__name__}")
-        if not isinstance(interrupted_marker, str):
-            raise TypeError("interrupted_marker must be a string")
-        if interruption_note is not None and not isinstance(interruption_note, str):
-            raise TypeError("interruption_note must be a string or None")
-        if context_window is not None and (type(context_window) is not int or context_window < 0):
-            raise ValueError(
-                f"context_window must be a non-negative int or None, got {context_window!r}"
-            )
         timeout = false_interruption_timeout_secs
         self._false_timeout = (
             None
@@ -143,8 +133,6 @@ class StateSnapshotter(FrameProcessor):
 
     def attach_context(self, context: LLMContext) -> None:
         """Keep ``context`` truthful (when it was not known at construction)."""
-        if not isinstance(context, LLMContext):
-            raise TypeError(f"context must be an LLMContext, got {type(context).__name__}")
         self.ledger.writer.attach(context)
 
     context = property(lambda self: self.ledger.writer.context, doc="The context kept truthful.")
@@ -276,13 +264,9 @@ class StateSnapshotter(FrameProcessor):
 
     def _start_observing(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        if self._taps or worker is None or self._observer is not None:
-            return
-        logger.debug(
-            f"{self}: no taps; observing the pipeline instead (see StateSnapshotter.tap())"
-        )
-        self._observer = SnapshotObserver(self)
-        worker.add_observer(self._observer)
+        if not self._taps and worker is not None and self._observer is None:
+            logger.debug(f"{self}: no taps; observing the pipeline instead (see tap())")
+            self._observer = SnapshotObserver(self).attach(worker)
 
     async def _teardown(self) -> None:
         self._tracker.watch.disarm("the pipeline ended")
@@ -290,10 +274,6 @@ class StateSnapshotter(FrameProcessor):
         if task is not None and not task.done() and task is not asyncio.current_task():
             await self.cancel_task(task)
         await self._runner.close()
-        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
         observer, self._observer = self._observer, None
-        if worker is not None and observer is not None:
-            try:
-                await worker.remove_observer(observer)
-            except Exception as e:  # the worker may already have dropped its observers
-                logger.trace(f"{self}: observer removal: {e}")
+        if observer is not None:
+            await observer.detach()

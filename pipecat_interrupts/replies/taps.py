@@ -8,6 +8,7 @@
 
 from typing import TYPE_CHECKING
 
+from loguru import logger
 from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
@@ -19,6 +20,7 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import LLMService
 
@@ -89,6 +91,22 @@ class SnapshotObserver(BaseObserver):
         """
         super().__init__(observe_every_push=False)  # everything it needs is on a first push
         self._snapshotter = snapshotter
+        self._worker: PipelineWorker | None = None
+
+    def attach(self, worker: PipelineWorker) -> "SnapshotObserver":
+        """Observe ``worker``'s pipeline; returns itself."""
+        self._worker = worker
+        worker.add_observer(self)
+        return self
+
+    async def detach(self) -> None:
+        """Stop observing (the worker may already have dropped its observers)."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            try:
+                await worker.remove_observer(self)
+            except Exception as e:  # noqa: BLE001 - teardown goes on whatever the worker says
+                logger.trace(f"{self}: observer removal: {e}")
 
     async def on_push_frame(self, data: FramePushed) -> None:
         """Report a frame pushed downstream.

@@ -90,7 +90,14 @@ class ReplyTracker:
             judge: The shared backchannel judge.
             context_window: Recent context messages a snapshot copies (None for all).
             clock: The clock (seconds).
+
+        Raises:
+            ValueError: If ``context_window`` is not a non-negative int or None.
         """
+        if context_window is not None and (type(context_window) is not int or context_window < 0):
+            raise ValueError(
+                f"context_window must be a non-negative int or None, got {context_window!r}"
+            )
         self.ledger = ReplyLedger(writer, clock=clock)
         self.guard = OutputGuard()
         self.evidence = InterruptionEvidence(clock)
