@@ -23,6 +23,7 @@ the guard reports that start itself.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.audio.utils import is_silence
@@ -81,7 +82,7 @@ class BotSpeakingGuard(FrameProcessor):
                              context_aggregator.assistant()])
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         """Initialize the guard.
 
         Args:
@@ -98,7 +99,7 @@ class BotSpeakingGuard(FrameProcessor):
         """How many late chunks were followed by a repaired stop."""
         return self._repairs
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Track and repair the speaking signals; forward everything.
 
         Args:

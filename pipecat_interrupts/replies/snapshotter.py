@@ -19,6 +19,7 @@ unheard remainder into the same message.
 """
 
 import asyncio
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -76,8 +77,8 @@ class StateSnapshotter(FrameProcessor):
         backchannel_judge: BackchannelJudge | None = None,
         backchannel_detector: BackchannelJudge | None = None,
         context_window: int | None = DEFAULT_CONTEXT_WINDOW,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the snapshotter.
 
         Args:
@@ -121,11 +122,12 @@ class StateSnapshotter(FrameProcessor):
             note_role=interruption_note_role,
         )
         judge = backchannel_judge or backchannel_detector or PhraseInterruptionDetector()
+        self._writer = writer
         self._tracker = ReplyTracker(writer, judge, context_window=context_window)
         self._runner = UserCodeRunner(str(self))
         self._taps: list[SnapshotTap] = []
         self._observer: SnapshotObserver | None = None
-        self._watch_task: asyncio.Task | None = None
+        self._watch_task: asyncio.Task[None] | None = None
         self._warned_no_generation = False
         self.false_interruptions = 0
         self._register_event_handler("on_snapshot")
@@ -133,9 +135,9 @@ class StateSnapshotter(FrameProcessor):
 
     def attach_context(self, context: LLMContext) -> None:
         """Keep ``context`` truthful (when it was not known at construction)."""
-        self.ledger.writer.attach(context)
+        self._writer.attach(context)
 
-    context = property(lambda self: self.ledger.writer.context, doc="The context kept truthful.")
+    context = property(lambda self: self._writer.context, doc="The context kept truthful.")
     ledger: ReplyLedger = property(lambda self: self._tracker.ledger, doc="The reply ledger.")  # type: ignore[assignment]
     store = property(lambda self: self._store, doc="The snapshot store.")
     recovers_false_interruptions = property(
@@ -165,7 +167,7 @@ class StateSnapshotter(FrameProcessor):
         """The most recent snapshot of this conversation."""
         return self._store.latest(self.conversation_id)
 
-    def tap(self, **kwargs) -> SnapshotTap:
+    def tap(self, **kwargs: Any) -> SnapshotTap:
         """A new tap reporting to this snapshotter (see `SnapshotTap` for where it goes)."""
         self._taps.append(SnapshotTap(self, **kwargs))
         return self._taps[-1]
@@ -174,7 +176,7 @@ class StateSnapshotter(FrameProcessor):
         """A frame passed upstream of the snapshotter (a tap saw it); each counts once."""
         self._tracker.note_frame(frame, generated_by_llm=generated_by_llm)
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Feed the tracker, snapshot interruptions, forward everything.
 
         Args:
@@ -196,9 +198,9 @@ class StateSnapshotter(FrameProcessor):
             self._stop_watch()
         await self.push_frame(frame, direction)
 
-    async def cleanup(self):
+    async def cleanup(self) -> None:
         """Stop the false-interruption watch and abandoned callbacks."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]
         await self._teardown()
 
     async def _on_interruption(self, frame: InterruptionFrame) -> None:

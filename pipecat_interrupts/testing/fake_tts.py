@@ -8,6 +8,7 @@
 
 import re
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from pipecat.frames.frames import (
     Frame,
@@ -69,8 +70,8 @@ class FakeTTSService(TTSService):
         secs_per_word: float = 0.1,
         chunk_secs: float = 0.02,
         word_timestamps: bool = False,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the fake TTS.
 
         Args:
@@ -130,7 +131,9 @@ class FakeTTSService(TTSService):
             await self.add_word_timestamps(times, context_id, includes_inter_frame_spaces=spaced)
             self._cumulative_secs += self._secs_per_word * len(words)
 
-    async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
+    async def push_frame(
+        self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM
+    ) -> None:
         """Push a frame; word timing restarts after an interruption or a stop.
 
         Args:

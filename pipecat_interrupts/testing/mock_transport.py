@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pipecat.frames.frames import (
     Frame,
@@ -91,8 +92,8 @@ class MockOutputTransport(BaseOutputTransport):
         *,
         params: TransportParams | None = None,
         playback_speed: float = 1.0,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the transport.
 
         Args:
@@ -127,7 +128,7 @@ class MockOutputTransport(BaseOutputTransport):
                 parts.append(text)
         return " ".join(parts)
 
-    async def start(self, frame: StartFrame):
+    async def start(self, frame: StartFrame) -> None:
         """Start the transport and its media sender.
 
         Args:
@@ -153,7 +154,7 @@ class MockOutputTransport(BaseOutputTransport):
         self._notify()
         return True
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Record interruptions, then let the base transport handle the frame.
 
         Args:
@@ -165,7 +166,9 @@ class MockOutputTransport(BaseOutputTransport):
             self._notify()
         await super().process_frame(frame, direction)
 
-    async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
+    async def push_frame(
+        self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM
+    ) -> None:
         """Record text released after its audio, then push it on.
 
         Args:
