@@ -30,6 +30,7 @@ from pipecat_interrupts.replies import (
     ReplyState,
     unheard_remainder,
 )
+from pipecat_interrupts.testing.fake_tts import speech_units
 from pipecat_interrupts.testing.mock_transport import SpokenText
 from pipecat_interrupts.testing.truthful_context import ReplyRecorder, context_violations
 
@@ -239,3 +240,10 @@ async def test_a_hanging_store_does_not_hold_up_the_interruption(log_records):
     assert any(
         "snapshot store add" in r["message"] and r["level"].name == "WARNING" for r in log_records
     )
+
+
+def test_the_fake_tts_times_a_language_without_spaces_character_by_character():
+    units, spaced = speech_units("回答は短いです。 OK then")
+    assert units == ["回", "答", "は", "短", "い", "で", "す", "。 ", "OK ", "then"] and spaced
+    assert "".join(units) == "回答は短いです。 OK then"
+    assert speech_units("Answer one.") == (["Answer", "one."], False)
