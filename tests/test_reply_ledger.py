@@ -247,3 +247,20 @@ def test_the_fake_tts_times_a_language_without_spaces_character_by_character():
     assert units == ["回", "答", "は", "短", "い", "で", "す", "。 ", "OK ", "then"] and spaced
     assert "".join(units) == "回答は短いです。 OK then"
     assert speech_units("Answer one.") == (["Answer", "one."], False)
+
+
+def test_a_reply_first_heard_in_a_late_chunk_goes_before_the_callers_next_turn():
+    context = LLMContext([{"role": "system", "content": "Be brief."}])
+    ledger = _ledger(context)
+    start = LLMFullResponseStartFrame()
+    ledger.generation_started(start.id)
+    ledger.generated(start.id, "One two. Three four.")
+    ledger.generation_ended(LLMFullResponseEndFrame().id)
+    ledger.interrupted(InterruptionFrame().id)  # nothing heard yet
+    context.add_message({"role": "user", "content": "wait"})  # the caller's turn is committed first
+    _play(ledger, "One two.", "a", late=True)  # then the late chunk's words reach us
+    assert [(m["role"], m["content"]) for m in context.get_messages()] == [
+        ("system", "Be brief."),
+        ("assistant", "One two." + MARKER),
+        ("user", "wait"),
+    ]

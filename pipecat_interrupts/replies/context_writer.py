@@ -84,8 +84,7 @@ class ContextWriter:
         content = heard + self._marker if marked else heard
         if root.message is None:
             root.message = {"role": "assistant", "content": content}
-            self._context.add_message(root.message)  # type: ignore[arg-type]
-            logger.trace(f"ContextWriter: {root} owns a new assistant message")
+            self._place(root, late=reply is root and root.cut)
         else:
             root.message["content"] = content
         if marked and self._note and root.note is None:
@@ -95,8 +94,31 @@ class ContextWriter:
             root.note = None
 
     def interrupted(self, reply: Reply) -> None:
-        """``reply`` was cut: mark its message (if anything of it was heard)."""
+        """``reply`` was cut: mark its message, or note where it goes if a late chunk plays.
+
+        A reply cut before any of it was heard can still have its first words played
+        late (Pipecat's late chunk); they were heard at the interruption, before the
+        caller's turn that follows was committed, so its message goes where the context
+        ended at the interruption.
+        """
+        if reply.root.message is None:
+            messages = self._messages()
+            reply.root.place_after = (messages[-1] if messages else None,)
         self.write(reply)
+
+    def _place(self, root: Reply, *, late: bool) -> None:
+        assert self._context is not None and root.message is not None
+        messages = self._messages()
+        if late and root.place_after is not None:
+            (after,) = root.place_after
+            index = 0 if after is None else _index_of(messages, after)
+            if index is not None:
+                position = index if after is None else index + 1
+                messages.insert(position, root.message)
+                logger.trace(f"ContextWriter: {root} heard late; its message goes at {position}")
+                return
+        self._context.add_message(root.message)  # type: ignore[arg-type]
+        logger.trace(f"ContextWriter: {root} owns a new assistant message")
 
     def _insert_note(self, root: Reply) -> None:
         messages = self._messages()

@@ -43,6 +43,8 @@ class Reply:
         continued_by: The resumed remainder that continues this one, if any.
         message: The context message it owns, once something was heard.
         note: The interruption note placed after its message, if any.
+        place_after: Where its message goes if its first words play late: after this
+            message (``(None,)``: at the start), the context's last at the interruption.
         generation_open: True while the LLM is still streaming it.
         generation_end_id: Id of the frame that ended its LLM response.
         cut: Whether an interruption cut it.
@@ -62,6 +64,7 @@ class Reply:
     continued_by: "Reply | None" = None
     message: dict[str, Any] | None = None
     note: dict[str, Any] | None = None
+    place_after: tuple[Any] | None = None
     generation_open: bool = False
     generation_end_id: int | None = None
     cut: bool = False

@@ -101,7 +101,11 @@ def context_violations(
             if id(m) not in owned:
                 violations.append(f"assistant message {m['content']!r} matches no heard reply")
             if i > 0 and roles[i - 1] == "assistant":
-                violations.append(f"two assistant messages in a row at {i}")
+                before = messages[i - 2]["content"] if i > 1 else None
+                violations.append(
+                    f"two assistant messages in a row at {i}: {before!r:.40} / "
+                    f"{messages[i - 1]['content']!r:.60} / {m['content']!r:.60}"
+                )
     if said is not None:
         users = [
             m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"
