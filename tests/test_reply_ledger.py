@@ -264,3 +264,18 @@ def test_a_reply_first_heard_in_a_late_chunk_goes_before_the_callers_next_turn()
         ("assistant", "One two." + MARKER),
         ("user", "wait"),
     ]
+
+
+def test_a_reply_whose_first_sentence_plays_while_the_caller_speaks_comes_before_that_turn():
+    # Sentence-level TTS releases a sentence's text after its audio: the caller's turn
+    # (not an interruption: a condition let the bot go on) is committed meanwhile.
+    context = LLMContext([{"role": "system", "content": "Be brief."}])
+    ledger = _ledger(context)
+    start = LLMFullResponseStartFrame()
+    ledger.generation_started(start.id)
+    ledger.generated(start.id, "One two.")
+    ledger.generation_ended(LLMFullResponseEndFrame().id)
+    ledger.audio_played(0.02, late=False)  # its audio starts
+    context.add_message({"role": "user", "content": "mhm, and fees?"})
+    _play(ledger, "One two.", "a")
+    assert [m["role"] for m in context.get_messages()] == ["system", "assistant", "user"]

@@ -84,7 +84,7 @@ class ContextWriter:
         content = heard + self._marker if marked else heard
         if root.message is None:
             root.message = {"role": "assistant", "content": content}
-            self._place(root, late=reply is root and root.cut)
+            self._place(root)
         else:
             root.message["content"] = content
         if marked and self._note and root.note is None:
@@ -97,25 +97,36 @@ class ContextWriter:
         """``reply`` was cut: mark its message, or note where it goes if a late chunk plays.
 
         A reply cut before any of it was heard can still have its first words played
-        late (Pipecat's late chunk); they were heard at the interruption, before the
+        late (Pipecat's late chunk); they were heard by the interruption, before the
         caller's turn that follows was committed, so its message goes where the context
-        ended at the interruption.
+        ended then (or earlier, where its audio started).
         """
-        if reply.root.message is None:
-            messages = self._messages()
-            reply.root.place_after = (messages[-1] if messages else None,)
+        self.starts_playing(reply)
         self.write(reply)
 
-    def _place(self, root: Reply, *, late: bool) -> None:
+    def starts_playing(self, reply: Reply) -> None:
+        """``reply``'s audio starts (or it was cut): its message goes where the context ends now.
+
+        With sentence-level TTS a reply's first text is released only after its first
+        sentence played; a caller's turn committed meanwhile came after it started.
+        """
+        root = reply.root
+        if root.message is None and root.place_after is None and self._context is not None:
+            messages = self._messages()
+            root.place_after = (messages[-1] if messages else None,)
+
+    def _place(self, root: Reply) -> None:
         assert self._context is not None and root.message is not None
         messages = self._messages()
-        if late and root.place_after is not None:
+        if root.place_after is not None:
             (after,) = root.place_after
             index = 0 if after is None else _index_of(messages, after)
             if index is not None:
                 position = index if after is None else index + 1
                 messages.insert(position, root.message)
-                logger.trace(f"ContextWriter: {root} heard late; its message goes at {position}")
+                logger.trace(
+                    f"ContextWriter: {root}'s message goes where it started, at {position}"
+                )
                 return
         self._context.add_message(root.message)  # type: ignore[arg-type]
         logger.trace(f"ContextWriter: {root} owns a new assistant message")

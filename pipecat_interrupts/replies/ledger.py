@@ -158,6 +158,9 @@ class ReplyLedger:
             self._speaking.spoken_secs += secs
         else:
             self._unattributed_secs += secs
+            upcoming = self._pending_resume or (self._waiting[0].reply if self._waiting else None)
+            if upcoming is not None and self._writer is not None:
+                self._writer.starts_playing(upcoming)  # its text comes after its first sentence
 
     def _playing(self, context_id: str | None, *, late: bool, text_type: str | None) -> Reply:
         reply = self._reply_for(context_id, late, text_type)

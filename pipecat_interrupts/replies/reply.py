@@ -43,8 +43,8 @@ class Reply:
         continued_by: The resumed remainder that continues this one, if any.
         message: The context message it owns, once something was heard.
         note: The interruption note placed after its message, if any.
-        place_after: Where its message goes if its first words play late: after this
-            message (``(None,)``: at the start), the context's last at the interruption.
+        place_after: Where its message goes: after this message (``(None,)``: at the
+            start), the context's last when its audio started or it was cut.
         generation_open: True while the LLM is still streaming it.
         generation_end_id: Id of the frame that ended its LLM response.
         cut: Whether an interruption cut it.
