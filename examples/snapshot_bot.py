@@ -47,7 +47,8 @@ ANSWER = "Your plan includes ten gigabytes. Extra data costs two dollars per gig
 
 async def call(title: str, steps, replies) -> StateSnapshotter:
     print(f"\n== {title}")
-    snapshotter = StateSnapshotter(false_interruption_timeout_secs=1.0)
+    judge = PhraseInterruptionDetector()  # one backchannel judge, shared by both
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=1.0, backchannel_judge=judge)
     snapshotter.add_event_handler(
         "on_snapshot",
         lambda _, s: print(
@@ -59,7 +60,7 @@ async def call(title: str, steps, replies) -> StateSnapshotter:
         "on_false_interruption", lambda _, s: print(f"   false interruption: resuming {s.unspoken_text!r}")
     )
     controller = InterruptionController(
-        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.3)]
+        detectors=[judge, TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.3)]
     )
     vp = build_voice_pipeline(
         controller=controller,

@@ -53,6 +53,7 @@ from pipecat_interrupts.metrics import (
     InterruptionMetricsObserver,
     InterruptionRecord,
 )
+from pipecat_interrupts.replies import OutputGuard, ReplyLedger, played_late
 from pipecat_interrupts.routes import (
     AgentResponse,
     HeardTextSource,
@@ -114,6 +115,9 @@ __all__ = [
     "InterruptionSnapshot",
     "SnapshotStore",
     "SnapshotTap",
+    "OutputGuard",
+    "ReplyLedger",
+    "played_late",
     "StateSnapshotter",
     "recovery_message",
     "unspoken_remainder",

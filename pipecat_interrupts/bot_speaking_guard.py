@@ -14,6 +14,8 @@ until the next reply ends or three seconds of silence pass. For those seconds th
 pipeline (the user aggregator, turn strategies, an interruption controller, a test's
 scripted user) believes the bot is talking while the caller hears silence.
 
+Which chunk is the late one is decided in one place, `replies.OutputGuard`, and stamped
+on the frame (`replies.played_late`): the reply ledger and metrics read the same answer.
 The guard sits right after the output transport and repairs the signals: once the late
 chunk has played it reports the bot stopped (both ways), and when the transport, still
 believing it never stopped, starts the next reply without a `BotStartedSpeakingFrame`,
@@ -21,6 +23,7 @@ the guard reports that start itself.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.audio.utils import is_silence
@@ -35,6 +38,8 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from pipecat_interrupts.replies.output_guard import OutputGuard
+
 
 @dataclass
 class _Destination:
@@ -42,7 +47,7 @@ class _Destination:
 
     transport_speaking: bool = False  # what the transport believes
     reported_speaking: bool = False  # what the pipeline was told
-    interruption_id: int = -1  # the latest interruption (frame ids grow)
+    interrupted: bool = False  # an interruption has passed
     stopped_since_interruption: bool = False
     suspect_start: bool = False  # a start reported after the interruption's stop
 
@@ -77,7 +82,7 @@ class BotSpeakingGuard(FrameProcessor):
                              context_aggregator.assistant()])
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         """Initialize the guard.
 
         Args:
@@ -86,6 +91,7 @@ class BotSpeakingGuard(FrameProcessor):
         kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)
         self._destinations: dict[str | None, _Destination] = {}
+        self._output_guard = OutputGuard()  # the one answer on the late chunk
         self._repairs = 0
 
     @property
@@ -93,7 +99,7 @@ class BotSpeakingGuard(FrameProcessor):
         """How many late chunks were followed by a repaired stop."""
         return self._repairs
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Track and repair the speaking signals; forward everything.
 
         Args:
@@ -105,8 +111,9 @@ class BotSpeakingGuard(FrameProcessor):
         if isinstance(frame, InputAudioRawFrame) or direction != FrameDirection.DOWNSTREAM:
             await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionFrame):
+            self._output_guard.note_interruption(frame)
             for state in self._all_destinations():
-                state.interruption_id = frame.id
+                state.interrupted = True
                 state.stopped_since_interruption = state.suspect_start = False
             await self.push_frame(frame, direction)
         elif isinstance(frame, BotStartedSpeakingFrame):
@@ -117,7 +124,7 @@ class BotSpeakingGuard(FrameProcessor):
         elif isinstance(frame, BotStoppedSpeakingFrame):
             state = self._state(frame)
             state.transport_speaking = state.suspect_start = False
-            state.stopped_since_interruption = state.interruption_id >= 0
+            state.stopped_since_interruption = state.interrupted
             if not state.reported_speaking:
                 logger.debug(f"{self}: {frame.name} repeats a stop already reported; dropped")
                 return
@@ -130,7 +137,7 @@ class BotSpeakingGuard(FrameProcessor):
 
     async def _on_speech(self, frame: Frame, direction: FrameDirection) -> None:
         state = self._state(frame)
-        late = frame.interruptible and frame.id < state.interruption_id
+        late = self._output_guard.judge(frame)
         if late:
             await self.push_frame(frame, direction)
             if state.suspect_start and state.reported_speaking:
@@ -151,7 +158,9 @@ class BotSpeakingGuard(FrameProcessor):
 
     async def _broadcast(self, frame_cls: type[Frame], like: Frame) -> None:
         downstream, upstream = frame_cls(), frame_cls()
-        downstream.transport_destination = upstream.transport_destination = like.transport_destination
+        downstream.transport_destination = upstream.transport_destination = (
+            like.transport_destination
+        )
         downstream.broadcast_sibling_id, upstream.broadcast_sibling_id = upstream.id, downstream.id
         await self.push_frame(downstream, FrameDirection.DOWNSTREAM)
         await self.push_frame(upstream, FrameDirection.UPSTREAM)
@@ -163,7 +172,7 @@ class BotSpeakingGuard(FrameProcessor):
             state = self._destinations[key] = _Destination()
             default = self._destinations.get(None)
             if default is not None and key is not None:
-                state.interruption_id = default.interruption_id
+                state.interrupted = default.interrupted
         return state
 
     def _all_destinations(self) -> list[_Destination]:

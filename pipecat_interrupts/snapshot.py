@@ -4,241 +4,26 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 
-"""Interruption snapshots and where they are kept.
+"""Interruption snapshots and where they are kept (moved to `pipecat_interrupts.replies`)."""
 
-An `InterruptionSnapshot` freezes, at the moment the bot was cut off, what it had
-generated versus what the caller actually heard, why it was cut off, and the LLM context
-at that moment. A `SnapshotStore` keeps the recent ones per conversation so the next
-generation can resume, summarise or apologise.
-"""
+from pipecat_interrupts.replies.snapshots import (
+    DEFAULT_CONTEXT_WINDOW,
+    DEFAULT_CONVERSATION,
+    RECOVERY_TEMPLATES,
+    InMemorySnapshotStore,
+    InterruptionSnapshot,
+    SnapshotStore,
+    recovery_message,
+    unspoken_remainder,
+)
 
-import copy
-from collections import OrderedDict, deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-from pipecat_interrupts import clocks
-from pipecat_interrupts.validation import require_non_negative_int
-
-DEFAULT_CONVERSATION = "default"
-
-
-def unspoken_remainder(generated: str, spoken: str) -> str:
-    """The part of ``generated`` the caller did not hear.
-
-    Works word by word, so it holds whether the TTS reported words or whole sentences.
-
-    Args:
-        generated: Everything generated for the response.
-        spoken: What was played.
-
-    Returns:
-        The remaining words, or "" when everything was heard.
-    """
-    generated_words = generated.split()
-    spoken_count = len(spoken.split())
-    return " ".join(generated_words[spoken_count:])
-
-
-@dataclass(frozen=True)
-class InterruptionSnapshot:
-    """What the bot had generated versus what the caller heard when it was cut off.
-
-    Parameters:
-        conversation_id: The conversation this belongs to.
-        reason: Why the bot was cut off: the controller's decision (``"phrase"``,
-            ``"text"``, ``"vad"``, ``"emergency_stop"``...), or without one what the
-            snapshotter saw (``"vad"``: voice activity and no words yet; ``"text"``;
-            ``"emergency_stop"``, ``"agent_handoff"``), else ``"interruption"``.
-        trigger: Name of the frame behind the decision, if any.
-        flush_id: The `FlushCoordinator`'s flush id, if a coordinator is in place.
-        generated_text: Everything the LLM (or a `TTSSpeakFrame`) produced for the reply.
-        spoken_text: What the output transport played (word level with word-timestamp
-            TTS, sentence level otherwise).
-        unspoken_text: The generated words the caller never heard.
-        user_text: What the caller said to cut in, if known.
-        bot_started_at: ``time.monotonic()`` when the bot started this reply, if it did.
-        interrupted_at: ``time.monotonic()`` when the interruption reached the recorder.
-        spoken_secs: Seconds of audio played for this reply.
-        context_messages: Deep copy of the LLM context messages at that moment.
-        created_at: Wall-clock time (``time.time()``).
-        generation_complete: False when the interruption also cut the LLM's stream:
-            ``generated_text`` (and so ``unspoken_text``) is then only what had been
-            generated, not the whole answer the model would have given.
-    """
-
-    conversation_id: str
-    reason: str
-    trigger: str | None
-    flush_id: str | None
-    generated_text: str
-    spoken_text: str
-    unspoken_text: str
-    user_text: str | None
-    bot_started_at: float | None
-    interrupted_at: float
-    spoken_secs: float
-    context_messages: tuple[dict[str, Any], ...] = ()
-    created_at: float = field(default_factory=clocks.wall_time)
-    generation_complete: bool = True
-
-    @property
-    def speaking_secs(self) -> float:
-        """How long the bot had been speaking when it was cut off (0 if it had not)."""
-        if self.bot_started_at is None:
-            return 0.0
-        return max(0.0, self.interrupted_at - self.bot_started_at)
-
-    @property
-    def fully_heard(self) -> bool:
-        """Whether the caller heard everything that was generated."""
-        return not self.unspoken_text
-
-    @staticmethod
-    def copy_messages(messages: Sequence[Any]) -> tuple[dict[str, Any], ...]:
-        """Deep-copy context messages so later edits cannot change the snapshot.
-
-        Args:
-            messages: The context's messages.
-
-        Returns:
-            The copies.
-        """
-        return tuple(copy.deepcopy(dict(m)) if isinstance(m, dict) else copy.deepcopy(m) for m in messages)
-
-
-@runtime_checkable
-class SnapshotStore(Protocol):
-    """Where snapshots are kept. Implement it to keep them in your own storage."""
-
-    def add(self, snapshot: InterruptionSnapshot) -> None:
-        """Keep a snapshot."""
-        ...
-
-    def latest(self, conversation_id: str = DEFAULT_CONVERSATION) -> InterruptionSnapshot | None:
-        """The most recent snapshot of a conversation, or None."""
-        ...
-
-    def pop(self, conversation_id: str = DEFAULT_CONVERSATION) -> InterruptionSnapshot | None:
-        """Remove and return the most recent snapshot of a conversation, or None."""
-        ...
-
-    def all(self, conversation_id: str = DEFAULT_CONVERSATION) -> list[InterruptionSnapshot]:
-        """A conversation's snapshots, oldest first."""
-        ...
-
-    def clear(self, conversation_id: str | None = None) -> None:
-        """Forget one conversation's snapshots, or all of them."""
-        ...
-
-
-class InMemorySnapshotStore:
-    """A bounded in-memory `SnapshotStore`.
-
-    Keeps the last ``max_per_conversation`` snapshots of each conversation and the last
-    ``max_conversations`` conversations (least recently updated are forgotten first).
-    """
-
-    def __init__(self, *, max_per_conversation: int = 20, max_conversations: int = 1000):
-        """Initialize the store.
-
-        Args:
-            max_per_conversation: Snapshots kept per conversation.
-            max_conversations: Conversations kept.
-
-        Raises:
-            TypeError, ValueError: If a bound is not a positive int.
-        """
-        self._max_per = require_non_negative_int("max_per_conversation", max_per_conversation)
-        self._max_conversations = require_non_negative_int("max_conversations", max_conversations)
-        if self._max_per == 0:
-            raise ValueError("max_per_conversation must be >= 1")
-        if self._max_conversations == 0:
-            raise ValueError("max_conversations must be >= 1")
-        self._by_conversation: OrderedDict[str, deque[InterruptionSnapshot]] = OrderedDict()
-
-    @property
-    def max_per_conversation(self) -> int:
-        """The per-conversation bound."""
-        return self._max_per
-
-    def add(self, snapshot: InterruptionSnapshot) -> None:
-        """Keep a snapshot, forgetting the oldest past the bounds.
-
-        Args:
-            snapshot: The snapshot.
-        """
-        key = snapshot.conversation_id
-        snapshots = self._by_conversation.pop(key, None) or deque(maxlen=self._max_per)
-        snapshots.append(snapshot)
-        self._by_conversation[key] = snapshots
-        while len(self._by_conversation) > self._max_conversations:
-            self._by_conversation.popitem(last=False)
-
-    def latest(self, conversation_id: str = DEFAULT_CONVERSATION) -> InterruptionSnapshot | None:
-        """The most recent snapshot of a conversation, or None."""
-        snapshots = self._by_conversation.get(conversation_id)
-        return snapshots[-1] if snapshots else None
-
-    def pop(self, conversation_id: str = DEFAULT_CONVERSATION) -> InterruptionSnapshot | None:
-        """Remove and return the most recent snapshot of a conversation, or None."""
-        snapshots = self._by_conversation.get(conversation_id)
-        return snapshots.pop() if snapshots else None
-
-    def all(self, conversation_id: str = DEFAULT_CONVERSATION) -> list[InterruptionSnapshot]:
-        """A conversation's snapshots, oldest first."""
-        return list(self._by_conversation.get(conversation_id, ()))
-
-    def clear(self, conversation_id: str | None = None) -> None:
-        """Forget one conversation's snapshots, or all of them."""
-        if conversation_id is None:
-            self._by_conversation.clear()
-        else:
-            self._by_conversation.pop(conversation_id, None)
-
-    def __len__(self) -> int:
-        return sum(len(s) for s in self._by_conversation.values())
-
-
-RECOVERY_TEMPLATES: dict[str, str] = {
-    "resume": (
-        "You were interrupted. The user heard: \"{spoken}\". They did not hear: \"{unspoken}\". "
-        "If it is still relevant after their reply, continue from where they stopped hearing you."
-    ),
-    "summarise": (
-        "You were interrupted before finishing. The user did not hear: \"{unspoken}\". "
-        "If it still matters, summarise it in one short sentence."
-    ),
-    "apologise": (
-        "You were interrupted while saying: \"{spoken}\". Briefly acknowledge the interruption "
-        "and answer what the user said."
-    ),
-}
-
-
-def recovery_message(
-    snapshot: InterruptionSnapshot, mode: str = "resume", *, role: str = "system"
-) -> dict[str, str]:
-    """A context message that helps the next generation recover from an interruption.
-
-    Example::
-
-        snapshot = snapshotter.store.pop(conversation_id)
-        if snapshot and not snapshot.fully_heard:
-            context.add_message(recovery_message(snapshot, "summarise"))
-
-    Args:
-        snapshot: The interruption to recover from.
-        mode: ``"resume"``, ``"summarise"`` or ``"apologise"``, or your own template
-            with ``{spoken}`` and ``{unspoken}`` fields.
-        role: The message role.
-
-    Returns:
-        The message.
-    """
-    template = RECOVERY_TEMPLATES.get(mode, mode)
-    return {
-        "role": role,
-        "content": template.format(spoken=snapshot.spoken_text, unspoken=snapshot.unspoken_text),
-    }
+__all__ = [
+    "DEFAULT_CONTEXT_WINDOW",
+    "DEFAULT_CONVERSATION",
+    "RECOVERY_TEMPLATES",
+    "InMemorySnapshotStore",
+    "InterruptionSnapshot",
+    "SnapshotStore",
+    "recovery_message",
+    "unspoken_remainder",
+]

@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from pipecat.frames.frames import InterruptionFrame
+from pipecat.frames.frames import InterruptionFrame, TTSSpeakFrame
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
@@ -27,7 +27,9 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
-ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
+ANSWER = (
+    "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
+)
 
 
 def voice(steps, *, timeout=0.5, replies=(ANSWER, "Sure."), resume=True):
@@ -84,7 +86,10 @@ async def test_stop_is_a_real_interruption_and_does_not_resume():
         await vp.user.wait_finished()
     assert snapshotter.false_interruptions == 0
     assert ANSWER not in vp.output.spoken_text
-    assert vp.messages[-2:] == [{"role": "user", "content": "stop"}, {"role": "assistant", "content": "Sure."}]
+    assert vp.messages[-2:] == [
+        {"role": "user", "content": "stop"},
+        {"role": "assistant", "content": "Sure."},
+    ]
 
 
 async def test_a_second_barge_in_during_the_resumed_speech_interrupts_normally():
@@ -127,7 +132,9 @@ async def test_resuming_can_be_switched_off():
             await detected.wait()
     assert snapshotter.false_interruptions == 1
     assert vp.output.spoken_text != ANSWER  # detected and logged, not resumed
-    assert StateSnapshotter(false_interruption_timeout_secs=None).recovers_false_interruptions is False
+    assert (
+        StateSnapshotter(false_interruption_timeout_secs=None).recovers_false_interruptions is False
+    )
 
 
 def plain_voice(steps, *, timeout=0.4, replies=(ANSWER, "Sure."), taps=True, **snapshotter_args):
@@ -158,7 +165,9 @@ async def test_without_a_controller_a_cough_is_learnt_from_pipecats_vad_start_an
 
 @pytest.mark.parametrize("taps", [True, False], ids=["taps", "observer"])
 async def test_without_a_controller_words_after_the_voice_start_are_a_real_interruption(taps):
-    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Utterance("what about fees")], taps=taps)
+    vp, snapshotter = plain_voice(
+        [WaitForBot(), Pause(0.25), Utterance("what about fees")], taps=taps
+    )
     async with vp:
         assert snapshotter.uses_taps == taps and snapshotter.observes_pipeline != taps
         await vp.start_bot_turn()
@@ -179,7 +188,9 @@ async def snapshot_taken(snapshotter) -> asyncio.Event:
 
 async def test_an_emergency_stop_is_never_resumed():
     # No user voice at all: the coordinator interrupts on the frame; nothing may resume it.
-    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), PushFrame(EmergencyStopFrame(reason="escalation"))])
+    vp, snapshotter = plain_voice(
+        [WaitForBot(), Pause(0.25), PushFrame(EmergencyStopFrame(reason="escalation"))]
+    )
     taken = await snapshot_taken(snapshotter)
     async with vp:
         await vp.start_bot_turn()
@@ -204,11 +215,13 @@ async def test_an_interruption_queued_by_the_application_is_not_guessed_to_be_vo
     assert snapshotter.false_interruptions == 0
 
 
-
 async def test_a_cough_before_a_word_of_a_second_reply_keeps_the_replies_apart():
     # The first reply plays to the end; a second one (no user turn between) is cut by a
     # cough before its first sentence was heard, and is resumed from its start.
-    first, second = "Short first reply.", "The second reply has a long first sentence to cut. And more."
+    first, second = (
+        "Short first reply.",
+        "The second reply has a long first sentence to cut. And more.",
+    )
     vp, snapshotter = plain_voice([], timeout=0.3, replies=[first, second])
     async with vp:
         await vp.start_bot_turn()
@@ -217,7 +230,9 @@ async def test_a_cough_before_a_word_of_a_second_reply_keeps_the_replies_apart()
         await vp.start_bot_turn()
         # The LLM has finished (12 tokens, 3 ms each); the first sentence is still playing.
         await vp.user.perform([WaitForBot(), Pause(0.1), Noise(0.1)])
-        assert await vp.output.wait_until(lambda: vp.output.spoken_text == f"{first} {second}", timeout=5)
+        assert await vp.output.wait_until(
+            lambda: vp.output.spoken_text == f"{first} {second}", timeout=5
+        )
     assert snapshotter.false_interruptions == 1
     assert snapshotter.latest_snapshot.spoken_text == ""
     assert snapshotter.latest_snapshot.generation_complete
@@ -229,7 +244,9 @@ async def test_a_cough_before_a_word_of_a_second_reply_keeps_the_replies_apart()
 
 async def test_with_a_note_a_fully_resumed_answer_drops_the_note():
     note = "You were interrupted; the user did not hear the rest."
-    vp, snapshotter = plain_voice([WaitForBot(), Pause(0.25), Noise(0.1)], timeout=0.3, interruption_note=note)
+    vp, snapshotter = plain_voice(
+        [WaitForBot(), Pause(0.25), Noise(0.1)], timeout=0.3, interruption_note=note
+    )
     async with vp:
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: vp.output.spoken_text == ANSWER, timeout=5)
@@ -258,7 +275,42 @@ async def test_a_cough_that_also_cut_the_llm_resumes_what_had_been_generated(tap
         async with asyncio.timeout(5):
             await resumed.wait()
         snapshot = snapshotter.latest_snapshot
-        assert await vp.output.wait_until(lambda: vp.output.spoken_text == snapshot.generated_text, timeout=5)
+        assert await vp.output.wait_until(
+            lambda: vp.output.spoken_text == snapshot.generated_text, timeout=5
+        )
     assert vp.llm.cancelled_runs and not snapshot.generation_complete
     assert ANSWER.startswith(snapshot.generated_text) and snapshot.generated_text != ANSWER
     assert vp.messages[1:] == [{"role": "assistant", "content": snapshot.generated_text}]
+
+
+async def test_the_resumed_remainder_is_pushed_right_after_the_llm_not_from_the_top():
+    # The fewest hops to the TTS: from the tap after the LLM, not through the user side.
+    controller = InterruptionController(
+        detectors=[
+            PhraseInterruptionDetector(),
+            TextInterruptionDetector(),
+            VADInterruptionDetector(min_speech_secs=0.15),
+        ]
+    )
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.3)
+    upstream_of_llm, before_tts = (
+        FrameRecorder(name="upstream-of-llm"),
+        FrameRecorder(name="before-tts"),
+    )
+    vp = build_voice_pipeline(
+        controller=controller,
+        snapshotter=snapshotter,
+        user=ScriptedUser([WaitForBot(), Pause(0.2), Noise(0.3)]),
+        llm=FakeLLMService(replies=[ANSWER], token_delay_secs=0.003),
+        tts=FakeTTSService(secs_per_word=0.04),
+        after_user_aggregator=[FlushCoordinator(), upstream_of_llm],
+        before_tts=[before_tts],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        await before_tts.wait_for(TTSSpeakFrame, timeout=5)
+    assert snapshotter.false_interruptions == 1
+    assert [f.text for f in before_tts.of_type(TTSSpeakFrame)] == [
+        snapshotter.latest_snapshot.unspoken_text
+    ]
+    assert upstream_of_llm.of_type(TTSSpeakFrame) == []

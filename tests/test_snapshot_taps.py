@@ -1,12 +1,9 @@
 """Snapshot taps: the snapshotter's in-band view of generation and the caller's words."""
 
-import asyncio
-
 import pytest
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
     InterruptionFrame,
-    LLMContextAssistantTurnFrame,
     LLMFullResponseEndFrame,
     LLMFullResponseStartFrame,
     LLMTextFrame,
@@ -15,7 +12,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import LLMContextAggregatorPair
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import (
@@ -26,6 +23,7 @@ from pipecat_interrupts import (
     StateSnapshotter,
 )
 from pipecat_interrupts.frames import DECISION
+from pipecat_interrupts.replies import played_late
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -77,7 +75,11 @@ async def test_a_missing_generation_tap_is_reported_once(log_records):
     snapshotter = StateSnapshotter()
     vp = voice(snapshotter, before_user_aggregator=[snapshotter.tap()])  # none after the LLM
     await run(vp)
-    warnings = [r for r in log_records if r["level"].name == "WARNING" and "right after the LLM" in r["message"]]
+    warnings = [
+        r
+        for r in log_records
+        if r["level"].name == "WARNING" and "right after the LLM" in r["message"]
+    ]
     assert len(warnings) == 1
     assert snapshotter.latest_snapshot.generated_text == ""  # what it could not see
 
@@ -95,21 +97,32 @@ async def test_words_played_after_the_interruption_count_as_heard_and_are_not_re
     recorder = FrameRecorder(name="sink")
     generated = "One two. Three four. Five six."
     async with running_pipeline([snapshotter, recorder]) as worker:
-        for frame in (LLMFullResponseStartFrame(), LLMTextFrame(generated), LLMFullResponseEndFrame()):
+        for frame in (
+            LLMFullResponseStartFrame(),
+            LLMTextFrame(generated),
+            LLMFullResponseEndFrame(),
+        ):
             snapshotter.note_frame(frame, generated_by_llm=True)
         interruption = InterruptionFrame()
         interruption.metadata[DECISION] = InterruptionDecision(reason="vad")
         await worker.queue_frames(
-            [BotStartedSpeakingFrame(), TTSTextFrame("One two.", text_type="sentence", context_id="reply")]
+            [
+                BotStartedSpeakingFrame(),
+                TTSTextFrame("One two.", text_type="sentence", context_id="reply"),
+            ]
         )
         await recorder.wait_for(TTSTextFrame)
         await worker.queue_frame(interruption)
         await recorder.wait_for(InterruptionFrame)
-        await worker.queue_frame(TTSTextFrame("Three four.", text_type="sentence", context_id="reply"))  # late
+        await worker.queue_frame(
+            TTSTextFrame("Three four.", text_type="sentence", context_id="reply")
+        )  # late
         await recorder.wait_for(TTSSpeakFrame, timeout=5)
     snapshot = snapshotter.latest_snapshot
     assert (snapshot.spoken_text, snapshot.unspoken_text) == ("One two.", "Three four. Five six.")
-    assert [f.text for f in recorder.of_type(TTSSpeakFrame)] == ["Five six."]  # not "Three four." again
+    assert [f.text for f in recorder.of_type(TTSSpeakFrame)] == [
+        "Five six."
+    ]  # not "Three four." again
 
 
 def _snapshotter_after(generated: str, context: LLMContext | None = None) -> StateSnapshotter:
@@ -130,27 +143,14 @@ def _said(text: str, context_id: str) -> TTSTextFrame:
     return TTSTextFrame(text, text_type="sentence", context_id=context_id)
 
 
-class _Commits:
-    """The assistant messages of a context, read each time a commit reaches the top."""
-
-    def __init__(self, context: LLMContext):
-        self._context = context
-        self._turns: asyncio.Queue = asyncio.Queue()
-
-    def assistant(self) -> list[str]:
-        return [m["content"] for m in self._context.get_messages() if m["role"] == "assistant"]
-
-    def watch(self, worker) -> None:
-        worker.add_reached_upstream_filter((LLMContextAssistantTurnFrame,))
-        worker.add_event_handler("on_frame_reached_upstream", lambda *_: self._turns.put_nowait(self.assistant()))
-
-    async def next(self) -> list[str]:
-        async with asyncio.timeout(5):
-            return await self._turns.get()
+def _assistant(context: LLMContext) -> list[str]:
+    return [m["content"] for m in context.get_messages() if m["role"] == "assistant"]
 
 
 async def _speak_first_sentence(worker, recorder: FrameRecorder) -> None:
-    await worker.queue_frames([BotStartedSpeakingFrame(), LLMFullResponseStartFrame(), _said("One two.", "cut")])
+    await worker.queue_frames(
+        [BotStartedSpeakingFrame(), LLMFullResponseStartFrame(), _said("One two.", "cut")]
+    )
     await recorder.wait_for(TTSTextFrame)
 
 
@@ -158,59 +158,66 @@ def _next_reply() -> list:
     return [LLMFullResponseStartFrame(), _said("Okay.", "next"), LLMFullResponseEndFrame()]
 
 
-async def test_a_late_word_after_the_commit_moves_back_to_the_reply_it_was_played_in():
-    # Pipecat's assistant aggregator committed the cut reply at the interruption; a word
-    # played after it would start the next reply's message. The snapshotter moves it back.
+async def test_a_late_word_joins_the_message_of_the_reply_it_was_played_in():
+    # Played after the interruption, in the cut reply's TTS context: the reply's own
+    # message is updated in place, and the next reply's message never sees the word.
     context = LLMContext([{"role": "system", "content": "Be brief."}])
     snapshotter = _snapshotter_after("One two. Three four.", context)
-    commits = _Commits(context)
     recorder = FrameRecorder(name="sink")
-    async with running_pipeline([snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]) as worker:
-        commits.watch(worker)
+    async with running_pipeline(
+        [snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]
+    ) as worker:
         await _speak_first_sentence(worker, recorder)
         await worker.queue_frame(_phrase_interruption())
         await recorder.wait_for(InterruptionFrame)
-        assert await commits.next() == ["One two. [interrupted]"]
-        await worker.queue_frames([_said("Three four.", "cut"), *_next_reply()])  # a late word first
-        await commits.next()
-    assert commits.assistant() == ["One two. Three four. [interrupted]", "Okay."]
+        assert _assistant(context) == ["One two. [interrupted]"]
+        await worker.queue_frames(
+            [_said("Three four.", "cut"), *_next_reply()]
+        )  # a late word first
+        await recorder.wait_for(LLMFullResponseEndFrame)
+    # The late chunk finished the answer: the caller heard all of it, so it is not marked.
+    assert _assistant(context) == ["One two. Three four.", "Okay."]
 
 
-class _HoldCommits(FrameProcessor):
-    """Holds the assistant aggregator's commits on their way up until released."""
-
-    def __init__(self):
-        super().__init__(name="hold-commits")
-        self.released = asyncio.Event()
-
-    async def process_frame(self, frame, direction):
-        await super().process_frame(frame, direction)
-        if isinstance(frame, LLMContextAssistantTurnFrame) and direction == FrameDirection.UPSTREAM:
-            async with asyncio.timeout(5):
-                await self.released.wait()
-        await self.push_frame(frame, direction)
-
-
-async def test_a_late_word_before_the_commit_is_seen_still_moves_back():
-    # The other order: the late word passes the snapshotter before the aggregator's
-    # commit of the cut reply has come back up to it. The aggregator still puts the word
-    # at the start of its next commit; the mark keeps it, the next commit loses it.
+async def test_the_late_chunk_of_a_reply_not_heard_before_the_interruption_is_its_first_word():
+    # The output guard's answer: a text frame made before the interruption (its id is
+    # lower) that plays after it is the late chunk. In a TTS context never heard
+    # before, it belongs to the reply the interruption cut, not to the next one.
     context = LLMContext([{"role": "system", "content": "Be brief."}])
     snapshotter = _snapshotter_after("One two. Three four.", context)
-    commits = _Commits(context)
-    hold = _HoldCommits()
     recorder = FrameRecorder(name="sink")
+    late = _said("One two.", "cut")  # made before the interruption
+    async with running_pipeline(
+        [snapshotter, recorder, LLMContextAggregatorPair(context).assistant()]
+    ) as worker:
+        await worker.queue_frame(_phrase_interruption())
+        await recorder.wait_for(InterruptionFrame)
+        await worker.queue_frames([late, *_next_reply()])
+        await recorder.wait_for(LLMFullResponseEndFrame)
+    assert played_late(late) is True
+    assert _assistant(context) == ["One two. [interrupted]", "Okay."]
+    assert snapshotter.latest_snapshot.generated_text == "One two. Three four."
+
+
+async def test_the_assistant_aggregator_writes_no_spoken_text_of_its_own():
+    # One writer: the snapshotter takes every spoken TTSTextFrame out of the
+    # aggregator's hands (append_to_context=False), so the aggregator's commit at the
+    # interruption cannot add a second, differently cut copy of the reply.
+    context = LLMContext([{"role": "system", "content": "Be brief."}])
+    snapshotter = _snapshotter_after("One two. Three four.", context)
+    recorder = FrameRecorder(name="sink")
+    turns = []
     aggregator = LLMContextAggregatorPair(context).assistant()
-    async with running_pipeline([snapshotter, hold, recorder, aggregator]) as worker:
-        commits.watch(worker)
+    aggregator.add_event_handler(
+        "on_assistant_turn_stopped", lambda _, message: turns.append(message.content)
+    )
+    async with running_pipeline([snapshotter, recorder, aggregator]) as worker:
         await _speak_first_sentence(worker, recorder)
-        await worker.queue_frames([_phrase_interruption(), _said("Three four.", "cut")])  # late
-        await recorder.wait_for(TTSTextFrame, count=2)
-        hold.released.set()  # now the commit of the cut reply reaches the snapshotter
-        assert await commits.next() == ["One two. Three four. [interrupted]"]
-        await worker.queue_frames(_next_reply())
-        await commits.next()
-    assert commits.assistant() == ["One two. Three four. [interrupted]", "Okay."]
+        await worker.queue_frame(_phrase_interruption())
+        await recorder.wait_for(InterruptionFrame)
+    assert all(not f.append_to_context for f in recorder.of_type(TTSTextFrame))
+    assert _assistant(context) == ["One two. [interrupted]"]
+    assert turns in ([], [""])  # the aggregator's own turn had no text
 
 
 class _PlayThenInterrupt(FrameProcessor):
@@ -251,21 +258,21 @@ async def test_a_word_played_right_before_the_interruption_counts_as_heard(direc
         assert snapshot.spoken_text == "One two."
 
 
-async def test_a_word_the_interruption_overtook_in_the_aggregator_stays_in_the_reply_it_was_heard_in():
-    # The snapshotter passes on the word and the interruption in order, but Pipecat's
-    # (queued) assistant aggregator takes the interruption first: it commits the cut
-    # reply without the word, then puts the word at the start of its next commit.
+async def test_a_word_played_right_before_the_interruption_stays_in_the_reply_it_was_heard_in():
+    # The snapshotter passes on the word and the interruption in order; Pipecat's
+    # (queued) assistant aggregator would take the interruption first. The message is
+    # the ledger's, written from what played: the word is in it, the next reply is not.
     context = LLMContext([{"role": "system", "content": "Be brief."}])
     snapshotter = _snapshotter_after("One two. Three four. Five six.", context)
-    commits = _Commits(context)
     recorder = FrameRecorder(name="sink", enable_direct_mode=True)  # keeps the burst together
     aggregator = LLMContextAggregatorPair(context).assistant()
-    async with running_pipeline([_PlayThenInterrupt(), snapshotter, recorder, aggregator]) as worker:
-        commits.watch(worker)
+    async with running_pipeline(
+        [_PlayThenInterrupt(), snapshotter, recorder, aggregator]
+    ) as worker:
         await _speak_first_sentence(worker, recorder)
         await worker.queue_frame(_said("Three four.", "cut"))
-        assert await commits.next() == ["One two. Three four. [interrupted]"]
+        await recorder.wait_for(InterruptionFrame)
         await worker.queue_frames(_next_reply())
-        await commits.next()
+        await recorder.wait_for(LLMFullResponseEndFrame)
     assert snapshotter.latest_snapshot.spoken_text == "One two. Three four."
-    assert commits.assistant() == ["One two. Three four. [interrupted]", "Okay."]
+    assert _assistant(context) == ["One two. Three four. [interrupted]", "Okay."]

@@ -63,8 +63,10 @@ async def test_snapshot_freezes_generated_versus_heard(word_timestamps):
     assert snapshot.spoken_text == heard
     assert f"{snapshot.spoken_text} {snapshot.unspoken_text}".split() == ANSWER.split()
     assert snapshot.unspoken_text and snapshot.speaking_secs > 0.2 and snapshot.spoken_secs > 0
-    # The context copy is what the model knew when the bot was cut off.
-    assert [m["role"] for m in snapshot.context_messages] == ["system"]
+    # The context copy is the context when the bot was cut off: the reply's own message
+    # (written as it played) already holds what was heard, marked.
+    assert [m["role"] for m in snapshot.context_messages] == ["system", "assistant"]
+    assert snapshot.context_messages[1]["content"] == snapshot.spoken_text + MARKER
     vp.context.get_messages()[0]["content"] = "changed later"
     assert snapshot.context_messages[0]["content"] != "changed later"
 

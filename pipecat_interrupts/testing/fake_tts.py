@@ -6,7 +6,9 @@
 
 """`FakeTTSService`: network-free speech synthesis with real Pipecat TTS semantics."""
 
+import re
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from pipecat.frames.frames import (
     Frame,
@@ -21,6 +23,29 @@ from pipecat.services.tts_service import TTSService
 from pipecat_interrupts.validation import require_positive_secs
 
 _SAMPLE = b"\x10\x00"  # a quiet, non-silent 16-bit sample
+# Scripts written without spaces between words (kana, CJK ideographs, their punctuation
+# and full-width forms): each character is spoken (and timed) as a unit of its own.
+_NO_SPACES = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_UNIT = re.compile(f"[{_NO_SPACES}]\\s*|[^\\s{_NO_SPACES}]+\\s*")
+_HAS_NO_SPACE_SCRIPT = re.compile(f"[{_NO_SPACES}]")
+
+
+def speech_units(text: str) -> tuple[list[str], bool]:
+    """The units a TTS would time in ``text``, and whether they carry their own spacing.
+
+    Words for text written with spaces; for text with a script written without them
+    (Japanese, Chinese), every such character is a unit and each unit keeps the spaces
+    that follow it, so joining the units gives the text back.
+
+    Args:
+        text: Text to speak.
+
+    Returns:
+        The units, and True when they include their spacing.
+    """
+    if _HAS_NO_SPACE_SCRIPT.search(text):
+        return _UNIT.findall(text.strip()), True
+    return text.split(), False
 
 
 class FakeTTSService(TTSService):
@@ -33,7 +58,8 @@ class FakeTTSService(TTSService):
       sentence after its audio, so the context is truncated at sentence level.
     - ``word_timestamps=True``: the service reports word timestamps, Pipecat pushes one
       ``TTSTextFrame`` per word in step with playback, and the context is truncated at
-      word level.
+      word level. Text in a script written without spaces (Japanese, Chinese) is timed
+      character by character, as real services time it (see `speech_units`).
 
     ``synthesized`` lists the texts it was asked to speak.
     """
@@ -44,8 +70,8 @@ class FakeTTSService(TTSService):
         secs_per_word: float = 0.1,
         chunk_secs: float = 0.02,
         word_timestamps: bool = False,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the fake TTS.
 
         Args:
@@ -89,7 +115,7 @@ class FakeTTSService(TTSService):
         Yields:
             Audio frames.
         """
-        words = text.split()
+        words, spaced = speech_units(text)
         if not words:
             return
         self.synthesized.append(text)
@@ -99,11 +125,15 @@ class FakeTTSService(TTSService):
         for i in range(0, len(audio), step):
             yield TTSAudioRawFrame(audio[i : i + step], sample_rate, 1, context_id=context_id)
         if self._word_timestamps:
-            times = [(w, self._cumulative_secs + i * self._secs_per_word) for i, w in enumerate(words)]
-            await self.add_word_timestamps(times, context_id)
+            times = [
+                (w, self._cumulative_secs + i * self._secs_per_word) for i, w in enumerate(words)
+            ]
+            await self.add_word_timestamps(times, context_id, includes_inter_frame_spaces=spaced)
             self._cumulative_secs += self._secs_per_word * len(words)
 
-    async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
+    async def push_frame(
+        self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM
+    ) -> None:
         """Push a frame; word timing restarts after an interruption or a stop.
 
         Args:

@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pipecat.frames.frames import (
     Frame,
@@ -52,11 +53,15 @@ class SpokenText:
         at: ``time.monotonic()`` when it was released.
         text: The text (a sentence, or a word with word-timestamp TTS).
         context_id: The TTS context it belongs to, if known.
+        includes_inter_frame_spaces: Whether the text carries its own spacing.
+        append_to_context: Whether the text was meant for the LLM context.
     """
 
     at: float
     text: str
     context_id: str | None
+    includes_inter_frame_spaces: bool = False
+    append_to_context: bool = True
 
 
 def default_mock_params() -> TransportParams:
@@ -87,8 +92,8 @@ class MockOutputTransport(BaseOutputTransport):
         *,
         params: TransportParams | None = None,
         playback_speed: float = 1.0,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         """Initialize the transport.
 
         Args:
@@ -123,7 +128,7 @@ class MockOutputTransport(BaseOutputTransport):
                 parts.append(text)
         return " ".join(parts)
 
-    async def start(self, frame: StartFrame):
+    async def start(self, frame: StartFrame) -> None:
         """Start the transport and its media sender.
 
         Args:
@@ -149,7 +154,7 @@ class MockOutputTransport(BaseOutputTransport):
         self._notify()
         return True
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection):
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Record interruptions, then let the base transport handle the frame.
 
         Args:
@@ -161,7 +166,9 @@ class MockOutputTransport(BaseOutputTransport):
             self._notify()
         await super().process_frame(frame, direction)
 
-    async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM):
+    async def push_frame(
+        self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM
+    ) -> None:
         """Record text released after its audio, then push it on.
 
         Args:
@@ -169,7 +176,15 @@ class MockOutputTransport(BaseOutputTransport):
             direction: The direction to push it in.
         """
         if direction == FrameDirection.DOWNSTREAM and isinstance(frame, TTSTextFrame):
-            self.spoken.append(SpokenText(time.monotonic(), frame.text, frame.context_id))
+            self.spoken.append(
+                SpokenText(
+                    time.monotonic(),
+                    frame.text,
+                    frame.context_id,
+                    frame.includes_inter_frame_spaces,
+                    frame.append_to_context,
+                )
+            )
             self._notify()
         await super().push_frame(frame, direction)
 
@@ -195,7 +210,9 @@ class MockOutputTransport(BaseOutputTransport):
         Returns:
             True if that much audio was played before the deadline.
         """
-        return await self.wait_until(lambda: bool(self.played) and self.played_secs > secs, timeout=timeout)
+        return await self.wait_until(
+            lambda: bool(self.played) and self.played_secs > secs, timeout=timeout
+        )
 
     def _notify(self) -> None:
         self._changed.set()

@@ -1,0 +1,121 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""Snapshot and context work at an interruption, at 10 and at 1,000 context messages.
+
+    .venv/bin/python benchmarks/snapshot_cost.py
+
+Times `ReplyTracker.interrupted` (the ledger's cut, the context writer's mark, the
+snapshot with its bounded context copy) on a reply that played a few sentences, with
+a context of 10 and of 1,000 messages, and the memory a full store retains (20
+snapshots per conversation) at each length. The two should be the same.
+"""
+
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+
+from loguru import logger
+
+logger.remove()
+
+from pipecat.frames.frames import (  # noqa: E402
+    InterruptionFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    TTSTextFrame,  # noqa: E402
+)
+from pipecat.processors.aggregators.llm_context import LLMContext  # noqa: E402
+
+from pipecat_interrupts.detectors import PhraseInterruptionDetector  # noqa: E402
+from pipecat_interrupts.replies import DEFAULT_CONTEXT_WINDOW, InMemorySnapshotStore  # noqa: E402
+from pipecat_interrupts.replies.context_writer import ContextWriter  # noqa: E402
+from pipecat_interrupts.replies.tracker import ReplyTracker  # noqa: E402
+
+ANSWER = "Alpha beta gamma delta. Epsilon zeta eta theta. Iota kappa lambda mu."
+ROUNDS = 2000
+
+
+def context_of(length: int) -> LLMContext:
+    words = " ".join(["word"] * 40)
+    roles = ("user", "assistant")
+    return LLMContext([{"role": roles[n % 2], "content": f"{n} {words}"} for n in range(length)])
+
+
+def one_cut(tracker: ReplyTracker, context: LLMContext, n: int) -> float:
+    start = LLMFullResponseStartFrame()
+    tracker.note_frame(start, generated_by_llm=True)
+    tracker.note_frame(LLMTextFrame(ANSWER), generated_by_llm=True)
+    for sentence in ANSWER.split(". ")[:2]:
+        tracker.observe(TTSTextFrame(sentence, text_type="sentence", context_id=f"c{n}"))
+    frame = InterruptionFrame()
+    began = time.perf_counter()
+    cut = tracker.interrupted(
+        frame, conversation_id="bench", messages=context.get_messages(), watching=True
+    )
+    elapsed = time.perf_counter() - began
+    assert cut is not None
+    del context.get_messages()[-1]  # keep the context's length steady
+    return elapsed
+
+
+def measure(length: int) -> tuple[float, float, int]:
+    context = context_of(length)
+    tracker = ReplyTracker(
+        ContextWriter(context, marker=" [interrupted]"),
+        PhraseInterruptionDetector(),
+        context_window=DEFAULT_CONTEXT_WINDOW,
+    )
+    gc.collect()
+    gc.disable()  # a collection's pause is not the snapshot's cost
+    try:
+        times = [one_cut(tracker, context, n) for n in range(ROUNDS)]
+    finally:
+        gc.enable()
+    store = InMemorySnapshotStore()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for n in range(40):  # more than the store keeps
+        start = LLMFullResponseStartFrame()
+        tracker.note_frame(start, generated_by_llm=True)
+        tracker.note_frame(LLMTextFrame(ANSWER), generated_by_llm=True)
+        tracker.observe(
+            TTSTextFrame("Alpha beta gamma delta.", text_type="sentence", context_id=f"m{n}")
+        )
+        cut = tracker.interrupted(
+            InterruptionFrame(),
+            conversation_id="bench",
+            messages=context.get_messages(),
+            watching=False,
+        )
+        store.add(cut.snapshot)
+        del context.get_messages()[-1]
+    retained = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99)], retained
+
+
+def main() -> int:
+    print(f"snapshot cost at an interruption ({ROUNDS} cuts each, Python {sys.version.split()[0]})")
+    results = {length: measure(length) for length in (10, 100, 1000)}
+    for length, (median, p99, retained) in results.items():
+        print(
+            f"  {length:>5} messages: median {median * 1e6:6.1f} us, p99 {p99 * 1e6:6.1f} us, "
+            f"store of 20 snapshots retains {retained / 1024:6.1f} KB"
+        )
+    print(
+        f"  ratio 1,000 / 10 messages (median): {results[1000][0] / results[10][0]:.2f}; "
+        f"1,000 / 100: {results[1000][0] / results[100][0]:.2f} (a window of {DEFAULT_CONTEXT_WINDOW} "
+        f"messages is copied once a call has that many)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""`StateSnapshotter`: a thin processor over the reply ledger.
+
+Place it right after the output transport (after a `BotSpeakingGuard`, before the
+assistant aggregator), with one tap right after the STT and one right after the LLM.
+Its `ReplyTracker` feeds the `ReplyLedger` what was generated (taps) and what was played
+(the text the transport releases after its audio, per TTS context); the `ContextWriter`
+writes each reply's assistant message from what was played, and spoken `TTSTextFrame`s
+leave it with ``append_to_context=False`` (Pipecat's own lever), so the assistant
+aggregator never writes a second copy. At every interruption it stores a snapshot of the
+cut reply and, when the decision was voice only, watches for words: none within
+``false_interruption_timeout_secs`` (silence, a cough, a backchannel) resumes the
+unheard remainder into the same message.
+"""
+
+import asyncio
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    CancelFrame,
+    EndFrame,
+    Frame,
+    InputAudioRawFrame,
+    InterruptionFrame,
+    StartFrame,
+    TTSSpeakFrame,
+)
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from pipecat_interrupts._deadlines import UserCodeRunner
+from pipecat_interrupts.detectors.base import BackchannelJudge
+from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
+from pipecat_interrupts.replies.context_writer import ContextWriter
+from pipecat_interrupts.replies.ledger import RESUME_TEXT_TYPE, ReplyLedger
+from pipecat_interrupts.replies.snapshots import (
+    DEFAULT_CONTEXT_WINDOW,
+    DEFAULT_CONVERSATION,
+    InMemorySnapshotStore,
+    InterruptionSnapshot,
+    SnapshotStore,
+)
+from pipecat_interrupts.replies.taps import SnapshotObserver, SnapshotTap
+from pipecat_interrupts.replies.tracker import Cut, ReplyTracker
+from pipecat_interrupts.validation import require_positive_secs
+
+DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
+DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
+STORE_DEADLINE_SECS = 0.2
+
+
+class StateSnapshotter(FrameProcessor):
+    """Snapshots, a truthful context and false-interruption recovery (see the module).
+
+    Runs in direct mode by default: frames are handled in the transport's task, in the
+    order they were pushed. Event handlers: ``on_snapshot(snapshotter, snapshot)`` and
+    ``on_false_interruption(snapshotter, snapshot)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        context: LLMContext | None = None,
+        store: SnapshotStore | None = None,
+        conversation_id: str | None = None,
+        interrupted_marker: str = DEFAULT_INTERRUPTED_MARKER,
+        interruption_note: str | None = None,
+        interruption_note_role: str = "system",
+        false_interruption_timeout_secs: float | None = DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS,
+        resume_false_interruptions: bool = True,
+        backchannel_judge: BackchannelJudge | None = None,
+        backchannel_detector: BackchannelJudge | None = None,
+        context_window: int | None = DEFAULT_CONTEXT_WINDOW,
+        **kwargs: Any,
+    ) -> None:
+        """Initialize the snapshotter.
+
+        Args:
+            context: The `LLMContext` shared with the aggregators (or attached later).
+            store: Where snapshots go; a bounded `InMemorySnapshotStore` by default.
+            conversation_id: Key in the store; by default the pipeline worker's
+                ``conversation_id`` (or ``"default"``).
+            interrupted_marker: Appended to a cut reply's message ("" for none).
+            interruption_note: A message placed after it telling the model it was cut off.
+            interruption_note_role: That message's role.
+            false_interruption_timeout_secs: How long to wait for words after a voice-only
+                interruption before calling it false (None disables).
+            resume_false_interruptions: Speak the unheard remainder after a false one.
+            backchannel_judge: Decides which words are only a backchannel; pass the
+                controller's so both judge alike (a `PhraseInterruptionDetector` by default).
+            backchannel_detector: Former name of ``backchannel_judge``.
+            context_window: Recent context messages a snapshot copies (None for all).
+            **kwargs: `FrameProcessor` arguments; ``enable_direct_mode`` defaults to True.
+
+        Raises:
+            TypeError: If an argument has the wrong type.
+            ValueError: If the timeout or the window is out of range.
+        """
+        kwargs.setdefault("enable_direct_mode", True)
+        super().__init__(**kwargs)
+        if store is not None and not isinstance(store, SnapshotStore):
+            raise TypeError(f"store must implement SnapshotStore, got {type(store).__name__}")
+        timeout = false_interruption_timeout_secs
+        self._false_timeout = (
+            None
+            if timeout is None
+            else require_positive_secs("false_interruption_timeout_secs", timeout)
+        )
+        self._store: SnapshotStore = store if store is not None else InMemorySnapshotStore()
+        self._conversation_id = conversation_id
+        self._resume = bool(resume_false_interruptions)
+        writer = ContextWriter(
+            context,
+            marker=interrupted_marker,
+            note=interruption_note,
+            note_role=interruption_note_role,
+        )
+        judge = backchannel_judge or backchannel_detector or PhraseInterruptionDetector()
+        self._writer = writer
+        self._tracker = ReplyTracker(writer, judge, context_window=context_window)
+        self._runner = UserCodeRunner(str(self))
+        self._taps: list[SnapshotTap] = []
+        self._observer: SnapshotObserver | None = None
+        self._watch_task: asyncio.Task[None] | None = None
+        self._warned_no_generation = False
+        self.false_interruptions = 0
+        self._register_event_handler("on_snapshot")
+        self._register_event_handler("on_false_interruption")
+
+    def attach_context(self, context: LLMContext) -> None:
+        """Keep ``context`` truthful (when it was not known at construction)."""
+        self._writer.attach(context)
+
+    context = property(lambda self: self._writer.context, doc="The context kept truthful.")
+    ledger: ReplyLedger = property(lambda self: self._tracker.ledger, doc="The reply ledger.")  # type: ignore[assignment]
+    store = property(lambda self: self._store, doc="The snapshot store.")
+    recovers_false_interruptions = property(
+        lambda self: self._false_timeout is not None, doc="Watches false ones."
+    )
+    uses_taps = property(
+        lambda self: bool(self._taps), doc="Taps report to it (no pipeline observer)."
+    )
+    observes_pipeline = property(
+        lambda self: self._observer is not None, doc="The fallback observer is attached."
+    )
+
+    @property
+    def conversation_id(self) -> str:
+        """The key this snapshotter stores under: given, else the pipeline worker's."""
+        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+        # Pipecat 1.14's PipelineWorker takes ``conversation_id=`` but keeps it private.
+        found = (
+            self._conversation_id
+            or getattr(worker, "conversation_id", None)
+            or getattr(worker, "_conversation_id", None)
+        )
+        return found if isinstance(found, str) and found else DEFAULT_CONVERSATION
+
+    @property
+    def latest_snapshot(self) -> InterruptionSnapshot | None:
+        """The most recent snapshot of this conversation."""
+        return self._store.latest(self.conversation_id)
+
+    def tap(self, **kwargs: Any) -> SnapshotTap:
+        """A new tap reporting to this snapshotter (see `SnapshotTap` for where it goes)."""
+        self._taps.append(SnapshotTap(self, **kwargs))
+        return self._taps[-1]
+
+    def note_frame(self, frame: Frame, *, generated_by_llm: bool = False) -> None:
+        """A frame passed upstream of the snapshotter (a tap saw it); each counts once."""
+        self._tracker.note_frame(frame, generated_by_llm=generated_by_llm)
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        """Feed the tracker, snapshot interruptions, forward everything.
+
+        Args:
+            frame: The frame to process.
+            direction: The direction of the frame.
+        """
+        await super().process_frame(frame, direction)
+        if isinstance(frame, InputAudioRawFrame) or direction != FrameDirection.DOWNSTREAM:
+            pass  # the hot path: user audio only passes through
+        elif isinstance(frame, InterruptionFrame):
+            await self._on_interruption(frame)
+        elif isinstance(frame, StartFrame):
+            self._start_observing()
+        elif isinstance(frame, (EndFrame, CancelFrame)):
+            await self._teardown()
+        else:
+            self._tracker.observe(frame)
+        if self._watch_task is not None and self._tracker.watch.armed is None:
+            self._stop_watch()
+        await self.push_frame(frame, direction)
+
+    async def cleanup(self) -> None:
+        """Stop the false-interruption watch and abandoned callbacks."""
+        await super().cleanup()  # type: ignore[no-untyped-call]
+        await self._teardown()
+
+    async def _on_interruption(self, frame: InterruptionFrame) -> None:
+        messages = self.context.get_messages() if self.context is not None else ()
+        cut = self._tracker.interrupted(
+            frame,
+            conversation_id=self.conversation_id,
+            messages=messages,
+            watching=self._false_timeout is not None,
+        )
+        self._stop_watch()
+        if cut is None:
+            return  # nothing was being said
+        if (
+            cut.reply.played
+            and not self._tracker.generation_seen
+            and self._taps
+            and not self._warned_no_generation
+        ):
+            self._warned_no_generation = True
+            logger.warning(
+                f"{self}: the bot said {cut.snapshot.spoken_text!r} but no tap saw it generated; "
+                f"place snapshotter.tap() right after the LLM"
+            )
+        logger.debug(
+            f"{self}: snapshot ({cut.snapshot.reason}): heard {cut.snapshot.spoken_text!r}, "
+            f"not heard {cut.snapshot.unspoken_text!r}"
+        )
+        await self._runner.call(
+            self._store.add,
+            cut.snapshot,
+            deadline_secs=STORE_DEADLINE_SECS,
+            name="snapshot store add",
+        )
+        await self._call_event_handler("on_snapshot", cut.snapshot)
+        if cut.watch:
+            self._watch_task = self.create_task(self._await_words(cut), name="false-interruption")
+
+    def _stop_watch(self) -> None:
+        task, self._watch_task = self._watch_task, None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel(msg="false-interruption watch disarmed")
+
+    async def _await_words(self, cut: Cut) -> None:
+        await asyncio.sleep(self._false_timeout or 0)
+        if not self._tracker.watch.expire(cut.reply):
+            return
+        self._watch_task = None
+        self.false_interruptions += 1
+        logger.debug(
+            f"{self}: false interruption ({cut.snapshot.reason}): no words within {self._false_timeout:g}s"
+        )
+        await self._call_event_handler("on_false_interruption", cut.snapshot)
+        resumed = self.ledger.resume(cut.reply) if self._resume else None
+        if resumed is None:
+            return
+        speak = TTSSpeakFrame(resumed.generated_text, text_type=RESUME_TEXT_TYPE)
+        tap = next((t for t in reversed(self._taps) if t.saw_generation), None)
+        if tap is not None:
+            await tap.push_frame(speak)  # right after the LLM: the fewest hops to the TTS
+        else:
+            await self.processor_setup.pipeline_worker.queue_frame(speak)
+
+    def _start_observing(self) -> None:
+        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+        if not self._taps and worker is not None and self._observer is None:
+            logger.debug(f"{self}: no taps; observing the pipeline instead (see tap())")
+            self._observer = SnapshotObserver(self).attach(worker)
+
+    async def _teardown(self) -> None:
+        self._tracker.watch.disarm("the pipeline ended")
+        task, self._watch_task = self._watch_task, None
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            await self.cancel_task(task)
+        await self._runner.close()
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            await observer.detach()
