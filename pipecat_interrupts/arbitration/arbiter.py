@@ -16,6 +16,7 @@ never sleeps, and owns one state machine (`ArbiterState`) and at most one pendin
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import Frame
@@ -32,7 +33,12 @@ from pipecat_interrupts.arbitration.decisions import (
     ReleaseHeldTurn,
     Suppressed,
 )
-from pipecat_interrupts.conditions.base import ConditionChecker, InterruptionCondition, InterruptionContext
+from pipecat_interrupts.conditions.base import (
+    ConditionChecker,
+    InterruptionCondition,
+    InterruptionContext,
+    as_condition,
+)
 from pipecat_interrupts.detectors.base import (
     BackchannelJudge,
     BaseInterruptionDetector,
@@ -55,7 +61,7 @@ class InterruptionArbiter:
         self,
         *,
         detectors: Sequence[BaseInterruptionDetector],
-        conditions: Sequence[InterruptionCondition],
+        conditions: Sequence[InterruptionCondition | Callable[..., Any]],
         checker: ConditionChecker,
         judge: BackchannelJudge,
         hold_timeout_secs: float = DEFAULT_HOLD_TIMEOUT_SECS,
@@ -68,7 +74,7 @@ class InterruptionArbiter:
 
         Args:
             detectors: Detectors in priority order.
-            conditions: Conditions in order (the first that holds back wins).
+            conditions: Conditions (or predicates) in order; the first that holds back wins.
             checker: Evaluates conditions under their deadlines.
             judge: Says whether words are only a backchannel or only fillers.
             hold_timeout_secs: How long a held-back attempt survives the user's silence.
@@ -81,7 +87,7 @@ class InterruptionArbiter:
             ValueError: If a duration is not finite and positive.
         """
         self._detectors = list(detectors)
-        self._conditions = list(conditions)
+        self._conditions = [as_condition(c) for c in conditions]
         self._checker = checker
         self._judge = judge
         self._hold_timeout_secs = require_positive_secs("hold_timeout_secs", hold_timeout_secs)
