@@ -48,6 +48,7 @@ from pipecat.frames.frames import (
     InputAudioRawFrame,
     InterimTranscriptionFrame,
     InterruptionFrame,
+    StartFrame,
     TranscriptionFrame,
     UserBackchannelFrame,
     UserMuteStartedFrame,
@@ -58,6 +59,7 @@ from pipecat.frames.frames import (
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.utils.time import time_now_iso8601
 
 from pipecat_interrupts._deadlines import UserCodeRunner
@@ -89,6 +91,7 @@ from pipecat_interrupts.detectors import (
     default_detectors,
 )
 from pipecat_interrupts.detectors.base import BackchannelJudge
+from pipecat_interrupts.detectors.start_strategy import StartStrategyDetector
 from pipecat_interrupts.flush_coordinator import reason_for
 from pipecat_interrupts.frames import (
     DECISION,
@@ -220,6 +223,15 @@ class InterruptionController(FrameProcessor):
         """True while the bot speaks and no decision let a user turn through."""
         return self._arbiter.holds_user_turns
 
+    def consult_start_strategy(self, strategy: BaseUserTurnStartStrategy) -> None:
+        """Let one of your Pipecat start strategies decide, while the bot speaks, when words
+        are enough to interrupt (after the phrases: "stop" and backchannels still win).
+
+        Args:
+            strategy: The strategy (a twin of it is used; see `StartStrategyDetector`).
+        """
+        self._arbiter.consult_before_rules(StartStrategyDetector(strategy))
+
     def protect_current_speech(self) -> None:
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
         self._segments.protect_current_speech()
@@ -238,6 +250,10 @@ class InterruptionController(FrameProcessor):
         if isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown()
             await self.push_frame(frame, direction)
+            return
+        if isinstance(frame, StartFrame):
+            await self.push_frame(frame, direction)
+            self._check_wiring()
             return
         async with self._lock:
             await self._arbiter.observe_frame(frame, direction)
@@ -338,6 +354,13 @@ class InterruptionController(FrameProcessor):
             f"deciding on the user's speech; if the user aggregator did it, give it "
             f"LLMUserAggregatorParams(user_turn_strategies=controlled_user_turn_strategies(controller))"
         )
+
+    def _check_wiring(self) -> None:
+        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
+        if worker is not None:
+            from pipecat_interrupts.wiring import report_wiring  # wiring imports this module
+
+            report_wiring(worker.pipeline, self)
 
     def _ensure_recheck(self) -> None:
         if self._recheck_task is None or self._recheck_task.done():

@@ -46,6 +46,7 @@ from pipecat_interrupts.detectors.base import (
     Verdict,
     run_detectors,
 )
+from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
 from pipecat_interrupts.frames import InterruptionDecision
 from pipecat_interrupts.reasons import Reason
 from pipecat_interrupts.validation import require_positive_secs
@@ -123,6 +124,17 @@ class InterruptionArbiter:
     def next_recheck_at(self) -> float | None:
         """When the pending attempt wants to be re-checked (None: nothing pending)."""
         return None if self._attempt is None else self._clock() + self._recheck_secs
+
+    def consult_before_rules(self, detector: BaseInterruptionDetector) -> None:
+        """Add a detector right after the phrase detectors (ahead of the text/VAD rules).
+
+        Args:
+            detector: The detector (a `StartStrategyDetector` of the user's strategy).
+        """
+        leading = 0
+        while leading < len(self._detectors) and isinstance(self._detectors[leading], PhraseInterruptionDetector):
+            leading += 1
+        self._detectors.insert(leading, detector)
 
     # Inputs
 
