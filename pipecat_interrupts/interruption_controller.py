@@ -167,14 +167,18 @@ class InterruptionController(FrameProcessor):
         detectors = default_detectors() if detectors is None else list(detectors)
         for detector in detectors:
             if not isinstance(detector, BaseInterruptionDetector):
-                raise TypeError(f"detectors must hold BaseInterruptionDetector objects, got {detector!r}")
+                raise TypeError(
+                    f"detectors must hold BaseInterruptionDetector objects, got {detector!r}"
+                )
         if isinstance(conditions, (str, bytes)) or not isinstance(conditions, Sequence):
             raise TypeError(f"conditions must be a list, got {type(conditions).__name__}")
         if backchannel_judge is None:
             phrases = (d for d in detectors if isinstance(d, PhraseInterruptionDetector))
             backchannel_judge = next(phrases, None) or PhraseInterruptionDetector()
         elif not isinstance(backchannel_judge, BackchannelJudge):
-            raise TypeError(f"backchannel_judge must be a BackchannelJudge, got {backchannel_judge!r}")
+            raise TypeError(
+                f"backchannel_judge must be a BackchannelJudge, got {backchannel_judge!r}"
+            )
         if not callable(clock):
             raise TypeError("clock must be callable")
         self._judge: BackchannelJudge = backchannel_judge
@@ -187,7 +191,11 @@ class InterruptionController(FrameProcessor):
         )
         self._arbiter = InterruptionArbiter(
             detectors=detectors,
-            conditions=[InterruptionsEnabled(), self._segments, *(as_condition(c) for c in conditions)],
+            conditions=[
+                InterruptionsEnabled(),
+                self._segments,
+                *(as_condition(c) for c in conditions),
+            ],
             checker=checker,
             judge=backchannel_judge,
             hold_timeout_secs=hold_timeout_secs,
@@ -224,8 +232,9 @@ class InterruptionController(FrameProcessor):
         return self._arbiter.holds_user_turns
 
     def consult_start_strategy(self, strategy: BaseUserTurnStartStrategy) -> None:
-        """Let one of your Pipecat start strategies decide, while the bot speaks, when words
-        are enough to interrupt (after the phrases: "stop" and backchannels still win).
+        """Let one of your Pipecat start strategies decide when words are enough, bot speaking.
+
+        It is asked after the phrases: "stop" and backchannels still win.
 
         Args:
             strategy: The strategy (a twin of it is used; see `StartStrategyDetector`).
@@ -279,7 +288,9 @@ class InterruptionController(FrameProcessor):
             frame.metadata[HANDLED_BY_CONTROLLER] = True
             trigger = EventTrigger(frame, reason_for(frame), isinstance(frame, self._bypass_types))
             await self._act(await arbiter.event(trigger, HeldFrame(frame, direction)))
-        elif isinstance(frame, (VADUserStartedSpeakingFrame, VADUserStoppedSpeakingFrame, UserSpeakingFrame)):
+        elif isinstance(
+            frame, (VADUserStartedSpeakingFrame, VADUserStoppedSpeakingFrame, UserSpeakingFrame)
+        ):
             # Decide before forwarding: a decision taken on this very frame must reach
             # the user aggregator ahead of it.
             if isinstance(frame, VADUserStartedSpeakingFrame):
@@ -320,11 +331,15 @@ class InterruptionController(FrameProcessor):
                 await self._broadcast_interruption(decision.decision)
                 await self._forward(decision.released)
             elif isinstance(decision, Backchannel):
-                frame = UserBackchannelFrame(text=decision.text, user_id=decision.user_id, timestamp=time_now_iso8601())
+                frame = UserBackchannelFrame(
+                    text=decision.text, user_id=decision.user_id, timestamp=time_now_iso8601()
+                )
                 await self.push_frame(frame)
                 await self._call_event_handler("on_backchannel", decision.text)
             elif isinstance(decision, Suppressed):
-                await self._call_event_handler("on_interruption_suppressed", decision.detection, decision.condition_name)
+                await self._call_event_handler(
+                    "on_interruption_suppressed", decision.detection, decision.condition_name
+                )
             elif isinstance(decision, Dropped):
                 logger.debug(f"{self}: pending {decision.text!r} dropped: {decision.why}")
 

@@ -67,7 +67,11 @@ _HELD_FRAMES = (
     InterimTranscriptionFrame,
     TranscriptionFrame,
 )
-_PIPECAT_BASIC_STARTS = (VADUserTurnStartStrategy, TranscriptionUserTurnStartStrategy, ExternalUserTurnStartStrategy)
+_PIPECAT_BASIC_STARTS = (
+    VADUserTurnStartStrategy,
+    TranscriptionUserTurnStartStrategy,
+    ExternalUserTurnStartStrategy,
+)
 
 
 class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
@@ -84,7 +88,9 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
             TypeError: If ``controller`` is not an `InterruptionController`.
         """
         if not isinstance(controller, InterruptionController):
-            raise TypeError(f"controller must be an InterruptionController, got {type(controller).__name__}")
+            raise TypeError(
+                f"controller must be an InterruptionController, got {type(controller).__name__}"
+            )
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._controller = controller
 
@@ -116,7 +122,9 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
         return ProcessFrameResult.CONTINUE
 
 
-def _consult_own_starts(controller: InterruptionController, starts: Sequence[BaseUserTurnStartStrategy]) -> None:
+def _consult_own_starts(
+    controller: InterruptionController, starts: Sequence[BaseUserTurnStartStrategy]
+) -> None:
     for strategy in starts:
         if not isinstance(strategy, (*_PIPECAT_BASIC_STARTS, ControlledUserTurnStartStrategy)):
             controller.consult_start_strategy(strategy)

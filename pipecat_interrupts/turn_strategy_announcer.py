@@ -58,7 +58,9 @@ class TurnStrategyAnnouncer(FrameProcessor):
         kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)
         if not isinstance(controller, InterruptionController):
-            raise TypeError(f"controller must be an InterruptionController, got {type(controller).__name__}")
+            raise TypeError(
+                f"controller must be an InterruptionController, got {type(controller).__name__}"
+            )
         if default is not None and not isinstance(default, UserTurnStrategies):
             raise TypeError(f"default must be UserTurnStrategies, got {type(default).__name__}")
         self._controller = controller
@@ -83,9 +85,13 @@ class TurnStrategyAnnouncer(FrameProcessor):
         await super().process_frame(frame, direction)
         if isinstance(frame, StartFrame):
             await self.push_frame(frame, direction)
-            await self.push_frame(ServiceMetadataFrame(service_name=str(self), user_turn_strategies=self._default))
+            await self.push_frame(
+                ServiceMetadataFrame(service_name=str(self), user_turn_strategies=self._default)
+            )
             return
-        recommended = frame.user_turn_strategies if isinstance(frame, ServiceMetadataFrame) else None
+        recommended = (
+            frame.user_turn_strategies if isinstance(frame, ServiceMetadataFrame) else None
+        )
         if recommended is None or frame.service_name == str(self):
             await self.push_frame(frame, direction)
             return
@@ -97,4 +103,6 @@ class TurnStrategyAnnouncer(FrameProcessor):
         # From a service after the aggregator (speech to speech): it applied the bare
         # recommendation on the way up; recommend it again, wrapped.
         await self.push_frame(frame, direction)
-        await self.push_frame(ServiceMetadataFrame(service_name=frame.service_name, user_turn_strategies=wrapped))
+        await self.push_frame(
+            ServiceMetadataFrame(service_name=frame.service_name, user_turn_strategies=wrapped)
+        )

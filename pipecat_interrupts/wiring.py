@@ -70,7 +70,9 @@ class InterruptionPipeline:
     user_params: LLMUserAggregatorParams = field(default_factory=LLMUserAggregatorParams)
 
 
-def _snapshotter_for(controller: InterruptionController | None, context: LLMContext) -> StateSnapshotter:
+def _snapshotter_for(
+    controller: InterruptionController | None, context: LLMContext
+) -> StateSnapshotter:
     # One judge for everything that asks "only a backchannel?": the controller's.
     parameters = inspect.signature(StateSnapshotter).parameters
     kwargs: dict[str, object] = {"context": context}
@@ -145,13 +147,17 @@ def interruption_pipeline(
         announcer = TurnStrategyAnnouncer(controller, default=strategies)
         params.user_turn_strategies = None
     elif controller is not None and strategies is not None and not has_adapter(strategies):
-        params.user_turn_strategies = controlled_user_turn_strategies(controller, start=strategies.start, stop=strategies.stop)
+        params.user_turn_strategies = controlled_user_turn_strategies(
+            controller, start=strategies.start, stop=strategies.stop
+        )
     elif controller is not None and strategies is None:
         params.user_turn_strategies = controlled_user_turn_strategies(controller)
     else:
         params.user_turn_strategies = strategies
     if snapshotter is not None and snapshotter.recovers_false_interruptions:
-        params.empty_user_turn = None  # Pipecat must not ask the caller to repeat while the bot resumes
+        params.empty_user_turn = (
+            None  # Pipecat must not ask the caller to repeat while the bot resumes
+        )
     if snapshotter is not None and snapshotter.context is None:
         snapshotter.attach_context(context)
     pair = LLMContextAggregatorPair(context, user_params=params)
@@ -203,7 +209,9 @@ def flatten(processor: FrameProcessor) -> list[FrameProcessor]:
     return [leaf for child in inner for leaf in flatten(child)]
 
 
-def check_wiring(processors: Sequence[FrameProcessor], controller: InterruptionController) -> list[str]:
+def check_wiring(
+    processors: Sequence[FrameProcessor], controller: InterruptionController
+) -> list[str]:
     """What in this order defeats the plugin, each with its fix.
 
     Args:
@@ -226,7 +234,9 @@ def check_wiring(processors: Sequence[FrameProcessor], controller: InterruptionC
             "or use pipecat_interrupts.wiring.interruption_pipeline()"
         )
     announced = any(
-        isinstance(p, TurnStrategyAnnouncer) and p.controller is controller and position[id(p)] < position[id(aggregator)]
+        isinstance(p, TurnStrategyAnnouncer)
+        and p.controller is controller
+        and position[id(p)] < position[id(aggregator)]
         for p in processors
     )
     params = getattr(aggregator, "_params", None)  # Pipecat keeps the aggregator's params private
@@ -238,8 +248,14 @@ def check_wiring(processors: Sequence[FrameProcessor], controller: InterruptionC
     outputs = [position[id(p)] for p in processors if isinstance(p, BaseOutputTransport)]
     for snapshotter in (p for p in processors if isinstance(p, StateSnapshotter)):
         if outputs and position[id(snapshotter)] < outputs[-1]:
-            problems.append(f"{snapshotter} is before the output transport: place it right after transport.output()")
-        taps = [position[id(p)] for p in processors if isinstance(p, SnapshotTap) and getattr(p, "_snapshotter", None) is snapshotter]
+            problems.append(
+                f"{snapshotter} is before the output transport: place it right after transport.output()"
+            )
+        taps = [
+            position[id(p)]
+            for p in processors
+            if isinstance(p, SnapshotTap) and getattr(p, "_snapshotter", None) is snapshotter
+        ]
         words_tapped = any(t < position[id(aggregator)] for t in taps)
         generation_tapped = any(t > position[id(aggregator)] for t in taps)
         if taps and not (words_tapped and generation_tapped):
@@ -262,5 +278,7 @@ def report_wiring(pipeline: FrameProcessor, controller: InterruptionController) 
     """
     problems = check_wiring(flatten(pipeline), controller)
     if problems:
-        logger.error(f"{controller}: the pipeline's order defeats pipecat-interrupts: " + "; ".join(problems))
+        logger.error(
+            f"{controller}: the pipeline's order defeats pipecat-interrupts: " + "; ".join(problems)
+        )
     return problems

@@ -17,7 +17,6 @@ from pipecat_interrupts.arbitration import (
     Interrupt,
     InterruptionArbiter,
     ReleaseHeldTurn,
-    Suppressed,
 )
 from pipecat_interrupts.conditions import (
     ConditionChecker,
@@ -171,10 +170,14 @@ def overrunning_condition(behaviour: str, release: asyncio.Event):
 
 @pytest.mark.parametrize("behaviour", ["hangs", "swallows_and_hangs", "swallows_and_finishes_late"])
 @pytest.mark.parametrize(("on_error", "expected"), [(True, "Interrupt"), (False, "Suppressed")])
-async def test_a_condition_that_overruns_takes_the_configured_default(behaviour, on_error, expected, log_records):
+async def test_a_condition_that_overruns_takes_the_configured_default(
+    behaviour, on_error, expected, log_records
+):
     release = asyncio.Event()
     runner = UserCodeRunner("arbiter-test")
-    arbiter, _ = make([overrunning_condition(behaviour, release)], on_error=on_error, timeout=0.01, runner=runner)
+    arbiter, _ = make(
+        [overrunning_condition(behaviour, release)], on_error=on_error, timeout=0.01, runner=runner
+    )
     await arbiter.bot_started()
     decisions = await say(arbiter, "wait stop")
     # Decided without waiting for the condition: it is still running, abandoned.

@@ -21,7 +21,9 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
-ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
+ANSWER = (
+    "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
+)
 
 
 def misbehaving(behaviour, release):
@@ -43,12 +45,15 @@ def misbehaving(behaviour, release):
 
 
 @pytest.mark.parametrize("combined", [False, True], ids=["alone", "inside_all_of"])
-@pytest.mark.parametrize("behaviour", ["raises", "hangs", "swallows_and_hangs", "swallows_and_finishes_late"])
+@pytest.mark.parametrize(
+    "behaviour", ["raises", "hangs", "swallows_and_hangs", "swallows_and_finishes_late"]
+)
 async def test_a_misbehaving_condition_cannot_stall_the_barge_in(behaviour, combined, log_records):
     release = asyncio.Event()
     condition = misbehaving(behaviour, release)
     controller = InterruptionController(
-        conditions=[all_of(lambda c: True, condition) if combined else condition], condition_timeout_secs=0.05
+        conditions=[all_of(lambda c: True, condition) if combined else condition],
+        condition_timeout_secs=0.05,
     )
     decisions = []
     controller.add_event_handler("on_interruption", lambda _, decision: decisions.append(decision))
@@ -61,10 +66,14 @@ async def test_a_misbehaving_condition_cannot_stall_the_barge_in(behaviour, comb
     try:
         async with vp:
             await vp.start_bot_turn()
-            assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text)  # next turn answered
+            assert await vp.output.wait_until(
+                lambda: "Sure." in vp.output.spoken_text
+            )  # next turn answered
     finally:
         release.set()
-    assert len(decisions) == 1 and decisions[0].reason == "phrase"  # landed on allow_on_condition_error
+    assert (
+        len(decisions) == 1 and decisions[0].reason == "phrase"
+    )  # landed on allow_on_condition_error
     assert vp.output.interruptions and ANSWER not in vp.output.spoken_text
     messages = [r["message"] for r in log_records if r["level"].name == "WARNING"]
     assert any("condition stubborn" in m for m in messages)

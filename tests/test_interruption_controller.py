@@ -10,7 +10,6 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
     UserBackchannelFrame,
 )
-from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
@@ -31,7 +30,6 @@ from pipecat_interrupts.testing import (
     Utterance,
     WaitForBot,
     build_voice_pipeline,
-    fast_user_turn_strategies,
 )
 
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."

@@ -38,7 +38,9 @@ from pipecat_interrupts.testing import (
 )
 from pipecat_interrupts.turn_strategies import ControlledUserTurnStartStrategy
 
-ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
+ANSWER = (
+    "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
+)
 
 
 class ExternalTurnsSTT(FrameProcessor):
@@ -49,19 +51,31 @@ class ExternalTurnsSTT(FrameProcessor):
         await self.push_frame(frame, direction)
         if isinstance(frame, StartFrame):
             await self.broadcast_frame(
-                STTMetadataFrame, service_name="stt", ttfs_p99_latency=0.1,
+                STTMetadataFrame,
+                service_name="stt",
+                ttfs_p99_latency=0.1,
                 user_turn_strategies=ExternalUserTurnStrategies(),
             )
 
 
 def external_turn(text):
     """The user's turn as an STT with its own turn detection reports it."""
-    return [PushFrame(ProposedUserStartedSpeakingFrame()), Utterance(text), PushFrame(ProposedUserStoppedSpeakingFrame())]
+    return [
+        PushFrame(ProposedUserStartedSpeakingFrame()),
+        Utterance(text),
+        PushFrame(ProposedUserStoppedSpeakingFrame()),
+    ]
 
 
 async def test_strategies_a_service_recommends_keep_working_wrapped_by_the_adapter(log_records):
     controller = InterruptionController()
-    steps = [WaitForBot(), Pause(0.1), *external_turn("mhm"), WaitForBot(speaking=False), *external_turn("what next")]
+    steps = [
+        WaitForBot(),
+        Pause(0.1),
+        *external_turn("mhm"),
+        WaitForBot(speaking=False),
+        *external_turn("what next"),
+    ]
     vp = build_voice_pipeline(
         controller=controller,
         user=ScriptedUser(steps),
@@ -72,9 +86,16 @@ async def test_strategies_a_service_recommends_keep_working_wrapped_by_the_adapt
     async with vp:
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text)
-        active = vp.user_aggregator._user_turn_controller.user_turn_strategies.start  # what Pipecat runs
-    assert [type(s) for s in active] == [ControlledUserTurnStartStrategy, ExternalUserTurnStartStrategy]
-    assert not any("ignoring user turn strategies recommended by `stt`" in r["message"] for r in log_records)
+        active = (
+            vp.user_aggregator._user_turn_controller.user_turn_strategies.start
+        )  # what Pipecat runs
+    assert [type(s) for s in active] == [
+        ControlledUserTurnStartStrategy,
+        ExternalUserTurnStartStrategy,
+    ]
+    assert not any(
+        "ignoring user turn strategies recommended by `stt`" in r["message"] for r in log_records
+    )
     assert ANSWER in vp.output.spoken_text  # "mhm" while the bot spoke cut nothing off
     assert [m["content"] for m in vp.messages if m["role"] == "user"] == ["what next"]
 
@@ -88,7 +109,9 @@ async def test_without_the_announcer_pipecat_ignores_the_services_recommendation
     )
     async with vp:
         pass
-    assert any("ignoring user turn strategies recommended by `stt`" in r["message"] for r in log_records)
+    assert any(
+        "ignoring user turn strategies recommended by `stt`" in r["message"] for r in log_records
+    )
 
 
 def min_words_params():
@@ -110,7 +133,9 @@ async def barge_in(text, *, controller):
     async with vp:
         await vp.start_bot_turn()
         await vp.user.wait_finished()
-        await vp.output.wait_until(lambda: ANSWER in vp.output.spoken_text or "Sure." in vp.output.spoken_text)
+        await vp.output.wait_until(
+            lambda: ANSWER in vp.output.spoken_text or "Sure." in vp.output.spoken_text
+        )
     return bool(vp.output.interruptions)
 
 
@@ -139,7 +164,10 @@ async def test_a_muted_user_never_interrupts_during_a_tool_call():
         lookup_done.set()
         await params.result_callback({"order": "shipped"})
 
-    llm = FakeLLMService(replies=[FakeReply(LONG, (FakeToolCall("lookup"),)), "It has shipped."], token_delay_secs=0.002)
+    llm = FakeLLMService(
+        replies=[FakeReply(LONG, (FakeToolCall("lookup"),)), "It has shipped."],
+        token_delay_secs=0.002,
+    )
     llm.register_function("lookup", lookup, cancel_on_interruption=False)
     controller = InterruptionController()
     decisions = []
@@ -165,4 +193,8 @@ async def test_a_muted_user_never_interrupts_during_a_tool_call():
         async with asyncio.timeout(5):
             await lookup_done.wait()
     assert decisions == []
-    assert [f for d, f in probe.frames if isinstance(f, InterruptionFrame) and d == FrameDirection.UPSTREAM] == []
+    assert [
+        f
+        for d, f in probe.frames
+        if isinstance(f, InterruptionFrame) and d == FrameDirection.UPSTREAM
+    ] == []

@@ -33,9 +33,13 @@ def parts(*, adapter=True, steps=()):
     controller = InterruptionController()
     strategies = fast_user_turn_strategies()
     if adapter:
-        strategies = controlled_user_turn_strategies(controller, start=strategies.start, stop=strategies.stop)
+        strategies = controlled_user_turn_strategies(
+            controller, start=strategies.start, stop=strategies.stop
+        )
     context = LLMContext([{"role": "system", "content": "Be brief."}])
-    pair = LLMContextAggregatorPair(context, user_params=LLMUserAggregatorParams(user_turn_strategies=strategies))
+    pair = LLMContextAggregatorPair(
+        context, user_params=LLMUserAggregatorParams(user_turn_strategies=strategies)
+    )
     snapshotter = StateSnapshotter(context=context)
     return {
         "user": ScriptedUser(list(steps)),
@@ -50,11 +54,24 @@ def parts(*, adapter=True, steps=()):
     }
 
 
-RIGHT = ["user", "controller", "user_aggregator", "llm", "tts", "output", "snapshotter", "assistant_aggregator"]
+RIGHT = [
+    "user",
+    "controller",
+    "user_aggregator",
+    "llm",
+    "tts",
+    "output",
+    "snapshotter",
+    "assistant_aggregator",
+]
 
 
 def wiring_errors(log_records):
-    return [r["message"] for r in log_records if r["level"].name == "ERROR" and "defeats" in r["message"]]
+    return [
+        r["message"]
+        for r in log_records
+        if r["level"].name == "ERROR" and "defeats" in r["message"]
+    ]
 
 
 async def run(order, p):
@@ -70,8 +87,12 @@ async def test_the_right_order_reports_nothing(log_records):
 async def test_the_helpers_pipeline_reports_nothing(log_records):
     context = LLMContext()
     wiring = interruption_pipeline(
-        context=context, llm=FakeLLMService(), tts=FakeTTSService(), transport_output=MockOutputTransport(),
-        transport_input=ScriptedUser(), user_turn_strategies=fast_user_turn_strategies(),
+        context=context,
+        llm=FakeLLMService(),
+        tts=FakeTTSService(),
+        transport_output=MockOutputTransport(),
+        transport_input=ScriptedUser(),
+        user_turn_strategies=fast_user_turn_strategies(),
     )
     assert wiring.snapshotter is not None and wiring.controller is not None
     async with running_pipeline(wiring.processors):
@@ -83,20 +104,40 @@ async def test_the_helpers_pipeline_reports_nothing(log_records):
     ("order", "adapter", "fix"),
     [
         (
-            ["user", "user_aggregator", "controller", "llm", "tts", "output", "snapshotter", "assistant_aggregator"],
+            [
+                "user",
+                "user_aggregator",
+                "controller",
+                "llm",
+                "tts",
+                "output",
+                "snapshotter",
+                "assistant_aggregator",
+            ],
             True,
             "place it before the user aggregator",
         ),
         (RIGHT, False, "user_turn_strategies=controlled_user_turn_strategies(controller)"),
         (
-            ["user", "controller", "user_aggregator", "llm", "tts", "snapshotter", "output", "assistant_aggregator"],
+            [
+                "user",
+                "controller",
+                "user_aggregator",
+                "llm",
+                "tts",
+                "snapshotter",
+                "output",
+                "assistant_aggregator",
+            ],
             True,
             "place it right after transport.output()",
         ),
     ],
     ids=["controller_after_user_aggregator", "adapter_missing", "snapshotter_before_output"],
 )
-async def test_each_wiring_mistake_is_reported_once_naming_the_fix(order, adapter, fix, log_records):
+async def test_each_wiring_mistake_is_reported_once_naming_the_fix(
+    order, adapter, fix, log_records
+):
     await run(order, parts(adapter=adapter))
     errors = wiring_errors(log_records)
     assert len(errors) == 1 and fix in errors[0]
@@ -105,18 +146,46 @@ async def test_each_wiring_mistake_is_reported_once_naming_the_fix(order, adapte
 async def test_a_missing_tap_is_reported_once(log_records):
     p = parts()
     p["tap"] = p["snapshotter"].tap()  # after the LLM only: the caller's words go unreported
-    await run(["user", "controller", "user_aggregator", "llm", "tap", "tts", "output", "snapshotter",
-               "assistant_aggregator"], p)
+    await run(
+        [
+            "user",
+            "controller",
+            "user_aggregator",
+            "llm",
+            "tap",
+            "tts",
+            "output",
+            "snapshotter",
+            "assistant_aggregator",
+        ],
+        p,
+    )
     errors = wiring_errors(log_records)
     assert len(errors) == 1 and "no tap after the STT" in errors[0]
 
 
 async def test_several_mistakes_make_one_error(log_records):
-    order = ["user", "user_aggregator", "controller", "llm", "tts", "snapshotter", "output", "assistant_aggregator"]
+    order = [
+        "user",
+        "user_aggregator",
+        "controller",
+        "llm",
+        "tts",
+        "snapshotter",
+        "output",
+        "assistant_aggregator",
+    ]
     await run(order, parts(adapter=False))
     errors = wiring_errors(log_records)
     assert len(errors) == 1
-    assert all(fix in errors[0] for fix in ("before the user aggregator", "controlled_user_turn_strategies", "transport.output()"))
+    assert all(
+        fix in errors[0]
+        for fix in (
+            "before the user aggregator",
+            "controlled_user_turn_strategies",
+            "transport.output()",
+        )
+    )
 
 
 async def test_without_the_adapter_the_aggregator_cuts_the_bot_off_and_it_is_reported(log_records):
@@ -124,15 +193,26 @@ async def test_without_the_adapter_the_aggregator_cuts_the_bot_off_and_it_is_rep
     pipeline = Pipeline([p[name] for name in RIGHT])
     vp = VoicePipeline(
         pipeline=pipeline,
-        worker=PipelineWorker(pipeline, params=PipelineParams(), enable_rtvi=False, idle_timeout_secs=None),
-        context=p["context"], user=p["user"], user_aggregator=p["user_aggregator"], llm=p["llm"], tts=p["tts"],
-        output=p["output"], assistant_aggregator=p["assistant_aggregator"],
+        worker=PipelineWorker(
+            pipeline, params=PipelineParams(), enable_rtvi=False, idle_timeout_secs=None
+        ),
+        context=p["context"],
+        user=p["user"],
+        user_aggregator=p["user_aggregator"],
+        llm=p["llm"],
+        tts=p["tts"],
+        output=p["output"],
+        assistant_aggregator=p["assistant_aggregator"],
     )
     async with vp:
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: vp.output.interruptions)
     assert len(wiring_errors(log_records)) == 1
-    warnings = [r["message"] for r in log_records if r["level"].name == "WARNING" and "controlled_user_turn_strategies" in r["message"]]
+    warnings = [
+        r["message"]
+        for r in log_records
+        if r["level"].name == "WARNING" and "controlled_user_turn_strategies" in r["message"]
+    ]
     assert len(warnings) == 1
 
 

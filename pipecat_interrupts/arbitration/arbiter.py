@@ -132,7 +132,9 @@ class InterruptionArbiter:
             detector: The detector (a `StartStrategyDetector` of the user's strategy).
         """
         leading = 0
-        while leading < len(self._detectors) and isinstance(self._detectors[leading], PhraseInterruptionDetector):
+        while leading < len(self._detectors) and isinstance(
+            self._detectors[leading], PhraseInterruptionDetector
+        ):
             leading += 1
         self._detectors.insert(leading, detector)
 
@@ -149,7 +151,11 @@ class InterruptionArbiter:
             hook = getattr(detector, "process_frame", None)
             if callable(hook):
                 await self._runner.call(
-                    hook, frame, direction, deadline_secs=self._recheck_secs, name=f"detector {detector}.process_frame"
+                    hook,
+                    frame,
+                    direction,
+                    deadline_secs=self._recheck_secs,
+                    name=f"detector {detector}.process_frame",
                 )
         await self._checker.show_frame(self._conditions, frame, direction)
 
@@ -216,10 +222,18 @@ class InterruptionArbiter:
     async def voice_continues(self) -> list[ArbiterDecision]:
         """A tick of ongoing user speech: the pending attempt is decided again."""
         attempt = self._attempt if self.holds_user_turns else None
-        return [] if attempt is None or attempt.trigger is not None else await self._evaluate(attempt)
+        return (
+            [] if attempt is None or attempt.trigger is not None else await self._evaluate(attempt)
+        )
 
     async def transcript(
-        self, text: str, *, final: bool, item: object, language: str | None = None, user_id: str = ""
+        self,
+        text: str,
+        *,
+        final: bool,
+        item: object,
+        language: str | None = None,
+        user_id: str = "",
     ) -> list[ArbiterDecision]:
         """A transcript (interim or final). While user turns are held, ``item`` is held.
 
@@ -263,7 +277,12 @@ class InterruptionArbiter:
         attempt = Attempt(started_at=self._clock(), trigger=trigger, held=[*kept, item])
         if trigger.bypasses_conditions:
             logger.debug(f"{self}: {trigger.name} bypasses every condition")
-            return [*decisions, self._interrupt(attempt, Detection(Verdict.INTERRUPT, trigger.reason, trigger.name))]
+            return [
+                *decisions,
+                self._interrupt(
+                    attempt, Detection(Verdict.INTERRUPT, trigger.reason, trigger.name)
+                ),
+            ]
         self._attempt = attempt
         return [*decisions, *await self._evaluate(attempt)]
 
@@ -307,7 +326,9 @@ class InterruptionArbiter:
         if detection.verdict is Verdict.INTERRUPT:
             attempt.last_detection = detection
             if attempt.trigger is not None and not self.holds_user_turns:
-                logger.debug(f"{self}: {attempt.trigger.name} with the bot not speaking: no conditions apply")
+                logger.debug(
+                    f"{self}: {attempt.trigger.name} with the bot not speaking: no conditions apply"
+                )
                 self._attempt = None
                 return [self._interrupt(attempt, detection)]
             context = InterruptionContext(
@@ -326,7 +347,9 @@ class InterruptionArbiter:
                 return [self._interrupt(attempt, detection)]
             if outcome.blocked_by is not None and attempt.suppressed_by != outcome.blocked_by:
                 attempt.suppressed_by = outcome.blocked_by
-                logger.debug(f"{self}: interruption ({detection.reason}: {detection.detail}) held back by {outcome.blocked_by}")
+                logger.debug(
+                    f"{self}: interruption ({detection.reason}: {detection.detail}) held back by {outcome.blocked_by}"
+                )
                 decisions.append(Suppressed(detection, outcome.blocked_by))
         silent_for = attempt.silent_for(now)
         if silent_for is not None and silent_for >= self._hold_timeout_secs:
@@ -336,7 +359,9 @@ class InterruptionArbiter:
             decisions.append(Dropped(attempt.text, why))
         return decisions
 
-    def _interrupt(self, attempt: Attempt, detection: Detection, *, announce: bool = True) -> Interrupt:
+    def _interrupt(
+        self, attempt: Attempt, detection: Detection, *, announce: bool = True
+    ) -> Interrupt:
         now = self._clock()
         user_turn = attempt.trigger is None
         if user_turn and announce:

@@ -197,7 +197,10 @@ class ConditionChecker:
         if isinstance(condition, CombinedCondition):
             return await condition.combine(lambda child: self.allows(child, context))
         result = await self._runner.call(
-            condition.allows, context, deadline_secs=self._timeout_secs, name=f"condition {condition.name}"
+            condition.allows,
+            context,
+            deadline_secs=self._timeout_secs,
+            name=f"condition {condition.name}",
         )
         if result.ok:
             return bool(result.value)
@@ -239,7 +242,10 @@ class ConditionChecker:
         for condition in conditions:
             for hooked in _frame_hooks(condition):
                 await self._runner.call(
-                    hooked, frame, direction, deadline_secs=self._timeout_secs,
+                    hooked,
+                    frame,
+                    direction,
+                    deadline_secs=self._timeout_secs,
                     name=f"condition {condition.name}.process_frame",
                 )
 
@@ -271,7 +277,9 @@ async def check_conditions(
     Returns:
         The outcome.
     """
-    checker = ConditionChecker(runner or UserCodeRunner("conditions"), timeout_secs=timeout, on_error=on_error)
+    checker = ConditionChecker(
+        runner or UserCodeRunner("conditions"), timeout_secs=timeout, on_error=on_error
+    )
     return await checker.check(conditions, context)
 
 
@@ -280,7 +288,9 @@ class CombinedCondition(InterruptionCondition):
 
     children: tuple[InterruptionCondition, ...] = ()
 
-    async def combine(self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]) -> bool:
+    async def combine(
+        self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]
+    ) -> bool:
         """Combine the children's answers.
 
         Args:
@@ -317,7 +327,9 @@ class _AllOrAny(CombinedCondition):
         self._every = every
         self.name = f"{label}({', '.join(c.name for c in self.children)})"
 
-    async def combine(self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]) -> bool:
+    async def combine(
+        self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]
+    ) -> bool:
         for child in self.children:
             if await child_allows(child) != self._every:
                 return not self._every
@@ -353,7 +365,9 @@ class _Not(CombinedCondition):
         self.children = (as_condition(condition, "condition"),)
         self.name = f"not_({self.children[0].name})"
 
-    async def combine(self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]) -> bool:
+    async def combine(
+        self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]
+    ) -> bool:
         return not await child_allows(self.children[0])
 
 

@@ -13,7 +13,12 @@ they see (their ``process_frame`` hook); the others read the `InterruptionContex
 from collections.abc import Iterable
 
 from loguru import logger
-from pipecat.frames.frames import BotStartedSpeakingFrame, BotStoppedSpeakingFrame, Frame, TTSSpeakFrame
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    Frame,
+    TTSSpeakFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection
 
 from pipecat_interrupts.conditions.base import InterruptionCondition, InterruptionContext
@@ -52,7 +57,9 @@ class EchoGuard(InterruptionCondition):
     plus those whose reason is in ``reasons`` if given: words in a transcript are not echo.
     """
 
-    def __init__(self, secs: float = DEFAULT_ECHO_GUARD_SECS, *, reasons: Iterable[str] | None = None):
+    def __init__(
+        self, secs: float = DEFAULT_ECHO_GUARD_SECS, *, reasons: Iterable[str] | None = None
+    ):
         """Initialize the condition.
 
         Args:

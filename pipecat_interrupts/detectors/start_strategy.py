@@ -17,14 +17,28 @@ backchannels ("uh-huh yeah okay") are still decided by phrases first.
 
 import copy
 
-from pipecat.frames.frames import BotStartedSpeakingFrame, BotStoppedSpeakingFrame, Frame, VADUserStartedSpeakingFrame
+from pipecat.frames.frames import (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    Frame,
+    VADUserStartedSpeakingFrame,
+)
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 
-from pipecat_interrupts.detectors.base import BaseInterruptionDetector, Detection, UserActivity, Verdict
+from pipecat_interrupts.detectors.base import (
+    BaseInterruptionDetector,
+    Detection,
+    UserActivity,
+    Verdict,
+)
 from pipecat_interrupts.reasons import Reason
 
-_NEW_ATTEMPT_FRAMES = (VADUserStartedSpeakingFrame, BotStartedSpeakingFrame, BotStoppedSpeakingFrame)
+_NEW_ATTEMPT_FRAMES = (
+    VADUserStartedSpeakingFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+)
 
 
 class StartStrategyDetector(BaseInterruptionDetector):
@@ -71,5 +85,9 @@ class StartStrategyDetector(BaseInterruptionDetector):
     def detect(self, activity: UserActivity) -> Detection:
         """Interrupt once the twin fired for this utterance."""
         if self._fired:
-            return Detection(Verdict.INTERRUPT, Reason.TEXT, f"{type(self._twin).__name__} started a turn")
-        return Detection(Verdict.NOT_YET, Reason.NONE, f"waiting for {type(self._twin).__name__}", hold=True)
+            return Detection(
+                Verdict.INTERRUPT, Reason.TEXT, f"{type(self._twin).__name__} started a turn"
+            )
+        return Detection(
+            Verdict.NOT_YET, Reason.NONE, f"waiting for {type(self._twin).__name__}", hold=True
+        )
