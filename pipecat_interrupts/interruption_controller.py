@@ -239,7 +239,7 @@ class InterruptionController(FrameProcessor):
         Args:
             strategy: The strategy (a twin of it is used; see `StartStrategyDetector`).
         """
-        self._arbiter.consult_before_rules(StartStrategyDetector(strategy))
+        self._arbiter.evaluator.consult_before_rules(StartStrategyDetector(strategy))
 
     def protect_current_speech(self) -> None:
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
@@ -265,7 +265,7 @@ class InterruptionController(FrameProcessor):
             self._check_wiring()
             return
         async with self._lock:
-            await self._arbiter.observe_frame(frame, direction)
+            await self._arbiter.evaluator.observe_frame(frame, direction)
             await self._dispatch(frame, direction)
         if self._arbiter.pending is not None:
             self._ensure_recheck()

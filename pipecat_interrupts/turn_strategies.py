@@ -168,7 +168,7 @@ def has_adapter(strategies: UserTurnStrategies | None) -> bool:
         True when the adapter comes first.
     """
     starts = strategies.start if strategies is not None else None
-    return bool(starts) and isinstance(starts[0], ControlledUserTurnStartStrategy)
+    return starts is not None and bool(starts) and isinstance(starts[0], ControlledUserTurnStartStrategy)
 
 
 def recommended_with_adapter(

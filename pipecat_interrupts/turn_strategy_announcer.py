@@ -89,12 +89,14 @@ class TurnStrategyAnnouncer(FrameProcessor):
                 ServiceMetadataFrame(service_name=str(self), user_turn_strategies=self._default)
             )
             return
-        recommended = (
-            frame.user_turn_strategies if isinstance(frame, ServiceMetadataFrame) else None
-        )
-        if recommended is None or frame.service_name == str(self):
+        if (
+            not isinstance(frame, ServiceMetadataFrame)
+            or frame.user_turn_strategies is None
+            or frame.service_name == str(self)
+        ):
             await self.push_frame(frame, direction)
             return
+        recommended = frame.user_turn_strategies
         wrapped = recommended_with_adapter(self._controller, recommended)
         if direction == FrameDirection.DOWNSTREAM:
             frame.user_turn_strategies = wrapped

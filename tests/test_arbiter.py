@@ -204,7 +204,7 @@ async def test_combined_children_each_get_the_deadline(log_records):
 async def test_an_emergency_stop_bypasses_every_condition():
     switch = InterruptionsEnabled()
     arbiter, _ = make([switch])
-    await arbiter.observe_frame(InterruptionsControlFrame(enabled=False), FrameDirection.DOWNSTREAM)
+    await arbiter.evaluator.observe_frame(InterruptionsControlFrame(enabled=False), FrameDirection.DOWNSTREAM)
     await arbiter.bot_started()
     assert kinds(await say(arbiter, "stop")) == ["Hold", "Suppressed"]
     stop = EmergencyStopFrame()
@@ -219,8 +219,8 @@ async def test_an_event_held_by_a_condition_lands_when_the_bot_stops():
     arbiter, _ = make([segments])
     speak = TTSSpeakFrame("disclaimer")
     speak.interruptible = False
-    await arbiter.observe_frame(speak, FrameDirection.DOWNSTREAM)
-    await arbiter.observe_frame(BotStartedSpeakingFrame(), FrameDirection.UPSTREAM)
+    await arbiter.evaluator.observe_frame(speak, FrameDirection.DOWNSTREAM)
+    await arbiter.evaluator.observe_frame(BotStartedSpeakingFrame(), FrameDirection.UPSTREAM)
     await arbiter.bot_started()
     handoff = EventTrigger(AgentHandoffFrame(), Reason.AGENT_HANDOFF)
     assert kinds(await arbiter.event(handoff, "handoff")) == ["Hold", "Suppressed"]

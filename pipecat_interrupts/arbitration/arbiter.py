@@ -19,8 +19,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from loguru import logger
-from pipecat.frames.frames import Frame
-from pipecat.processors.frame_processor import FrameDirection
 
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.arbitration.attempt import ArbiterState, Attempt, EventTrigger
@@ -33,21 +31,17 @@ from pipecat_interrupts.arbitration.decisions import (
     ReleaseHeldTurn,
     Suppressed,
 )
+from pipecat_interrupts.arbitration.evaluation import AttemptEvaluator
 from pipecat_interrupts.conditions.base import (
     ConditionChecker,
     InterruptionCondition,
-    InterruptionContext,
-    as_condition,
 )
 from pipecat_interrupts.detectors.base import (
     BackchannelJudge,
     BaseInterruptionDetector,
     Detection,
     Verdict,
-    run_detectors,
 )
-from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
-from pipecat_interrupts.frames import InterruptionDecision
 from pipecat_interrupts.reasons import Reason
 from pipecat_interrupts.validation import require_positive_secs
 
@@ -87,14 +81,17 @@ class InterruptionArbiter:
         Raises:
             ValueError: If a duration is not finite and positive.
         """
-        self._detectors = list(detectors)
-        self._conditions = [as_condition(c) for c in conditions]
-        self._checker = checker
         self._judge = judge
         self._hold_timeout_secs = require_positive_secs("hold_timeout_secs", hold_timeout_secs)
         self._recheck_secs = require_positive_secs("recheck_secs", recheck_secs)
         self._clock = clock
-        self._runner = runner or UserCodeRunner(name, clock=clock)
+        self._evaluator = AttemptEvaluator(
+            detectors=detectors,
+            conditions=conditions,
+            checker=checker,
+            runner=runner or UserCodeRunner(name, clock=clock),
+            hook_deadline_secs=self._recheck_secs,
+        )
         self._name = name
         self._state = ArbiterState.BOT_SILENT
         self._bot_started_at: float | None = None
@@ -125,39 +122,14 @@ class InterruptionArbiter:
         """When the pending attempt wants to be re-checked (None: nothing pending)."""
         return None if self._attempt is None else self._clock() + self._recheck_secs
 
-    def consult_before_rules(self, detector: BaseInterruptionDetector) -> None:
-        """Add a detector right after the phrase detectors (ahead of the text/VAD rules).
+    @property
+    def evaluator(self) -> AttemptEvaluator:
+        """The detectors and conditions it asks.
 
-        Args:
-            detector: The detector (a `StartStrategyDetector` of the user's strategy).
+        `AttemptEvaluator.observe_frame` shows them frames; `consult_before_rules` adds a
+        detector.
         """
-        leading = 0
-        while leading < len(self._detectors) and isinstance(
-            self._detectors[leading], PhraseInterruptionDetector
-        ):
-            leading += 1
-        self._detectors.insert(leading, detector)
-
-    # Inputs
-
-    async def observe_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        """Show a frame to the detectors and conditions that have a frame hook.
-
-        Args:
-            frame: A frame the processor saw.
-            direction: Its direction.
-        """
-        for detector in self._detectors:
-            hook = getattr(detector, "process_frame", None)
-            if callable(hook):
-                await self._runner.call(
-                    hook,
-                    frame,
-                    direction,
-                    deadline_secs=self._recheck_secs,
-                    name=f"detector {detector}.process_frame",
-                )
-        await self._checker.show_frame(self._conditions, frame, direction)
+        return self._evaluator
 
     def set_muted(self, muted: bool) -> list[ArbiterDecision]:
         """Follow Pipecat's user mute: a muted user never interrupts (events still do)."""
@@ -314,10 +286,12 @@ class InterruptionArbiter:
     async def _evaluate(self, attempt: Attempt) -> list[ArbiterDecision]:
         now = self._clock()
         activity = attempt.activity(now, self._bot_speaking_secs(now))
-        if attempt.trigger is not None:
-            detection = Detection(Verdict.INTERRUPT, attempt.trigger.reason, attempt.trigger.name)
-        else:
-            detection = run_detectors(self._detectors, activity)
+        evaluation = await self._evaluator.evaluate(
+            attempt, activity, now=now, bot_speaking=self.holds_user_turns
+        )
+        if self._attempt is not attempt:
+            return []  # replaced while a condition ran
+        detection, outcome = evaluation.detection, evaluation.outcome
         if detection.verdict is Verdict.BACKCHANNEL:
             self._attempt = None
             logger.debug(f"{self}: backchannel {attempt.text!r}: the bot keeps talking")
@@ -325,36 +299,19 @@ class InterruptionArbiter:
         decisions: list[ArbiterDecision] = []
         if detection.verdict is Verdict.INTERRUPT:
             attempt.last_detection = detection
-            if attempt.trigger is not None and not self.holds_user_turns:
-                logger.debug(
-                    f"{self}: {attempt.trigger.name} with the bot not speaking: no conditions apply"
-                )
-                self._attempt = None
-                return [self._interrupt(attempt, detection)]
-            context = InterruptionContext(
-                now=now,
-                bot_speaking=self._bot_started_at is not None,
-                bot_speaking_secs=activity.bot_speaking_secs,
-                detection=detection,
-                activity=activity,
-                trigger=attempt.trigger.frame if attempt.trigger else None,
-            )
-            outcome = await self._checker.check(self._conditions, context)
-            if self._attempt is not attempt:
-                return []  # replaced while a condition ran
-            if outcome.allowed:
+            if outcome is None or outcome.allowed:
                 self._attempt = None
                 return [self._interrupt(attempt, detection)]
             if outcome.blocked_by is not None and attempt.suppressed_by != outcome.blocked_by:
                 attempt.suppressed_by = outcome.blocked_by
                 logger.debug(
-                    f"{self}: interruption ({detection.reason}: {detection.detail}) held back by {outcome.blocked_by}"
+                    f"{self}: {detection.reason} interruption held back by {outcome.blocked_by}"
                 )
                 decisions.append(Suppressed(detection, outcome.blocked_by))
         silent_for = attempt.silent_for(now)
         if silent_for is not None and silent_for >= self._hold_timeout_secs:
             self._attempt = None
-            why = f"{self._hold_timeout_secs:g}s of silence (held back by {attempt.suppressed_by or 'no detection'})"
+            why = f"{self._hold_timeout_secs:g}s of silence (held back by {attempt.suppressed_by or 'nothing'})"
             logger.debug(f"{self}: attempt {attempt.text!r} dropped after {why}")
             decisions.append(Dropped(attempt.text, why))
         return decisions
@@ -362,23 +319,12 @@ class InterruptionArbiter:
     def _interrupt(
         self, attempt: Attempt, detection: Detection, *, announce: bool = True
     ) -> Interrupt:
-        now = self._clock()
-        user_turn = attempt.trigger is None
-        if user_turn and announce:
-            self._state = ArbiterState.USER_TURN if attempt.text else ArbiterState.VOICE_ONLY_TURN
         if announce:
+            if attempt.trigger is None:
+                self._state = (
+                    ArbiterState.USER_TURN if attempt.text else ArbiterState.VOICE_ONLY_TURN
+                )
             logger.debug(
-                f"{self}: interrupting the bot ({detection.reason}: {detection.detail})"
-                f"{f' on {attempt.text!r}' if attempt.text else ''}"
+                f"{self}: interrupting the bot ({detection.reason}: {detection.detail}) on {attempt.text!r}"
             )
-        decision = InterruptionDecision(
-            reason=detection.reason,
-            trigger=attempt.trigger.name if attempt.trigger else None,
-            detected_at=attempt.started_at,
-            decided_at=now,
-            text=attempt.text or None,
-            starts_user_turn=user_turn,
-            details={"detail": detection.detail},
-            voice_only=detection.voice_only,
-        )
-        return Interrupt(decision, tuple(attempt.held))
+        return Interrupt(attempt.decision(detection, self._clock()), tuple(attempt.held))

@@ -12,6 +12,7 @@ from enum import Enum
 from pipecat.frames.frames import Frame
 
 from pipecat_interrupts.detectors.base import Detection, UserActivity
+from pipecat_interrupts.frames import InterruptionDecision
 
 
 class ArbiterState(Enum):
@@ -110,6 +111,27 @@ class Attempt:
             speech_secs=speech_secs,
             bot_speaking_secs=bot_speaking_secs,
             language=self.language,
+        )
+
+    def decision(self, detection: Detection, now: float) -> InterruptionDecision:
+        """The decision to interrupt on ``detection`` now.
+
+        Args:
+            detection: The detection behind it.
+            now: The arbiter's clock.
+
+        Returns:
+            The decision (a user turn starts unless an event is behind it).
+        """
+        return InterruptionDecision(
+            reason=detection.reason,
+            trigger=self.trigger.name if self.trigger else None,
+            detected_at=self.started_at,
+            decided_at=now,
+            text=self.text or None,
+            starts_user_turn=self.trigger is None,
+            details={"detail": detection.detail},
+            voice_only=detection.voice_only,
         )
 
     def silent_for(self, now: float) -> float | None:

@@ -114,7 +114,7 @@ class PredicateCondition(InterruptionCondition):
         Raises:
             TypeError: If ``predicate`` is not callable or ``name`` not a string.
         """
-        self._predicate = require_callable("predicate", predicate)
+        self._predicate: Predicate = require_callable("predicate", predicate)
         default = getattr(predicate, "__name__", type(predicate).__name__)
         self.name = require_name("name", default if name is None else name)
 
