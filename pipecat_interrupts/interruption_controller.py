@@ -84,7 +84,7 @@ from pipecat_interrupts.conditions import (
     UninterruptibleSegments,
     as_condition,
 )
-from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS
+from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS, require_name
 from pipecat_interrupts.detectors import (
     BaseInterruptionDetector,
     PhraseInterruptionDetector,
@@ -163,6 +163,8 @@ class InterruptionController(FrameProcessor):
             TypeError: If a detector, condition, event type or the judge has the wrong type.
             ValueError: If a duration is not finite and positive.
         """
+        if "name" in kwargs and kwargs["name"] is not None:
+            require_name("name", kwargs["name"])
         super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
         detectors = default_detectors() if detectors is None else list(detectors)
         for detector in detectors:

@@ -3,10 +3,16 @@
 import asyncio
 
 import pytest
-from pipecat.frames.frames import BotStartedSpeakingFrame, TTSSpeakFrame
+from pipecat.frames.frames import BotStartedSpeakingFrame, TranscriptionFrame, TTSSpeakFrame
 from pipecat.processors.frame_processor import FrameDirection
+from pipecat.transcriptions.language import Language
 
-from pipecat_interrupts import AgentHandoffFrame, EmergencyStopFrame, InterruptionsControlFrame
+from pipecat_interrupts import (
+    AgentHandoffFrame,
+    EmergencyStopFrame,
+    InterruptionController,
+    InterruptionsControlFrame,
+)
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.arbitration import (
     ArbiterState,
@@ -25,7 +31,14 @@ from pipecat_interrupts.conditions import (
     UninterruptibleSegments,
     all_of,
 )
-from pipecat_interrupts.detectors import PhraseInterruptionDetector, default_detectors
+from pipecat_interrupts.detectors import (
+    BaseInterruptionDetector,
+    Detection,
+    PhraseInterruptionDetector,
+    UserActivity,
+    Verdict,
+    default_detectors,
+)
 from pipecat_interrupts.reasons import Reason
 
 
@@ -204,7 +217,9 @@ async def test_combined_children_each_get_the_deadline(log_records):
 async def test_an_emergency_stop_bypasses_every_condition():
     switch = InterruptionsEnabled()
     arbiter, _ = make([switch])
-    await arbiter.evaluator.observe_frame(InterruptionsControlFrame(enabled=False), FrameDirection.DOWNSTREAM)
+    await arbiter.evaluator.observe_frame(
+        InterruptionsControlFrame(enabled=False), FrameDirection.DOWNSTREAM
+    )
     await arbiter.bot_started()
     assert kinds(await say(arbiter, "stop")) == ["Hold", "Suppressed"]
     stop = EmergencyStopFrame()
@@ -271,3 +286,41 @@ async def test_a_muted_user_never_interrupts_but_events_still_do():
     assert await arbiter.voice_started() == [] and arbiter.pending is None
     stop = EventTrigger(EmergencyStopFrame(), Reason.EMERGENCY_STOP, True)
     assert kinds(await arbiter.event(stop, "stop")) == ["Hold", "Interrupt"]
+
+
+class LanguageSeen(BaseInterruptionDetector):
+    """Records the language detectors are given; decides nothing."""
+
+    def __init__(self) -> None:
+        self.languages: list[str | None] = []
+
+    def detect(self, activity: UserActivity) -> Detection:
+        self.languages.append(activity.language)
+        return Detection(Verdict.NOT_YET, Reason.NONE)
+
+
+async def test_detectors_read_the_transcripts_language():
+    seen = LanguageSeen()
+    clock = FakeClock()
+    runner = UserCodeRunner("arbiter-test", clock=clock)
+    arbiter = InterruptionArbiter(
+        detectors=[seen],
+        conditions=[],
+        checker=ConditionChecker(runner),
+        judge=PhraseInterruptionDetector(),
+        clock=clock,
+        runner=runner,
+    )
+    await arbiter.bot_started()
+    await arbiter.transcript("espera", final=False, item=1, language="es")
+    await arbiter.transcript("espera un momento", final=True, item=2)
+    assert seen.languages == ["es", "es"]  # a later frame without one keeps the attempt's
+
+
+async def test_the_controller_fills_the_language_from_pipecats_transcription_frames():
+    seen = LanguageSeen()
+    controller = InterruptionController(detectors=[seen])
+    await controller.arbiter.bot_started()
+    frame = TranscriptionFrame("espera", "caller", "2026-01-01T00:00:00", language=Language.ES)
+    await controller._dispatch(frame, FrameDirection.DOWNSTREAM)  # the arbiter's input, no pipeline
+    assert seen.languages == ["es"]

@@ -244,6 +244,7 @@ async def test_a_raising_or_slow_condition_is_resolved_by_the_error_policy(log_r
         (lambda: EchoGuard(reasons=["vad", 3]), "reasons", TypeError),
         (lambda: PredicateCondition(lambda c: True, name=3), "name", TypeError),
         (lambda: all_of(), "conditions", ValueError),
+        (lambda: InterruptionController(name=7), "name", TypeError),
     ],
 )
 def test_bad_configuration_fails_at_construction_naming_the_parameter(factory, parameter, error):
