@@ -10,7 +10,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
 )
 from pipeline_helpers import running_pipeline
 
-from pipecat_interrupts import InterruptionController, StateSnapshotter
+from pipecat_interrupts import InterruptionController, PhraseInterruptionDetector, StateSnapshotter
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -221,3 +221,22 @@ async def test_build_voice_pipeline_goes_through_the_helper(log_records):
     async with vp:
         pass
     assert wiring_errors(log_records) == []
+
+
+def test_the_helpers_snapshotter_shares_the_controllers_backchannel_judge():
+    judge = PhraseInterruptionDetector(extra_backchannel_phrases=["roger that"])
+    controller = InterruptionController(backchannel_judge=judge)
+    wiring = interruption_pipeline(
+        context=LLMContext(),
+        llm=FakeLLMService(),
+        tts=FakeTTSService(),
+        transport_output=MockOutputTransport(),
+        controller=controller,
+    )
+    assert controller.judge is judge
+    # StateSnapshotter takes the judge as backchannel_judge (0.2) or backchannel_detector (0.1).
+    snapshotter = wiring.snapshotter
+    held = getattr(snapshotter, "_backchannel_judge", None) or getattr(
+        snapshotter, "_backchannels", None
+    )
+    assert held is judge
