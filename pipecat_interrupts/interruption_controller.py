@@ -77,17 +77,16 @@ from pipecat_interrupts.arbitration import (
     ReleaseHeldTurn,
     Suppressed,
 )
+from pipecat_interrupts.arbitration.evaluation import judge_for, require_conditions
 from pipecat_interrupts.conditions import (
     ConditionChecker,
     InterruptionCondition,
     InterruptionsEnabled,
     UninterruptibleSegments,
-    as_condition,
 )
 from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS, require_name
 from pipecat_interrupts.detectors import (
     BaseInterruptionDetector,
-    PhraseInterruptionDetector,
     default_detectors,
 )
 from pipecat_interrupts.detectors.base import BackchannelJudge
@@ -166,21 +165,8 @@ class InterruptionController(FrameProcessor):
         if "name" in kwargs and kwargs["name"] is not None:
             require_name("name", kwargs["name"])
         super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
-        detectors = default_detectors() if detectors is None else list(detectors)
-        for detector in detectors:
-            if not isinstance(detector, BaseInterruptionDetector):
-                raise TypeError(
-                    f"detectors must hold BaseInterruptionDetector objects, got {detector!r}"
-                )
-        if isinstance(conditions, (str, bytes)) or not isinstance(conditions, Sequence):
-            raise TypeError(f"conditions must be a list, got {type(conditions).__name__}")
-        if backchannel_judge is None:
-            phrases = (d for d in detectors if isinstance(d, PhraseInterruptionDetector))
-            backchannel_judge = next(phrases, None) or PhraseInterruptionDetector()
-        elif not isinstance(backchannel_judge, BackchannelJudge):
-            raise TypeError(
-                f"backchannel_judge must be a BackchannelJudge, got {backchannel_judge!r}"
-            )
+        detectors = default_detectors() if detectors is None else detectors
+        backchannel_judge = judge_for(detectors, backchannel_judge)
         if not callable(clock):
             raise TypeError("clock must be callable")
         self._judge: BackchannelJudge = backchannel_judge
@@ -193,11 +179,7 @@ class InterruptionController(FrameProcessor):
         )
         self._arbiter = InterruptionArbiter(
             detectors=detectors,
-            conditions=[
-                InterruptionsEnabled(),
-                self._segments,
-                *(as_condition(c) for c in conditions),
-            ],
+            conditions=[InterruptionsEnabled(), self._segments, *require_conditions(conditions)],
             checker=checker,
             judge=backchannel_judge,
             hold_timeout_secs=hold_timeout_secs,

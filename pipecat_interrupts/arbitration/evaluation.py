@@ -29,6 +29,7 @@ from pipecat_interrupts.conditions.base import (
     as_condition,
 )
 from pipecat_interrupts.detectors.base import (
+    BackchannelJudge,
     BaseInterruptionDetector,
     Detection,
     UserActivity,
@@ -36,6 +37,66 @@ from pipecat_interrupts.detectors.base import (
     run_detectors,
 )
 from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
+
+
+def require_conditions(conditions: object) -> list[InterruptionCondition]:
+    """Check a list of conditions (or predicates).
+
+    Args:
+        conditions: The value given as ``conditions``.
+
+    Returns:
+        The conditions.
+
+    Raises:
+        TypeError: If it is not a list of conditions or callables.
+    """
+    if isinstance(conditions, (str, bytes)) or not isinstance(conditions, Sequence):
+        raise TypeError(f"conditions must be a list, got {type(conditions).__name__}")
+    return [as_condition(c) for c in conditions]
+
+
+def require_detectors(detectors: object) -> list[BaseInterruptionDetector]:
+    """Check a list of detectors.
+
+    Args:
+        detectors: The value given as ``detectors``.
+
+    Returns:
+        The detectors.
+
+    Raises:
+        TypeError: If it is not a list of `BaseInterruptionDetector` objects.
+    """
+    if isinstance(detectors, (str, bytes)) or not isinstance(detectors, Sequence):
+        raise TypeError(f"detectors must be a list, got {type(detectors).__name__}")
+    for detector in detectors:
+        if not isinstance(detector, BaseInterruptionDetector):
+            raise TypeError(
+                f"detectors must hold BaseInterruptionDetector objects, got {detector!r}"
+            )
+    return list(detectors)
+
+
+def judge_for(detectors: object, judge: object | None) -> BackchannelJudge:
+    """The backchannel judge: the one given, else the first phrase detector, else a default.
+
+    Args:
+        detectors: The detectors (checked as ``detectors``).
+        judge: The judge given as ``backchannel_judge``, or None.
+
+    Returns:
+        The judge.
+
+    Raises:
+        TypeError: If ``detectors`` or ``judge`` has the wrong type.
+    """
+    phrases = [d for d in require_detectors(detectors) if isinstance(d, PhraseInterruptionDetector)]
+    if judge is None:
+        return phrases[0] if phrases else PhraseInterruptionDetector()
+    if not isinstance(judge, BackchannelJudge):
+        raise TypeError(f"backchannel_judge must be a BackchannelJudge, got {judge!r}")
+    return judge
 
 
 @dataclass(frozen=True)
@@ -73,8 +134,8 @@ class AttemptEvaluator:
             runner: Runs the detectors' frame hooks under ``hook_deadline_secs``.
             hook_deadline_secs: Deadline of a detector's frame hook.
         """
-        self._detectors = list(detectors)
-        self._conditions = [as_condition(c) for c in conditions]
+        self._detectors = require_detectors(detectors)
+        self._conditions = require_conditions(conditions)
         self._checker = checker
         self._runner = runner
         self._hook_deadline_secs = hook_deadline_secs
