@@ -15,9 +15,11 @@ strategies recommended by `stt`").
 
 The announcer is placed between the STT and the user aggregator (next to the controller)
 and leaves the aggregator's ``user_turn_strategies`` unset. At start it recommends, itself,
-the default strategies with the adapter first; every recommendation a service makes
-passes it and reaches the aggregator wrapped (`recommended_with_adapter`): the adapter
-first, then what the service asked for.
+the default strategies with the adapter first; every recommendation from a service before
+it (an STT) reaches the aggregator wrapped (`recommended_with_adapter`): the adapter first,
+then what the service asked for. A recommendation from a service after the aggregator (a
+speech-to-speech LLM, travelling upstream) is applied by the aggregator before it reaches
+the announcer, so it is not wrapped: not handled yet.
 """
 
 from typing import Any
@@ -97,14 +99,8 @@ class TurnStrategyAnnouncer(FrameProcessor):
             await self.push_frame(frame, direction)
             return
         recommended = frame.user_turn_strategies
-        wrapped = recommended_with_adapter(self._controller, recommended)
         if direction == FrameDirection.DOWNSTREAM:
-            frame.user_turn_strategies = wrapped
-            await self.push_frame(frame, direction)
-            return
-        # From a service after the aggregator (speech to speech): it applied the bare
-        # recommendation on the way up; recommend it again, wrapped.
+            frame.user_turn_strategies = recommended_with_adapter(self._controller, recommended)
+        # A recommendation from after the user aggregator (travelling upstream) was already
+        # applied there, unwrapped: not handled yet (see the README's known limits).
         await self.push_frame(frame, direction)
-        await self.push_frame(
-            ServiceMetadataFrame(service_name=frame.service_name, user_turn_strategies=wrapped)
-        )
