@@ -29,12 +29,9 @@ logger.add(sys.stderr, level="WARNING")
 from pipecat.frames.frames import TTSSpeakFrame
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
-from pipecat_interrupts import (
-    InterruptionController,
-    MinBotSpeakingTime,
-    controlled_user_turn_strategies,
-)
+from pipecat_interrupts import InterruptionController, MinBotSpeakingTime
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -60,14 +57,14 @@ async def call(title: str, steps, controller: InterruptionController, replies) -
         "on_interruption",
         lambda _, d: print(f"   interruption: {d.reason} on {d.text!r}, decided {(d.decided_at - d.detected_at) * 1000:.0f} ms after detection"),
     )
+    # The wiring helper (interruption_pipeline, which build_voice_pipeline uses) places the
+    # controller before the user aggregator and puts its adapter first in these strategies.
     user_params = LLMUserAggregatorParams(
-        user_turn_strategies=controlled_user_turn_strategies(  # <-
-            controller, stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.3)]
-        )
+        user_turn_strategies=UserTurnStrategies(stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.3)])
     )
     vp = build_voice_pipeline(
         user=ScriptedUser(steps),
-        before_user_aggregator=[controller],  # <-
+        controller=controller,  # <-
         user_params=user_params,
         llm=FakeLLMService(replies=replies, token_delay_secs=0.01),
         tts=FakeTTSService(secs_per_word=0.08),

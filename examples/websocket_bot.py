@@ -31,10 +31,6 @@ from pipecat.frames.frames import (
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.aggregators.llm_context import LLMContext
-from pipecat.processors.aggregators.llm_response_universal import (
-    LLMContextAggregatorPair,
-    LLMUserAggregatorParams,
-)
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.serializers.protobuf import ProtobufFrameSerializer
 from pipecat.transports.websocket.server import (
@@ -42,16 +38,12 @@ from pipecat.transports.websocket.server import (
     SingleClientWebsocketServerTransport,
 )
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
-from pipecat_interrupts import (
-    BotSpeakingGuard,
-    FlushCoordinator,
-    InterruptionController,
-    StateSnapshotter,
-    controlled_user_turn_strategies,
-)
+from pipecat_interrupts import FlushCoordinator
 from pipecat_interrupts.testing import FakeLLMService, FakeTTSService
+from pipecat_interrupts.wiring import interruption_pipeline
 
 LONG_ANSWER = " ".join(f"Plan number {n} has unlimited calls and plenty of data." for n in range(1, 9))
 
@@ -93,36 +85,22 @@ def build_websocket_bot(*, host: str = "127.0.0.1", port: int = 8765, replies=No
         port=port,
     )
     context = LLMContext([{"role": "system", "content": "You are a phone plan assistant."}])
-    controller = InterruptionController()
-    pair = LLMContextAggregatorPair(
-        context,
-        user_params=LLMUserAggregatorParams(
-            user_turn_strategies=controlled_user_turn_strategies(
-                controller, stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.2)]
-            ),
-            empty_user_turn=None,
-        ),
-    )
     coordinator = FlushCoordinator()
-    snapshotter = StateSnapshotter(context=context)
     llm = FakeLLMService(replies=list(replies or [LONG_ANSWER, "Sure."]), token_delay_secs=0.01)
-    pipeline = Pipeline(
-        [
-            transport.input(),
-            TranscriptTurns(),
-            snapshotter.tap(),  # hears the caller's words
-            controller,
-            pair.user(),
-            coordinator,
-            llm,
-            snapshotter.tap(),  # sees what the LLM generated
-            FakeTTSService(secs_per_word=0.1, sample_rate=16000),
-            transport.output(),
-            BotSpeakingGuard(),  # truthful bot-speaking signals after a late chunk
-            snapshotter,
-            pair.assistant(),
-        ]
+    # One helper places every processor around our own STT (here TranscriptTurns), LLM,
+    # TTS and transport, and configures the user aggregator for the controller.
+    wiring = interruption_pipeline(
+        context=context,
+        transport_input=transport.input(),
+        stt=TranscriptTurns(),
+        llm=llm,
+        tts=FakeTTSService(secs_per_word=0.1, sample_rate=16000),
+        transport_output=transport.output(),
+        user_turn_strategies=UserTurnStrategies(stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=0.2)]),
+        after_user_aggregator=[coordinator],
     )
+    pipeline = Pipeline(wiring.processors)
+    controller, snapshotter = wiring.controller, wiring.snapshotter
     worker = PipelineWorker(pipeline, enable_rtvi=False, idle_timeout_secs=None)
 
     @transport.event_handler("on_client_connected")

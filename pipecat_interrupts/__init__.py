@@ -12,6 +12,7 @@ the user actually heard. The network-free fakes for testing live in
 `pipecat_interrupts.testing`.
 """
 
+from pipecat_interrupts.arbitration import InterruptionArbiter
 from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard
 from pipecat_interrupts.conditions import (
     EchoGuard,
@@ -30,6 +31,7 @@ from pipecat_interrupts.detectors import (
     VADInterruptionDetector,
     Verdict,
 )
+from pipecat_interrupts.detectors.start_strategy import StartStrategyDetector
 from pipecat_interrupts.flush import (
     FlushableMixin,
     FlushableProcessor,
@@ -79,7 +81,9 @@ from pipecat_interrupts.turn_strategies import (
     ControlledUserTurnStartStrategy,
     controlled_user_turn_strategies,
 )
+from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncer
 from pipecat_interrupts.version import __version__
+from pipecat_interrupts.wiring import InterruptionPipeline, interruption_pipeline
 
 __all__ = [
     # Frames
@@ -97,18 +101,23 @@ __all__ = [
     "ControlledUserTurnStartStrategy",
     "EchoGuard",
     "InterruptionCondition",
+    "InterruptionArbiter",
     "InterruptionController",
+    "InterruptionPipeline",
     "MinBotSpeakingTime",
     "ModelInterruptionDetector",
     "OpenAIInterruptionClassifier",
     "PhraseInterruptionDetector",
+    "StartStrategyDetector",
     "TextInterruptionDetector",
+    "TurnStrategyAnnouncer",
     "UninterruptibleSegments",
     "VADInterruptionDetector",
     "Verdict",
     "all_of",
     "any_of",
     "controlled_user_turn_strategies",
+    "interruption_pipeline",
     "not_",
     # Snapshots and a truthful context
     "InMemorySnapshotStore",

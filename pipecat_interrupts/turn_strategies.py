@@ -12,11 +12,25 @@ the bot off on every "mhm" before the controller could decide. Placed first in t
 aggregator's start strategies, `ControlledUserTurnStartStrategy`:
 
 - while the controller holds user turns (the bot speaks and nothing was decided),
-  stops voice-activity and transcript frames from reaching the later start strategies;
+  stops voice-activity, proposal and transcript frames from reaching the later start
+  strategies;
 - when the controller lets a user turn through (its `InterruptionFrame` carries an
   `InterruptionDecision` with ``starts_user_turn``), starts the turn without a second
   interruption (the controller has already broadcast it);
-- otherwise steps aside: with the bot silent, Pipecat's defaults work unchanged.
+- otherwise steps aside: with the bot silent, the other strategies work unchanged.
+
+Two ways to install it:
+
+- `controlled_user_turn_strategies` gives the aggregator strategies of your own, as
+  ``user_turn_strategies=`` (Pipecat then ignores what an STT or speech-to-speech service
+  recommends, as it does for any strategies you pass);
+- `recommended_with_adapter` wraps what a service recommends; `TurnStrategyAnnouncer`
+  (placed by `wiring.interruption_pipeline`) uses it so service recommendations keep
+  working.
+
+Start strategies of yours other than Pipecat's defaults (`MinWordsUserTurnStartStrategy`
+...) are also consulted by the controller while the bot speaks
+(`InterruptionController.consult_start_strategy`).
 """
 
 from collections.abc import Sequence
@@ -25,12 +39,18 @@ from pipecat.frames.frames import (
     Frame,
     InterimTranscriptionFrame,
     InterruptionFrame,
+    ProposedUserStartedSpeakingFrame,
     TranscriptionFrame,
     UserSpeakingFrame,
     VADUserStartedSpeakingFrame,
 )
 from pipecat.turns.types import ProcessFrameResult
-from pipecat.turns.user_start import BaseUserTurnStartStrategy
+from pipecat.turns.user_start import (
+    BaseUserTurnStartStrategy,
+    ExternalUserTurnStartStrategy,
+    TranscriptionUserTurnStartStrategy,
+    VADUserTurnStartStrategy,
+)
 from pipecat.turns.user_stop import BaseUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import (
     UserTurnStrategies,
@@ -40,13 +60,24 @@ from pipecat.turns.user_turn_strategies import (
 from pipecat_interrupts.frames import HELD_BY_CONTROLLER, decision_of
 from pipecat_interrupts.interruption_controller import InterruptionController
 
-_HELD_FRAMES = (VADUserStartedSpeakingFrame, UserSpeakingFrame, InterimTranscriptionFrame, TranscriptionFrame)
+_HELD_FRAMES = (
+    VADUserStartedSpeakingFrame,
+    ProposedUserStartedSpeakingFrame,
+    UserSpeakingFrame,
+    InterimTranscriptionFrame,
+    TranscriptionFrame,
+)
+_PIPECAT_BASIC_STARTS = (
+    VADUserTurnStartStrategy,
+    TranscriptionUserTurnStartStrategy,
+    ExternalUserTurnStartStrategy,
+)
 
 
 class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
     """Defers the user aggregator's turn starts to an `InterruptionController`."""
 
-    def __init__(self, controller: InterruptionController, **kwargs):
+    def __init__(self, controller: InterruptionController, **kwargs: object):
         """Initialize the strategy.
 
         Args:
@@ -60,8 +91,13 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
             raise TypeError(
                 f"controller must be an InterruptionController, got {type(controller).__name__}"
             )
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self._controller = controller
+
+    @property
+    def controller(self) -> InterruptionController:
+        """The controller this strategy defers to."""
+        return self._controller
 
     async def process_frame(self, frame: Frame) -> ProcessFrameResult:
         """Start, hold or ignore, as described in the module docs.
@@ -86,6 +122,14 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
         return ProcessFrameResult.CONTINUE
 
 
+def _consult_own_starts(
+    controller: InterruptionController, starts: Sequence[BaseUserTurnStartStrategy]
+) -> None:
+    for strategy in starts:
+        if not isinstance(strategy, (*_PIPECAT_BASIC_STARTS, ControlledUserTurnStartStrategy)):
+            controller.consult_start_strategy(strategy)
+
+
 def controlled_user_turn_strategies(
     controller: InterruptionController,
     *,
@@ -93,6 +137,10 @@ def controlled_user_turn_strategies(
     stop: Sequence[BaseUserTurnStopStrategy] | None = None,
 ) -> UserTurnStrategies:
     """Pipecat's user-turn strategies with the controller's adapter placed first.
+
+    Start strategies of yours beyond Pipecat's basic ones (VAD, transcription, external),
+    such as `MinWordsUserTurnStartStrategy`, are also given to the controller
+    (`InterruptionController.consult_start_strategy`): they decide while the bot speaks too.
 
     Args:
         controller: The `InterruptionController` before the user aggregator.
@@ -103,7 +151,42 @@ def controlled_user_turn_strategies(
         Strategies for ``LLMUserAggregatorParams(user_turn_strategies=...)``.
     """
     starts = list(start) if start is not None else default_user_turn_start_strategies()
+    _consult_own_starts(controller, starts)
     return UserTurnStrategies(
         start=[ControlledUserTurnStartStrategy(controller), *starts],
         stop=list(stop) if stop is not None else None,
+    )
+
+
+def has_adapter(strategies: UserTurnStrategies | None) -> bool:
+    """Whether strategies start with a `ControlledUserTurnStartStrategy`.
+
+    Args:
+        strategies: Strategies (None for Pipecat's defaults).
+
+    Returns:
+        True when the adapter comes first.
+    """
+    starts = strategies.start if strategies is not None else None
+    return starts is not None and bool(starts) and isinstance(starts[0], ControlledUserTurnStartStrategy)
+
+
+def recommended_with_adapter(
+    controller: InterruptionController, recommended: UserTurnStrategies
+) -> UserTurnStrategies:
+    """What a service recommends, with the controller's adapter placed first.
+
+    Args:
+        controller: The controller.
+        recommended: The service's strategies (left unchanged).
+
+    Returns:
+        New strategies: the adapter, then the recommended starts; the recommended stops.
+    """
+    if has_adapter(recommended):
+        return recommended
+    starts = list(recommended.start or [])
+    return UserTurnStrategies(
+        start=[ControlledUserTurnStartStrategy(controller), *starts],
+        stop=list(recommended.stop or []) or None,
     )

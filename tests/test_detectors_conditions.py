@@ -3,10 +3,13 @@
 import asyncio
 
 import pytest
+from pipecat.frames.frames import BotStartedSpeakingFrame, BotStoppedSpeakingFrame, TTSSpeakFrame
+from pipecat.processors.frame_processor import FrameDirection
 
 from pipecat_interrupts.conditions import (
     EchoGuard,
     InterruptionContext,
+    InterruptionsEnabled,
     MinBotSpeakingTime,
     PredicateCondition,
     UninterruptibleSegments,
@@ -26,6 +29,7 @@ from pipecat_interrupts.detectors import (
     normalize,
     run_detectors,
 )
+from pipecat_interrupts.frames import InterruptionsControlFrame
 from pipecat_interrupts.interruption_controller import InterruptionController
 
 
@@ -151,7 +155,33 @@ async def test_builtin_conditions():
     vad = Detection(Verdict.INTERRUPT, "vad")
     assert EchoGuard(1.0).allows(context(detection=vad, bot_speaking_secs=0.3)) is False
     assert EchoGuard(1.0).allows(context(bot_speaking_secs=0.3)) is True  # words are not echo
-    assert UninterruptibleSegments().allows(context(uninterruptible_playing=True)) is False
+    assert UninterruptibleSegments().allows(context()) is True
+    assert protected_segment().allows(context()) is False
+
+
+def protected_segment():
+    """An `UninterruptibleSegments` that saw a protected speech start (its own state)."""
+    segments = UninterruptibleSegments()
+    segments.protect_current_speech()
+    segments.process_frame(BotStartedSpeakingFrame(), FrameDirection.UPSTREAM)
+    return segments
+
+
+def test_uninterruptible_segments_and_phase_switch_keep_their_own_state_from_frames():
+    segments = UninterruptibleSegments()
+    speak = TTSSpeakFrame("This call is recorded.")
+    speak.interruptible = False
+    segments.process_frame(speak, FrameDirection.DOWNSTREAM)
+    assert segments.allows(context()) is True  # protected from the next start of speech
+    segments.process_frame(BotStartedSpeakingFrame(), FrameDirection.UPSTREAM)
+    assert segments.allows(context()) is False
+    segments.process_frame(BotStoppedSpeakingFrame(), FrameDirection.UPSTREAM)
+    assert segments.allows(context()) is True
+    switch = InterruptionsEnabled()
+    switch.process_frame(InterruptionsControlFrame(enabled=False), FrameDirection.DOWNSTREAM)
+    assert switch.allows(context()) is False
+    switch.process_frame(InterruptionsControlFrame(enabled=True), FrameDirection.DOWNSTREAM)
+    assert switch.allows(context()) is True
 
 
 async def test_combinators_and_async_predicates():
@@ -161,11 +191,10 @@ async def test_combinators_and_async_predicates():
 
     combined = all_of(after_one_second, UninterruptibleSegments())
     assert await combined.allows(context()) is True
-    assert await combined.allows(context(uninterruptible_playing=True)) is False
+    assert await all_of(after_one_second, protected_segment()).allows(context()) is False
     assert await combined.allows(context(bot_speaking_secs=0.5)) is False
-    only_while_protected = not_(UninterruptibleSegments())
-    assert await only_while_protected.allows(context(uninterruptible_playing=True)) is True
-    assert await only_while_protected.allows(context()) is False
+    assert await not_(protected_segment()).allows(context()) is True
+    assert await not_(UninterruptibleSegments()).allows(context()) is False
     either = any_of(MinBotSpeakingTime(5), lambda ctx: ctx.activity.text == "wait")
     assert await either.allows(context()) is True
     assert await either.allows(context(activity=UserActivity(text="hmm"))) is False
@@ -186,7 +215,7 @@ async def test_a_raising_or_slow_condition_is_resolved_by_the_error_policy(log_r
         [PredicateCondition(slow)], context(), timeout=0.01, on_error=False
     )
     assert not deny.allowed and deny.blocked_by == "slow"
-    assert any("took longer" in r["message"] for r in log_records)
+    assert any("condition slow overran" in r["message"] for r in log_records)
 
 
 @pytest.mark.parametrize(
@@ -205,6 +234,17 @@ async def test_a_raising_or_slow_condition_is_resolved_by_the_error_policy(log_r
         (lambda: InterruptionController(detectors=[object()]), "detectors", TypeError),
         (lambda: InterruptionController(interrupt_event_types=[dict]), "interrupt_event_types", TypeError),
         (lambda: InterruptionController(hold_timeout_secs=-1), "hold_timeout_secs", ValueError),
+        (lambda: InterruptionController(hold_timeout_secs=float("inf")), "hold_timeout_secs", ValueError),
+        (lambda: InterruptionController(recheck_secs=float("nan")), "recheck_secs", ValueError),
+        (lambda: InterruptionController(condition_timeout_secs=float("inf")), "condition_timeout_secs", ValueError),
+        (lambda: InterruptionController(backchannel_judge="mhm"), "backchannel_judge", TypeError),
+        (lambda: MinBotSpeakingTime(float("inf")), "secs", ValueError),
+        (lambda: EchoGuard(float("inf")), "secs", ValueError),
+        (lambda: EchoGuard(reasons="vad"), "reasons", TypeError),
+        (lambda: EchoGuard(reasons=["vad", 3]), "reasons", TypeError),
+        (lambda: PredicateCondition(lambda c: True, name=3), "name", TypeError),
+        (lambda: all_of(), "conditions", ValueError),
+        (lambda: InterruptionController(name=7), "name", TypeError),
     ],
 )
 def test_bad_configuration_fails_at_construction_naming_the_parameter(factory, parameter, error):

@@ -10,7 +10,6 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
     UserBackchannelFrame,
 )
-from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregatorParams
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
@@ -31,7 +30,6 @@ from pipecat_interrupts.testing import (
     Utterance,
     WaitForBot,
     build_voice_pipeline,
-    fast_user_turn_strategies,
 )
 
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
@@ -283,20 +281,3 @@ async def test_an_event_held_by_a_condition_lands_when_the_bot_stops_and_passes_
     assert len(probe.of_type(SupervisorTakeoverFrame)) == 1
     assert len(probe.of_type(AgentHandoffFrame)) == 1
     assert vp.output.spoken_text == "One moment please."  # the held event did not cut it off
-
-
-async def test_a_user_aggregator_without_the_adapter_is_reported(log_records):
-    controller = InterruptionController()
-    vp = build_voice_pipeline(
-        controller=controller,
-        user=ScriptedUser([WaitForBot(), Pause(0.1), Utterance("mhm")]),
-        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.005),
-        tts=FakeTTSService(secs_per_word=SECS_PER_WORD),
-        # Pipecat's strategies as they come: the aggregator's VAD start cuts the bot off.
-        user_params=LLMUserAggregatorParams(user_turn_strategies=fast_user_turn_strategies()),
-    )
-    async with vp:
-        await vp.start_bot_turn()
-        assert await vp.output.wait_until(lambda: vp.output.interruptions)
-    warnings = [r["message"] for r in log_records if "controlled_user_turn_strategies" in r["message"]]
-    assert len(warnings) == 1

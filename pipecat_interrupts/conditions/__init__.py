@@ -5,6 +5,8 @@
 #
 
 from pipecat_interrupts.conditions.base import (
+    CombinedCondition,
+    ConditionChecker,
     ConditionOutcome,
     InterruptionCondition,
     InterruptionContext,
@@ -23,6 +25,8 @@ from pipecat_interrupts.conditions.builtin import (
 )
 
 __all__ = [
+    "CombinedCondition",
+    "ConditionChecker",
     "ConditionOutcome",
     "EchoGuard",
     "InterruptionCondition",

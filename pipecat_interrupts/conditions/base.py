@@ -7,21 +7,30 @@
 """Conditions: may a detected interruption happen *now*?
 
 A condition reads an `InterruptionContext` and allows or holds back the interruption.
-Conditions may be sync or async; each runs under a deadline, and one that raises or
-times out is logged and resolved by the caller's ``on_error`` policy. They compose with
-`all_of`, `any_of` and `not_`.
+Conditions may be sync or async. A condition may also implement an optional
+``process_frame(frame, direction)`` hook (sync or async), as Pipecat's turn strategies do:
+the controller shows it every user-side frame it sees, so a condition can keep its own
+state (`UninterruptibleSegments`, `InterruptionsEnabled` do).
+
+Every call goes through a `ConditionChecker`, which runs it under a `UserCodeRunner`
+deadline that holds whatever the condition does (raises, hangs, swallows its
+cancellation): the outcome of a condition that fails is the checker's ``on_error``
+answer, and the warning names the condition. The combinators (`all_of`, `any_of`,
+`not_`) ask the checker for each child, so every child has its own deadline too.
 """
 
-import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import Frame
+from pipecat.processors.frame_processor import FrameDirection
 
+from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.detectors.base import Detection, UserActivity
-from pipecat_interrupts.validation import require_callable
+from pipecat_interrupts.validation import require_callable, require_positive_secs
 
 DEFAULT_CONDITION_TIMEOUT_SECS = 0.2
 
@@ -31,15 +40,12 @@ class InterruptionContext:
     """Everything a condition may look at.
 
     Parameters:
-        now: ``time.monotonic()`` (or the controller's clock) at evaluation.
+        now: The controller's clock at evaluation.
         bot_speaking: Whether the bot is speaking.
         bot_speaking_secs: How long it has been speaking (0 when silent).
         detection: The detection asking to interrupt.
         activity: The user's activity behind it.
         trigger: The frame behind it (an `EmergencyStopFrame`...), if any.
-        uninterruptible_playing: Whether an uninterruptible segment is playing.
-        interruptions_enabled: False while an `InterruptionsControlFrame` has switched
-            interruptions off.
     """
 
     now: float
@@ -48,12 +54,32 @@ class InterruptionContext:
     detection: Detection
     activity: UserActivity
     trigger: Frame | None = None
-    uninterruptible_playing: bool = False
-    interruptions_enabled: bool = True
+
+
+def require_name(parameter: str, value: object) -> str:
+    """Check a name for logs.
+
+    Args:
+        parameter: The parameter's name, for the error.
+        value: The value given.
+
+    Returns:
+        The name.
+
+    Raises:
+        TypeError: If ``value`` is not a non-empty string.
+    """
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{parameter} must be a non-empty string, got {value!r}")
+    return value
 
 
 class InterruptionCondition:
-    """Base class: subclasses implement `allows` (sync or async) and set ``name``."""
+    """Base class: subclasses implement `allows` (sync or async) and set ``name``.
+
+    A subclass may also define ``process_frame(frame, direction)`` (sync or async) to see
+    the frames the controller sees.
+    """
 
     name: str = "condition"
 
@@ -86,10 +112,11 @@ class PredicateCondition(InterruptionCondition):
             name: Name for logs; defaults to the callable's name.
 
         Raises:
-            TypeError: If ``predicate`` is not callable.
+            TypeError: If ``predicate`` is not callable or ``name`` not a string.
         """
-        self._predicate = require_callable("predicate", predicate)
-        self.name = name or getattr(predicate, "__name__", type(predicate).__name__)
+        self._predicate: Predicate = require_callable("predicate", predicate)
+        default = getattr(predicate, "__name__", type(predicate).__name__)
+        self.name = require_name("name", default if name is None else name)
 
     def allows(self, context: InterruptionContext) -> bool | Awaitable[bool]:
         """Call the predicate."""
@@ -110,6 +137,7 @@ def as_condition(value: object, parameter: str = "conditions") -> InterruptionCo
         TypeError: If ``value`` is neither.
     """
     if isinstance(value, InterruptionCondition):
+        require_name(f"{parameter}[].name", value.name)
         return value
     if callable(value):
         return PredicateCondition(value)
@@ -131,41 +159,102 @@ class ConditionOutcome:
     errors: tuple[str, ...] = ()
 
 
-async def evaluate_condition(
-    condition: InterruptionCondition,
-    context: InterruptionContext,
-    *,
-    timeout: float = DEFAULT_CONDITION_TIMEOUT_SECS,
-    on_error: bool = True,
-) -> tuple[bool, bool]:
-    """Evaluate one condition under a deadline.
+class ConditionChecker:
+    """Evaluates conditions, each under its own deadline, with one error policy."""
 
-    Args:
-        condition: The condition.
-        context: The situation.
-        timeout: Deadline for an async condition.
-        on_error: The answer used when the condition raises or times out.
+    def __init__(
+        self,
+        runner: UserCodeRunner,
+        *,
+        timeout_secs: float = DEFAULT_CONDITION_TIMEOUT_SECS,
+        on_error: bool = True,
+    ):
+        """Create a checker.
 
-    Returns:
-        ``(allowed, failed)``.
-    """
-    try:
-        result = condition.allows(context)
-        if inspect.isawaitable(result):
-            # Only awaitables can be bounded: a sync predicate cannot be interrupted.
-            async with asyncio.timeout(timeout):
-                result = await result
-        return bool(result), False
-    except TimeoutError:
-        logger.warning(
-            f"condition {condition} took longer than {timeout:.3f}s; treated as "
-            f"{'allow' if on_error else 'deny'}"
+        Args:
+            runner: Runs each condition as user code under the deadline.
+            timeout_secs: The deadline of each condition (and of each combined child).
+            on_error: The answer used for a condition that raises or overruns.
+
+        Raises:
+            ValueError: If ``timeout_secs`` is not finite and positive.
+        """
+        self._runner = runner
+        self._timeout_secs = require_positive_secs("condition_timeout_secs", timeout_secs)
+        self._on_error = bool(on_error)
+        self._errors: list[str] = []
+
+    async def allows(self, condition: InterruptionCondition, context: InterruptionContext) -> bool:
+        """One condition's answer, under its deadline; a failure gives ``on_error``.
+
+        Args:
+            condition: The condition (a combinator asks this checker for its children).
+            context: The situation.
+
+        Returns:
+            Whether it allows the interruption.
+        """
+        if isinstance(condition, CombinedCondition):
+            return await condition.combine(lambda child: self.allows(child, context))
+        result = await self._runner.call(
+            condition.allows,
+            context,
+            deadline_secs=self._timeout_secs,
+            name=f"condition {condition.name}",
         )
-    except Exception as e:
-        logger.opt(exception=e).warning(
-            f"condition {condition} raised; treated as {'allow' if on_error else 'deny'}"
+        if result.ok:
+            return bool(result.value)
+        self._errors.append(condition.name)
+        logger.debug(
+            f"{self._runner}: condition {condition.name} {result.outcome.value}; treated as "
+            f"{'allow' if self._on_error else 'deny'}"
         )
-    return on_error, True
+        return self._on_error
+
+    async def check(
+        self, conditions: Sequence[InterruptionCondition], context: InterruptionContext
+    ) -> ConditionOutcome:
+        """Check conditions in order; the first that holds the interruption back wins.
+
+        Args:
+            conditions: The conditions.
+            context: The situation.
+
+        Returns:
+            The outcome.
+        """
+        self._errors = []
+        for condition in conditions:
+            if not await self.allows(condition, context):
+                return ConditionOutcome(False, condition.name, tuple(self._errors))
+        return ConditionOutcome(True, None, tuple(self._errors))
+
+    async def show_frame(
+        self, conditions: Sequence[InterruptionCondition], frame: Frame, direction: FrameDirection
+    ) -> None:
+        """Show a frame to the conditions that have a ``process_frame`` hook.
+
+        Args:
+            conditions: The conditions.
+            frame: The frame.
+            direction: Its direction.
+        """
+        for condition in conditions:
+            for hooked in _frame_hooks(condition):
+                await self._runner.call(
+                    hooked,
+                    frame,
+                    direction,
+                    deadline_secs=self._timeout_secs,
+                    name=f"condition {condition.name}.process_frame",
+                )
+
+
+def _frame_hooks(condition: InterruptionCondition) -> list[Callable[..., Any]]:
+    if isinstance(condition, CombinedCondition):
+        return [hook for child in condition.children for hook in _frame_hooks(child)]
+    hook = getattr(condition, "process_frame", None)
+    return [hook] if callable(hook) else []
 
 
 async def check_conditions(
@@ -174,48 +263,77 @@ async def check_conditions(
     *,
     timeout: float = DEFAULT_CONDITION_TIMEOUT_SECS,
     on_error: bool = True,
+    runner: UserCodeRunner | None = None,
 ) -> ConditionOutcome:
-    """Check conditions in order; the first that holds the interruption back wins.
+    """Check conditions in order, each under ``timeout`` (a one-off `ConditionChecker`).
 
     Args:
         conditions: The conditions.
         context: The situation.
         timeout: Deadline for each condition.
         on_error: The answer used for a condition that raises or times out.
+        runner: The runner to use (a new one named "conditions" if None).
 
     Returns:
         The outcome.
     """
-    errors = []
-    for condition in conditions:
-        allowed, failed = await evaluate_condition(
-            condition, context, timeout=timeout, on_error=on_error
-        )
-        if failed:
-            errors.append(condition.name)
-        if not allowed:
-            return ConditionOutcome(False, condition.name, tuple(errors))
-    return ConditionOutcome(True, None, tuple(errors))
+    checker = ConditionChecker(
+        runner or UserCodeRunner("conditions"), timeout_secs=timeout, on_error=on_error
+    )
+    return await checker.check(conditions, context)
 
 
-class _Combined(InterruptionCondition):
-    def __init__(self, conditions: Sequence[object], *, mode: str):
-        self._conditions = [as_condition(c, "conditions") for c in conditions]
-        if not self._conditions:
-            raise ValueError(f"{mode}_of needs at least one condition")
-        self._mode = mode
-        self.name = f"{mode}_of({', '.join(c.name for c in self._conditions)})"
+class CombinedCondition(InterruptionCondition):
+    """A condition made of others; a `ConditionChecker` checks each child on its own."""
+
+    children: tuple[InterruptionCondition, ...] = ()
+
+    async def combine(
+        self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]
+    ) -> bool:
+        """Combine the children's answers.
+
+        Args:
+            child_allows: Gives one child's answer (under its deadline).
+
+        Returns:
+            The combined answer.
+        """
+        raise NotImplementedError
 
     async def allows(self, context: InterruptionContext) -> bool:
-        for condition in self._conditions:
-            result = condition.allows(context)
-            if inspect.isawaitable(result):
-                result = await result
-            if self._mode == "any" and result:
-                return True
-            if self._mode == "all" and not result:
-                return False
-        return self._mode == "all"
+        """The combined answer with the children called directly (no deadlines).
+
+        Args:
+            context: The situation.
+
+        Returns:
+            The combined answer.
+        """
+
+        async def direct(child: InterruptionCondition) -> bool:
+            result = child.allows(context)
+            return bool(await result if inspect.isawaitable(result) else result)
+
+        return await self.combine(direct)
+
+
+class _AllOrAny(CombinedCondition):
+    def __init__(self, conditions: Sequence[object], *, every: bool):
+        label = "all_of" if every else "any_of"
+        self.children = tuple(as_condition(c, "conditions") for c in conditions)
+        if not self.children:
+            raise ValueError(f"{label} needs at least one condition (conditions)")
+        self._every = every
+        self.name = f"{label}({', '.join(c.name for c in self.children)})"
+
+    async def combine(
+        self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]
+    ) -> bool:
+        for child in self.children:
+            if await child_allows(child) != self._every:
+                return not self._every
+        return self._every
 
 
 def all_of(*conditions: object) -> InterruptionCondition:
@@ -227,7 +345,7 @@ def all_of(*conditions: object) -> InterruptionCondition:
     Returns:
         The combined condition.
     """
-    return _Combined(conditions, mode="all")
+    return _AllOrAny(conditions, every=True)
 
 
 def any_of(*conditions: object) -> InterruptionCondition:
@@ -239,19 +357,18 @@ def any_of(*conditions: object) -> InterruptionCondition:
     Returns:
         The combined condition.
     """
-    return _Combined(conditions, mode="any")
+    return _AllOrAny(conditions, every=False)
 
 
-class _Not(InterruptionCondition):
+class _Not(CombinedCondition):
     def __init__(self, condition: object):
-        self._condition = as_condition(condition, "condition")
-        self.name = f"not_({self._condition.name})"
+        self.children = (as_condition(condition, "condition"),)
+        self.name = f"not_({self.children[0].name})"
 
-    async def allows(self, context: InterruptionContext) -> bool:
-        result = self._condition.allows(context)
-        if inspect.isawaitable(result):
-            result = await result
-        return not result
+    async def combine(
+        self, child_allows: Callable[[InterruptionCondition], Awaitable[bool]]
+    ) -> bool:
+        return not await child_allows(self.children[0])
 
 
 def not_(condition: object) -> InterruptionCondition:
@@ -264,4 +381,3 @@ def not_(condition: object) -> InterruptionCondition:
         The negated condition.
     """
     return _Not(condition)
-

@@ -29,7 +29,6 @@ from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import (
     LLMAssistantAggregator,
-    LLMContextAggregatorPair,
     LLMUserAggregator,
     LLMUserAggregatorParams,
 )
@@ -45,7 +44,7 @@ from pipecat_interrupts.testing.fake_llm import FakeLLMService
 from pipecat_interrupts.testing.fake_tts import FakeTTSService
 from pipecat_interrupts.testing.mock_transport import MockOutputTransport
 from pipecat_interrupts.testing.scripted_user import ScriptedUser
-from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies
+from pipecat_interrupts.wiring import interruption_pipeline
 
 DEFAULT_END_TIMEOUT_SECS = 5.0
 CANCEL_RESERVE_SECS = 0.5
@@ -232,12 +231,17 @@ def build_voice_pipeline(
     end_timeout_secs: float = DEFAULT_END_TIMEOUT_SECS,
     snapshot_taps: bool = True,
     speaking_guard: bool | None = None,
+    follow_service_recommendations: bool = True,
 ) -> VoicePipeline:
     """Assemble a standard voice pipeline around the given processors.
 
+    The plugin's processors are placed by `interruption_pipeline` (the wiring helper), with
+    the scripted user in the place of transport input and STT.
+
     Args:
         controller: An `InterruptionController`: placed right before the user aggregator,
-            whose start strategies get its adapter (`controlled_user_turn_strategies`).
+            whose start strategies get its adapter (through a `TurnStrategyAnnouncer`
+            unless ``follow_service_recommendations`` is False).
         snapshotter: A `StateSnapshotter`: placed right after the output transport and
             given the pipeline's context. When it recovers false interruptions, the
             default user parameters set ``empty_user_turn=None`` so that Pipecat does not
@@ -266,6 +270,9 @@ def build_voice_pipeline(
         speaking_guard: Place a `BotSpeakingGuard` right after the output transport.
             None (the default) places one when a controller or a snapshotter is given,
             and leaves a plain Pipecat pipeline plain.
+        follow_service_recommendations: With a controller, keep applying the user-turn
+            strategies a service recommends (``user_params``' strategies stand in until
+            one does); False hands the aggregator final strategies, as Pipecat does.
 
     Returns:
         The `VoicePipeline`.
@@ -278,41 +285,29 @@ def build_voice_pipeline(
     tts = tts or FakeTTSService()
     output = output or MockOutputTransport()
     if user_params is None:
-        strategies = fast_user_turn_strategies()
-        if controller is not None:
-            strategies = controlled_user_turn_strategies(
-                controller, start=strategies.start, stop=strategies.stop
-            )
-        extra = {}
-        if snapshotter is not None and snapshotter.recovers_false_interruptions:
-            extra["empty_user_turn"] = None
-        user_params = LLMUserAggregatorParams(user_turn_strategies=strategies, **extra)
-    if snapshotter is not None and snapshotter.context is None:
-        snapshotter.attach_context(context)
-    pair = LLMContextAggregatorPair(context, user_params=user_params)
-    user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
-    tapped = snapshotter is not None and snapshot_taps
+        user_params = LLMUserAggregatorParams(user_turn_strategies=fast_user_turn_strategies())
     if speaking_guard is None:
         speaking_guard = controller is not None or snapshotter is not None
-    guard = BotSpeakingGuard() if speaking_guard else None
-    pipeline = Pipeline(
-        [
-            user,
-            *([snapshotter.tap()] if tapped else []),
-            *before_user_aggregator,
-            *([controller] if controller is not None else []),
-            user_aggregator,
-            *after_user_aggregator,
-            llm,
-            *([snapshotter.tap()] if tapped else []),
-            *before_tts,
-            tts,
-            output,
-            *([guard] if guard is not None else []),
-            *([snapshotter] if snapshotter is not None else []),
-            *after_output,
-            assistant_aggregator,
-        ]
+    wiring = interruption_pipeline(
+        context=context,
+        llm=llm,
+        tts=tts,
+        transport_output=output,
+        transport_input=user,
+        controller=controller,
+        snapshotter=snapshotter,
+        user_params=user_params,
+        follow_service_recommendations=follow_service_recommendations,
+        speaking_guard=speaking_guard,
+        snapshot_taps=snapshot_taps,
+        before_user_aggregator=before_user_aggregator,
+        after_user_aggregator=after_user_aggregator,
+        before_tts=before_tts,
+        after_output=after_output,
+    )
+    pipeline = Pipeline(wiring.processors)
+    user_aggregator, assistant_aggregator, guard = (
+        wiring.user_aggregator, wiring.assistant_aggregator, wiring.speaking_guard
     )
     worker = PipelineWorker(
         pipeline,
