@@ -123,6 +123,7 @@ class StateSnapshotter(FrameProcessor):
         )
         judge = backchannel_judge or backchannel_detector or PhraseInterruptionDetector()
         self._writer = writer
+        self._judge: BackchannelJudge = judge
         self._tracker = ReplyTracker(writer, judge, context_window=context_window)
         self._runner = UserCodeRunner(str(self))
         self._taps: list[SnapshotTap] = []
@@ -138,6 +139,11 @@ class StateSnapshotter(FrameProcessor):
         self._writer.attach(context)
 
     context = property(lambda self: self._writer.context, doc="The context kept truthful.")
+
+    @property
+    def judge(self) -> BackchannelJudge:
+        """The backchannel judge deciding which words after a cut are only a backchannel."""
+        return self._judge
     ledger: ReplyLedger = property(lambda self: self._tracker.ledger, doc="The reply ledger.")  # type: ignore[assignment]
     store = property(lambda self: self._store, doc="The snapshot store.")
     recovers_false_interruptions = property(
