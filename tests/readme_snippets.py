@@ -25,9 +25,10 @@ from __future__ import annotations
 import builtins
 import re
 import subprocess
-import sys
 import symtable
+import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,8 @@ PYTEST = "pytest"
 PROJECT = "pytest-project"
 COMPILE = "compile"
 
-_FENCE = re.compile(r"^```(\w+)\s*$")
-_MARK = re.compile(r"^<!--\s*snippet:\s*([\w-]+)(?:\s+(\S+))?\s*-->\s*$")
+_FENCE = re.compile(r"^(\s*)```(\w+)\s*$")
+_MARK = re.compile(r"^\s*<!--\s*snippet:\s*([\w-]+)(?:\s+(\S+))?\s*-->\s*$")
 _MODULE_NAMES = {"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__"}
 SNIPPET_TIMEOUT_SECS = 180
 
@@ -85,13 +86,15 @@ def extract(text: str) -> list[Snippet]:
             continue
         start = index
         end = start + 1
-        while end < len(lines) and lines[end].rstrip() != "```":
+        while end < len(lines) and lines[end].strip() != "```":
             end += 1
         mark = _MARK.match(lines[start - 1]) if start > 0 else None
         kind, target = (mark.group(1), mark.group(2)) if mark else (COMPILE, None)
-        language = fence.group(1)
+        language = fence.group(2)
         if language == "python" or mark:
-            found.append(Snippet(start + 1, language, kind, target, "\n".join(lines[start + 1:end]) + "\n"))
+            # A block inside a list item is indented: its code is dedented by the fence's indent.
+            code = textwrap.dedent("\n".join(lines[start + 1 : end]) + "\n")
+            found.append(Snippet(start + 1, language, kind, target, code))
         index = end + 1
     return found
 
@@ -106,7 +109,11 @@ def undefined_names(code: str) -> set[str]:
         The undefined names (empty when the block is complete).
     """
     top = symtable.symtable(code, "<snippet>", "exec")
-    bound = {symbol.get_name() for symbol in top.get_symbols() if symbol.is_assigned() or symbol.is_imported()}
+    bound = {
+        symbol.get_name()
+        for symbol in top.get_symbols()
+        if symbol.is_assigned() or symbol.is_imported()
+    }
     known = bound | set(dir(builtins)) | _MODULE_NAMES
     missing: set[str] = set()
 
@@ -124,7 +131,9 @@ def undefined_names(code: str) -> set[str]:
     return missing
 
 
-def run_script(snippet: Snippet, python: str = sys.executable, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_script(
+    snippet: Snippet, python: str = sys.executable, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Execute a ``run`` block as a script of its own.
 
     Args:
@@ -139,12 +148,18 @@ def run_script(snippet: Snippet, python: str = sys.executable, cwd: Path | None 
         script = Path(scratch) / "snippet.py"
         script.write_text(snippet.code)
         return subprocess.run(
-            [python, str(script)], cwd=cwd or scratch, capture_output=True, text=True,
-            timeout=SNIPPET_TIMEOUT_SECS, check=False,
+            [python, str(script)],
+            cwd=cwd or scratch,
+            capture_output=True,
+            text=True,
+            timeout=SNIPPET_TIMEOUT_SECS,
+            check=False,
         )
 
 
-def run_pytest(snippets: list[Snippet], python: str = sys.executable) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    snippets: list[Snippet], python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
     """Run the ``pytest`` blocks in a fresh project made of the ``pytest-project`` blocks.
 
     The project has none of this repository's configuration: only what the README tells a
@@ -166,8 +181,22 @@ def run_pytest(snippets: list[Snippet], python: str = sys.executable) -> subproc
         for number, snippet in enumerate(tests):
             (project / f"test_readme_{number}.py").write_text(snippet.code)
         return subprocess.run(
-            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(project)],
-            cwd=project, capture_output=True, text=True, timeout=SNIPPET_TIMEOUT_SECS, check=False,
+            [
+                python,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:xdist",
+                str(project),
+            ],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=SNIPPET_TIMEOUT_SECS,
+            check=False,
         )
 
 

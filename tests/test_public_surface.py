@@ -10,26 +10,51 @@ import pipecat_interrupts
 # What a user wires into a pipeline or configures, by area (the README's "Stability").
 NEEDED_IN_A_PIPELINE = {
     # processors
-    "InterruptionController", "FlushCoordinator", "StateSnapshotter", "SnapshotTap",
-    "BotSpeakingGuard", "TurnStrategyAnnouncer", "RouteProcessor", "FlushHookProcessor",
-    "SpeechGate", "InterruptionMetricsObserver",
+    "InterruptionController",
+    "FlushCoordinator",
+    "StateSnapshotter",
+    "SnapshotTap",
+    "BotSpeakingGuard",
+    "TurnStrategyAnnouncer",
+    "RouteProcessor",
+    "FlushHookProcessor",
+    "SpeechGate",
+    "InterruptionMetricsObserver",
     # frames
-    "EmergencyStopFrame", "AgentHandoffFrame", "InterruptionsControlFrame", "FlushFrame",
-    "AgentGenerationCompleteFrame", "decision_of",
+    "EmergencyStopFrame",
+    "AgentHandoffFrame",
+    "InterruptionsControlFrame",
+    "FlushFrame",
+    "AgentGenerationCompleteFrame",
+    "decision_of",
     # configuration
-    "MinBotSpeakingTime", "EchoGuard", "all_of", "any_of", "not_", "PhraseInterruptionDetector",
-    "TextInterruptionDetector", "VADInterruptionDetector", "ModelInterruptionDetector",
-    "OpenAIInterruptionClassifier", "InterruptionClassifier", "LanguageTable", "language_codes",
-    "controlled_user_turn_strategies", "Reason", "BackchannelJudge",
+    "MinBotSpeakingTime",
+    "EchoGuard",
+    "all_of",
+    "any_of",
+    "not_",
+    "PhraseInterruptionDetector",
+    "TextInterruptionDetector",
+    "VADInterruptionDetector",
+    "ModelInterruptionDetector",
+    "OpenAIInterruptionClassifier",
+    "InterruptionClassifier",
+    "LanguageTable",
+    "language_codes",
+    "controlled_user_turn_strategies",
+    "Reason",
+    "BackchannelJudge",
     # the wiring helper
-    "interruption_pipeline", "InterruptionPipeline",
+    "interruption_pipeline",
+    "InterruptionPipeline",
 }
 
 
 def _exported() -> set[str]:
     """Public names bound at the top level that are not submodules or imported modules."""
     return {
-        name for name, value in vars(pipecat_interrupts).items()
+        name
+        for name, value in vars(pipecat_interrupts).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     } | {"__version__"}
 
@@ -57,6 +82,10 @@ def test_each_public_name_comes_from_the_package() -> None:
     # The top level re-exports the package's own objects (no Pipecat names under ours).
     for name in pipecat_interrupts.__all__:
         value = getattr(pipecat_interrupts, name)
-        home = getattr(value, "__module__", None) if inspect.isclass(value) or callable(value) else None
+        home = (
+            getattr(value, "__module__", None)
+            if inspect.isclass(value) or callable(value)
+            else None
+        )
         if home is not None:
             assert home.startswith("pipecat_interrupts"), (name, home)

@@ -5,7 +5,6 @@ fresh project that has only what the README tells a user to write."""
 from pathlib import Path
 
 import pytest
-
 from readme_snippets import (
     COMPILE,
     PROJECT,
@@ -27,7 +26,10 @@ def test_the_readme_has_runnable_blocks_and_every_mark_is_known() -> None:
     assert len([snippet for snippet in SNIPPETS if snippet.kind == RUN]) >= 8
     assert [snippet for snippet in SNIPPETS if snippet.kind == PYTEST]
     assert {snippet.kind for snippet in SNIPPETS} <= {RUN, PYTEST, PROJECT, COMPILE}
-    assert {snippet.target for snippet in SNIPPETS if snippet.kind == PROJECT} == {"conftest.py", "pyproject.toml"}
+    assert {snippet.target for snippet in SNIPPETS if snippet.kind == PROJECT} == {
+        "conftest.py",
+        "pyproject.toml",
+    }
 
 
 @pytest.mark.parametrize("snippet", PYTHON, ids=[snippet.name for snippet in PYTHON])
@@ -37,7 +39,9 @@ def test_every_python_block_compiles_and_defines_what_it_uses(snippet: Snippet) 
 
 
 def test_the_undefined_name_check_finds_missing_names() -> None:
-    code = "import os\n\ndef f(x):\n    return os.sep + x + logger\n\nclass A(Base):\n    y = f(z)\n"
+    code = (
+        "import os\n\ndef f(x):\n    return os.sep + x + logger\n\nclass A(Base):\n    y = f(z)\n"
+    )
     assert undefined_names(code) == {"logger", "Base", "z"}
     assert undefined_names("from loguru import logger\nlogger.info(print)\n") == set()
 
