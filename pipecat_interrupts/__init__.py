@@ -17,6 +17,7 @@ from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard
 from pipecat_interrupts.conditions import (
     EchoGuard,
     InterruptionCondition,
+    InterruptionContext,
     MinBotSpeakingTime,
     UninterruptibleSegments,
     all_of,
@@ -24,12 +25,20 @@ from pipecat_interrupts.conditions import (
     not_,
 )
 from pipecat_interrupts.detectors import (
+    BackchannelJudge,
+    Detection,
+    InterruptionClassifier,
+    LanguageTable,
     ModelInterruptionDetector,
+    ModelLabel,
     OpenAIInterruptionClassifier,
     PhraseInterruptionDetector,
     TextInterruptionDetector,
+    UserActivity,
     VADInterruptionDetector,
     Verdict,
+    default_detectors,
+    language_codes,
 )
 from pipecat_interrupts.detectors.start_strategy import StartStrategyDetector
 from pipecat_interrupts.flush import (
@@ -55,6 +64,7 @@ from pipecat_interrupts.metrics import (
     InterruptionMetricsObserver,
     InterruptionRecord,
 )
+from pipecat_interrupts.reasons import Reason
 from pipecat_interrupts.replies import OutputGuard, ReplyLedger, played_late
 from pipecat_interrupts.routes import (
     AgentResponse,
@@ -97,27 +107,37 @@ __all__ = [
     "InterruptionsControlFrame",
     "decision_of",
     # Detection and conditional interruption
+    "BackchannelJudge",
     "BotSpeakingGuard",
     "ControlledUserTurnStartStrategy",
+    "Detection",
     "EchoGuard",
+    "InterruptionClassifier",
     "InterruptionCondition",
+    "InterruptionContext",
     "InterruptionArbiter",
     "InterruptionController",
     "InterruptionPipeline",
+    "LanguageTable",
     "MinBotSpeakingTime",
     "ModelInterruptionDetector",
+    "ModelLabel",
     "OpenAIInterruptionClassifier",
     "PhraseInterruptionDetector",
+    "Reason",
     "StartStrategyDetector",
     "TextInterruptionDetector",
     "TurnStrategyAnnouncer",
     "UninterruptibleSegments",
+    "UserActivity",
     "VADInterruptionDetector",
     "Verdict",
     "all_of",
     "any_of",
     "controlled_user_turn_strategies",
+    "default_detectors",
     "interruption_pipeline",
+    "language_codes",
     "not_",
     # Snapshots and a truthful context
     "InMemorySnapshotStore",
