@@ -55,6 +55,7 @@ from pipecat_interrupts.metrics import (
     InterruptionMetricsObserver,
     InterruptionRecord,
 )
+from pipecat_interrupts.observability import InterruptionTracer, OpenTelemetryMetricsExport
 from pipecat_interrupts.replies import OutputGuard, ReplyLedger, played_late
 from pipecat_interrupts.routes import (
     AgentResponse,
@@ -144,6 +145,8 @@ __all__ = [
     # Metrics
     "InterruptionMetricsData",
     "InterruptionMetricsObserver",
+    "InterruptionTracer",
+    "OpenTelemetryMetricsExport",
     "InterruptionRecord",
     # Flush chain and task cancellation
     "FlushCoordinator",
