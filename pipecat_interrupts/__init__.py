@@ -64,6 +64,7 @@ from pipecat_interrupts.metrics import (
     InterruptionMetricsObserver,
     InterruptionRecord,
 )
+from pipecat_interrupts.observability import InterruptionTracer, OpenTelemetryMetricsExport
 from pipecat_interrupts.reasons import Reason
 from pipecat_interrupts.replies import OutputGuard, ReplyLedger, played_late
 from pipecat_interrupts.routes import (
@@ -164,6 +165,8 @@ __all__ = [
     # Metrics
     "InterruptionMetricsData",
     "InterruptionMetricsObserver",
+    "InterruptionTracer",
+    "OpenTelemetryMetricsExport",
     "InterruptionRecord",
     # Flush chain and task cancellation
     "FlushCoordinator",

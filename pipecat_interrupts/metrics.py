@@ -36,7 +36,7 @@ and task, so an observer may run a little after the push it is told about.
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -155,6 +155,18 @@ class InterruptionMetricsData(MetricsData):
     spoken_chars: int = 0
 
 
+class MetricsExport(Protocol):
+    """Where settled barge-ins are also sent (`OpenTelemetryMetricsExport`, or your own)."""
+
+    def record(self, record: InterruptionRecord) -> None:
+        """Take one settled barge-in."""
+        ...
+
+    def false_interruption(self) -> None:
+        """Take one false interruption."""
+        ...
+
+
 @dataclass
 class _Turn:
     """What the current reply generated and played so far."""
@@ -204,6 +216,7 @@ class _OpenState:
     flush_pending: bool = False
     bot_stopped: bool = False
     reported: bool = False
+    exported: bool = False
     folded: bool = False
     worker: Any = None
 
@@ -233,6 +246,7 @@ class InterruptionMetricsObserver(BaseObserver):
         log_summary: bool = True,
         push_metrics_frames: bool = False,
         record_window: int = DEFAULT_RECORD_WINDOW,
+        export: MetricsExport | None = None,
         **kwargs: Any,
     ) -> None:
         """Initialize the observer.
@@ -247,10 +261,13 @@ class InterruptionMetricsObserver(BaseObserver):
                 into the pipeline for every settled barge-in (it enters at the top and
                 travels downstream like any metrics frame).
             record_window: How many recent `InterruptionRecord`s to keep (at least 1).
+            export: Also send each settled barge-in and false interruption there
+                (``OpenTelemetryMetricsExport()`` for OpenTelemetry metrics); off if None.
             **kwargs: `BaseObserver` arguments.
 
         Raises:
-            TypeError: If a flag is not a bool or ``record_window`` not an int.
+            TypeError: If a flag is not a bool, ``record_window`` not an int, or
+                ``export`` lacks ``record``/``false_interruption``.
             ValueError: If ``record_window`` is below 1.
         """
         log_summary = require_bool("log_summary", log_summary)
@@ -262,6 +279,11 @@ class InterruptionMetricsObserver(BaseObserver):
         super().__init__(**kwargs)
         self._log_summary = log_summary
         self._push_metrics_frames = push_metrics_frames
+        if export is not None and not all(
+            callable(getattr(export, method, None)) for method in ("record", "false_interruption")
+        ):
+            raise TypeError(f"export must have record() and false_interruption(), got {export!r}")
+        self._export = export
         self.records: deque[InterruptionRecord] = deque(maxlen=record_window)
         self.false_interruptions = 0
         self._aggregates = MetricsAggregates()
@@ -285,6 +307,8 @@ class InterruptionMetricsObserver(BaseObserver):
 
     def _on_false_interruption(self, _snapshotter: Any, _snapshot: Any) -> None:
         self.false_interruptions += 1
+        if self._export is not None:
+            self._export.false_interruption()
 
     def _monotonic(self, processor: FrameProcessor, timestamp_ns: int) -> float:
         """Convert a pipeline-clock stamp (ns since the pipeline started) to monotonic secs."""
@@ -325,6 +349,8 @@ class InterruptionMetricsObserver(BaseObserver):
             await self._on_flush_completed(frame)
         elif isinstance(frame, EndFrame | CancelFrame) and data.first_push:
             self._ending = True
+            if self._open is not None:
+                self._export_record(self._open)
             self._maybe_log_summary()
 
     async def _on_output_push(self, data: FramePushed) -> None:
@@ -423,7 +449,8 @@ class InterruptionMetricsObserver(BaseObserver):
             return None
 
     async def _report(self, open_: _OpenState) -> None:
-        """Queue the settled record as a `MetricsFrame` (once, if enabled)."""
+        """Export the settled record, and queue it as a `MetricsFrame` (once, if enabled)."""
+        self._export_record(open_)
         if open_.reported or not self._push_metrics_frames or self._ending or open_.worker is None:
             return
         open_.reported = True
@@ -442,6 +469,11 @@ class InterruptionMetricsObserver(BaseObserver):
         )
         logger.debug(f"{self}: reporting barge-in metrics {data}")
         await open_.worker.queue_frame(MetricsFrame(data=[data]))
+
+    def _export_record(self, open_: _OpenState) -> None:
+        if self._export is not None and not open_.exported:
+            open_.exported = True
+            self._export.record(open_.record)
 
     def _close(self, open_: _OpenState) -> None:
         """Fold a record that leaves the open slot into the whole-call totals (once)."""
@@ -471,6 +503,7 @@ class InterruptionMetricsObserver(BaseObserver):
 
 __all__ = [
     "InterruptionMetricsData",
+    "MetricsExport",
     "InterruptionMetricsObserver",
     "InterruptionRecord",
     "percentile",

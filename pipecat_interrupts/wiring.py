@@ -40,7 +40,9 @@ from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard
+from pipecat_interrupts.flush_coordinator import FlushCoordinator
 from pipecat_interrupts.interruption_controller import InterruptionController
+from pipecat_interrupts.observability.tracing import InterruptionTracer
 from pipecat_interrupts.snapshotter import SnapshotTap, StateSnapshotter
 from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies, has_adapter
 from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncer
@@ -96,6 +98,7 @@ def interruption_pipeline(
     after_user_aggregator: Sequence[FrameProcessor] = (),
     before_tts: Sequence[FrameProcessor] = (),
     after_output: Sequence[FrameProcessor] = (),
+    trace: InterruptionTracer | bool = True,
 ) -> InterruptionPipeline:
     """Place the plugin's processors around your own services.
 
@@ -124,6 +127,9 @@ def interruption_pipeline(
             (a `FlushCoordinator` goes here).
         before_tts: Your processors between the LLM and the TTS.
         after_output: Your processors between the output and the assistant aggregator.
+        trace: Put the controller's decisions, the snapshots and any `FlushCoordinator`'s
+            flushes on Pipecat's turn traces when the worker traces (``enable_tracing``);
+            an `InterruptionTracer` of yours, True for a default one, False for none.
 
     Returns:
         The placed processors and their parts.
@@ -177,6 +183,12 @@ def interruption_pipeline(
         *after_output,
         assistant_aggregator,
     ]
+    if trace:
+        tracer = trace if isinstance(trace, InterruptionTracer) else InterruptionTracer()
+        tracer.attach(controller=controller, snapshotter=snapshotter)
+        for placed in (*before_user_aggregator, *after_user_aggregator, *before_tts, *after_output):
+            if isinstance(placed, FlushCoordinator):
+                tracer.attach(flush_coordinator=placed)
     return InterruptionPipeline(
         processors=[p for p in processors if p is not None],
         user_aggregator=user_aggregator,

@@ -232,6 +232,7 @@ def build_voice_pipeline(
     snapshot_taps: bool = True,
     speaking_guard: bool | None = None,
     follow_service_recommendations: bool = True,
+    enable_tracing: bool = False,
 ) -> VoicePipeline:
     """Assemble a standard voice pipeline around the given processors.
 
@@ -273,6 +274,7 @@ def build_voice_pipeline(
         follow_service_recommendations: With a controller, keep applying the user-turn
             strategies a service recommends (``user_params``' strategies stand in until
             one does); False hands the aggregator final strategies, as Pipecat does.
+        enable_tracing: Pipecat's OpenTelemetry tracing (``PipelineWorker(enable_tracing=)``).
 
     Returns:
         The `VoicePipeline`.
@@ -315,6 +317,7 @@ def build_voice_pipeline(
         observers=list(observers),
         enable_rtvi=False,
         idle_timeout_secs=None,
+        enable_tracing=enable_tracing,
     )
     return VoicePipeline(
         pipeline=pipeline,
