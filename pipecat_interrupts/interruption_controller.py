@@ -329,7 +329,7 @@ class InterruptionController(FrameProcessor):
 
     async def _broadcast_interruption(self, decision: InterruptionDecision) -> None:
         # Pipecat's broadcast_interruption(), with the decision on both siblings.
-        await self.stop_all_metrics()
+        await self.stop_all_metrics()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
         downstream, upstream = InterruptionFrame(), InterruptionFrame()
         downstream.broadcast_sibling_id, upstream.broadcast_sibling_id = upstream.id, downstream.id
         downstream.metadata[DECISION] = upstream.metadata[DECISION] = decision
@@ -382,5 +382,5 @@ class InterruptionController(FrameProcessor):
 
     async def cleanup(self) -> None:
         """Stop the re-check task and report abandoned callbacks."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
         await self._teardown()

@@ -240,9 +240,5 @@ class RouteStreams(FrameProcessor):
             if isinstance(owner, InterruptibleNode):
                 nodes[id(owner)] = owner
         for node in nodes.values():
-            # type-ignore: UserCodeRunner.call's ``T | Awaitable[T]`` solves to Never for an
-            # async callback returning None under mypy --strict (reported to the lead).
-            await self.runner.call(
-                node.close, deadline_secs=self._cancel_timeout, name=f"{node}.close"  # type: ignore[arg-type]
-            )
+            await self.runner.call(node.close, deadline_secs=self._cancel_timeout, name=f"{node}.close")
         await self.runner.close()
