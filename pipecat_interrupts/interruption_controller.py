@@ -100,6 +100,7 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     InterruptionDecision,
 )
+from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_frame_types
 
 ControllerMode = ArbiterState  # 0.1 name
@@ -113,7 +114,7 @@ class HeldFrame:
     direction: FrameDirection
 
 
-class InterruptionController(FrameProcessor):
+class InterruptionController(TypedEventHandlerDecorator, FrameProcessor):
     """Feeds user-side frames to an `InterruptionArbiter` and carries out its decisions.
 
     Event handlers available:

@@ -48,6 +48,7 @@ from pipecat_interrupts.replies.snapshots import (
 )
 from pipecat_interrupts.replies.taps import SnapshotObserver, SnapshotTap
 from pipecat_interrupts.replies.tracker import Cut, ReplyTracker
+from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
@@ -55,7 +56,7 @@ DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
 STORE_DEADLINE_SECS = 0.2
 
 
-class StateSnapshotter(FrameProcessor):
+class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
     """Snapshots, a truthful context and false-interruption recovery (see the module).
 
     Runs in direct mode by default: frames are handled in the transport's task, in the
