@@ -139,14 +139,26 @@ class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
         """Keep ``context`` truthful (when it was not known at construction)."""
         self._writer.attach(context)
 
-    context = property(lambda self: self._writer.context, doc="The context kept truthful.")
+    @property
+    def context(self) -> LLMContext | None:
+        """The context kept truthful."""
+        return self._writer.context
 
     @property
     def judge(self) -> BackchannelJudge:
         """The backchannel judge deciding which words after a cut are only a backchannel."""
         return self._judge
-    ledger: ReplyLedger = property(lambda self: self._tracker.ledger, doc="The reply ledger.")  # type: ignore[assignment]
-    store = property(lambda self: self._store, doc="The snapshot store.")
+
+    @property
+    def ledger(self) -> ReplyLedger:
+        """The reply ledger."""
+        return self._tracker.ledger
+
+    @property
+    def store(self) -> SnapshotStore:
+        """The snapshot store."""
+        return self._store
+
     recovers_false_interruptions = property(
         lambda self: self._false_timeout is not None, doc="Watches false ones."
     )
