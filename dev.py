@@ -21,10 +21,10 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = {"demo", "web", "test", "bench", "soak", "lint"}
+COMMANDS = {"demo", "web", "test", "bench", "soak", "lint", "types"}
 USAGE = (
     "usage: python3 dev.py [--python X.Y] demo | web [--llm-url URL] | test [pytest args] | bench [--quick] "
-    "| soak [--conversations N] [--barge-ins N] | lint"
+    "| soak [--conversations N] [--barge-ins N] | lint | types"
 )
 
 
@@ -93,8 +93,12 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(python), str(ROOT / "benchmarks" / "run.py"), *rest], env=env)
     if command == "soak":
         return subprocess.call([str(python), str(ROOT / "benchmarks" / "soak.py"), *rest], env=env)
-    if command == "lint":
-        return subprocess.call([str(python), "-m", "ruff", "check", "pipecat_interrupts"], env=env)
+    types = [str(python), "-m", "mypy", "--strict", "pipecat_interrupts"]
+    if command == "types":  # mypy --strict, configured by pyproject's [tool.mypy]
+        return subprocess.call(types, cwd=ROOT, env=env)
+    if command == "lint":  # ruff, then mypy --strict
+        ruff = subprocess.call([str(python), "-m", "ruff", "check", "pipecat_interrupts"], cwd=ROOT, env=env)
+        return ruff or subprocess.call(types, cwd=ROOT, env=env)
     code = subprocess.call([str(python), "-m", "pytest", *rest], cwd=ROOT, env=env)
     if code == 5:
         print("dev.py: FAILED - pytest collected no tests", file=sys.stderr)

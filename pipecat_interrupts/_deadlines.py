@@ -23,7 +23,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from loguru import logger
 
@@ -115,6 +115,24 @@ class UserCodeRunner:
     def abandoned(self) -> int:
         """How many abandoned callbacks are still running."""
         return sum(1 for task in self._abandoned if not task.done())
+
+    @overload
+    async def call(
+        self,
+        callback: Callable[..., Awaitable[T]],
+        *args: Any,
+        deadline_secs: float,
+        name: str | None = None,
+    ) -> CallResult[T]: ...
+
+    @overload
+    async def call(
+        self,
+        callback: Callable[..., T],
+        *args: Any,
+        deadline_secs: float,
+        name: str | None = None,
+    ) -> CallResult[T]: ...
 
     async def call(
         self,

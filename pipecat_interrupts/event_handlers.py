@@ -28,12 +28,13 @@ import functools
 from typing import Any
 
 from pipecat_interrupts._deadlines import CallResult, UserCodeRunner, callback_name
+from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_EVENT_HANDLER_TIMEOUT_SECS = 1.0
 
 
-class DeadlineEventHandlersMixin:
+class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
     """Mix in before a Pipecat `BaseObject` subclass to run its event handlers under a deadline.
 
     Example::

@@ -100,6 +100,7 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     InterruptionDecision,
 )
+from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_frame_types
 
 ControllerMode = ArbiterState  # 0.1 name
@@ -113,7 +114,7 @@ class HeldFrame:
     direction: FrameDirection
 
 
-class InterruptionController(FrameProcessor):
+class InterruptionController(TypedEventHandlerDecorator, FrameProcessor):
     """Feeds user-side frames to an `InterruptionArbiter` and carries out its decisions.
 
     Event handlers available:
@@ -329,7 +330,7 @@ class InterruptionController(FrameProcessor):
 
     async def _broadcast_interruption(self, decision: InterruptionDecision) -> None:
         # Pipecat's broadcast_interruption(), with the decision on both siblings.
-        await self.stop_all_metrics()
+        await self.stop_all_metrics()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
         downstream, upstream = InterruptionFrame(), InterruptionFrame()
         downstream.broadcast_sibling_id, upstream.broadcast_sibling_id = upstream.id, downstream.id
         downstream.metadata[DECISION] = upstream.metadata[DECISION] = decision
@@ -382,5 +383,5 @@ class InterruptionController(FrameProcessor):
 
     async def cleanup(self) -> None:
         """Stop the re-check task and report abandoned callbacks."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
         await self._teardown()

@@ -34,6 +34,7 @@ Start strategies of yours other than Pipecat's defaults (`MinWordsUserTurnStartS
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from pipecat.frames.frames import (
     Frame,
@@ -74,10 +75,10 @@ _PIPECAT_BASIC_STARTS = (
 )
 
 
-class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
+class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):  # type: ignore[no-untyped-call]
     """Defers the user aggregator's turn starts to an `InterruptionController`."""
 
-    def __init__(self, controller: InterruptionController, **kwargs: object):
+    def __init__(self, controller: InterruptionController, **kwargs: Any):
         """Initialize the strategy.
 
         Args:
@@ -91,7 +92,7 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):
             raise TypeError(
                 f"controller must be an InterruptionController, got {type(controller).__name__}"
             )
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._controller = controller
 
     @property

@@ -136,6 +136,9 @@ async def test_pipecat_openai_llm_reports_usage_from_the_fake_server_without_err
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(worker)
         await asyncio.wait_for(runner.run(), timeout=20)
+        # Pipecat 1.14's OpenAILLMService never closes its HTTP client: close it here, or its
+        # keep-alive socket is collected during a later test as an unclosed-socket warning.
+        await llm._client.close()
     text = "".join(f.text for f in collector.frames if isinstance(f, LLMTextFrame))
     assert text.strip() == "Hello there, how can I help?"
     usage = [

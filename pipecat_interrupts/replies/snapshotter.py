@@ -48,6 +48,7 @@ from pipecat_interrupts.replies.snapshots import (
 )
 from pipecat_interrupts.replies.taps import SnapshotObserver, SnapshotTap
 from pipecat_interrupts.replies.tracker import Cut, ReplyTracker
+from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
@@ -55,7 +56,7 @@ DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
 STORE_DEADLINE_SECS = 0.2
 
 
-class StateSnapshotter(FrameProcessor):
+class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
     """Snapshots, a truthful context and false-interruption recovery (see the module).
 
     Runs in direct mode by default: frames are handled in the transport's task, in the
@@ -138,14 +139,26 @@ class StateSnapshotter(FrameProcessor):
         """Keep ``context`` truthful (when it was not known at construction)."""
         self._writer.attach(context)
 
-    context = property(lambda self: self._writer.context, doc="The context kept truthful.")
+    @property
+    def context(self) -> LLMContext | None:
+        """The context kept truthful."""
+        return self._writer.context
 
     @property
     def judge(self) -> BackchannelJudge:
         """The backchannel judge deciding which words after a cut are only a backchannel."""
         return self._judge
-    ledger: ReplyLedger = property(lambda self: self._tracker.ledger, doc="The reply ledger.")  # type: ignore[assignment]
-    store = property(lambda self: self._store, doc="The snapshot store.")
+
+    @property
+    def ledger(self) -> ReplyLedger:
+        """The reply ledger."""
+        return self._tracker.ledger
+
+    @property
+    def store(self) -> SnapshotStore:
+        """The snapshot store."""
+        return self._store
+
     recovers_false_interruptions = property(
         lambda self: self._false_timeout is not None, doc="Watches false ones."
     )

@@ -6,7 +6,7 @@
 
 """Snapshot taps: the snapshotter's in-band view of generation and the caller's words."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -42,7 +42,7 @@ class SnapshotTap(FrameProcessor):
     type check.
     """
 
-    def __init__(self, snapshotter: "StateSnapshotter", **kwargs: object):
+    def __init__(self, snapshotter: "StateSnapshotter", **kwargs: Any):
         """Initialize the tap.
 
         Args:
@@ -59,7 +59,7 @@ class SnapshotTap(FrameProcessor):
                 f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}"
             )
         kwargs["enable_direct_mode"] = True
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._snapshotter = snapshotter
         self.saw_generation = False
 

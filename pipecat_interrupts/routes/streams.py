@@ -31,6 +31,7 @@ from pipecat_interrupts.frames import AgentGenerationCompleteFrame
 from pipecat_interrupts.routes.items import ItemKind, classify
 from pipecat_interrupts.routes.node import InterruptibleNode
 from pipecat_interrupts.routes.route import Route
+from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 
 
 @dataclass(eq=False)
@@ -59,7 +60,7 @@ class StreamRun:
 
 
 
-class RouteStreams(FrameProcessor):
+class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
     """Runs each route's streams as tasks and owns their state (base of `RouteProcessor`)."""
 
     def __init__(self, *, cancel_timeout_secs: float, **kwargs: Any):
@@ -240,9 +241,5 @@ class RouteStreams(FrameProcessor):
             if isinstance(owner, InterruptibleNode):
                 nodes[id(owner)] = owner
         for node in nodes.values():
-            # type-ignore: UserCodeRunner.call's ``T | Awaitable[T]`` solves to Never for an
-            # async callback returning None under mypy --strict (reported to the lead).
-            await self.runner.call(
-                node.close, deadline_secs=self._cancel_timeout, name=f"{node}.close"  # type: ignore[arg-type]
-            )
+            await self.runner.call(node.close, deadline_secs=self._cancel_timeout, name=f"{node}.close")
         await self.runner.close()

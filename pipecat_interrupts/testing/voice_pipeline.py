@@ -17,16 +17,17 @@ user), which you can replace with your own services.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any, cast
 
 from loguru import logger
 from pipecat.frames.frames import CancelFrame, EndFrame, Frame, LLMRunFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
-from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_context import LLMContext, LLMContextMessage
 from pipecat.processors.aggregators.llm_response_universal import (
     LLMAssistantAggregator,
     LLMUserAggregator,
@@ -50,7 +51,7 @@ DEFAULT_END_TIMEOUT_SECS = 5.0
 CANCEL_RESERVE_SECS = 0.5
 
 
-def fast_user_turn_strategies(**kwargs) -> UserTurnStrategies:
+def fast_user_turn_strategies(**kwargs: Any) -> UserTurnStrategies:
     """Pipecat's default start strategies with a 0.2 s speech-timeout stop strategy.
 
     The default stop strategy runs the Smart Turn model on user audio; scripted users
@@ -206,9 +207,9 @@ class VoicePipeline:
         return True
 
     @property
-    def messages(self) -> list[dict]:
+    def messages(self) -> list[dict[str, Any]]:
         """The LLM context's messages (a copy)."""
-        return [dict(m) for m in self.context.get_messages()]
+        return [dict(cast(Mapping[str, Any], m)) for m in self.context.get_messages()]
 
 
 def build_voice_pipeline(
@@ -280,7 +281,9 @@ def build_voice_pipeline(
         The `VoicePipeline`.
     """
     if context is None:
-        messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+        messages: list[LLMContextMessage] = (
+            [{"role": "system", "content": system_prompt}] if system_prompt else []
+        )
         context = LLMContext(messages)
     user = user or ScriptedUser()
     llm = llm or FakeLLMService()
