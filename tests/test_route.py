@@ -18,6 +18,8 @@ from pipecat_interrupts import AgentHandoffFrame, EmergencyStopFrame
 from pipecat_interrupts.node import InterruptibleNode
 from pipecat_interrupts.route import RouteProcessor
 
+pytestmark = pytest.mark.virtual_time
+
 
 class ScriptedNode(InterruptibleNode):
     """Yields words one by one; ``gate`` lets a test stop it at a chosen yield point."""

@@ -34,6 +34,8 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
+pytestmark = pytest.mark.virtual_time
+
 REPLY = "Item one is on the list. Item two is on the list. Item three is on the list. Item four is on the list too."
 
 
