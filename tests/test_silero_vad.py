@@ -28,6 +28,10 @@ from pipecat_interrupts.testing import (
 )
 from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies
 
+# Real time, not the `virtual_time` marker: the Silero VAD analyses the recordings as they
+# are played, and its speech start and stop land against the transcript by real timing
+# (tried on virtual time, the wait-stop recording is decided by the phrase before the VAD).
+
 DATA = Path(__file__).parent / "data"
 WAIT_STOP = DATA / "speech_wait_stop.wav"
 UH_HUH = DATA / "speech_uh_huh.wav"
