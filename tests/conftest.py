@@ -5,6 +5,11 @@ import sys
 import pytest
 from loguru import logger
 
+# Warnings and above only, from the start: Pipecat logs an INFO banner when it is first
+# imported (by the plugin below), and pytest would print it after the "N passed" line.
+logger.remove()
+logger.add(sys.stderr, level="WARNING")
+
 # The `virtual_time` marker and fixture: the kit's own plugin, as users enable it.
 pytest_plugins = ["pipecat_interrupts.testing.pytest_plugin"]
 

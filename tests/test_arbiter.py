@@ -41,6 +41,8 @@ from pipecat_interrupts.detectors import (
 )
 from pipecat_interrupts.reasons import Reason
 
+pytestmark = pytest.mark.virtual_time
+
 
 class FakeClock:
     def __init__(self) -> None:

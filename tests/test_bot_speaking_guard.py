@@ -14,6 +14,8 @@ from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import BotSpeakingGuard
 
+pytestmark = pytest.mark.virtual_time
+
 CHUNK = b"\x10\x00" * 320  # 20 ms of non-silent 16 kHz audio
 
 

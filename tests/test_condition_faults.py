@@ -21,6 +21,8 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
+pytestmark = pytest.mark.virtual_time
+
 ANSWER = (
     "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
 )

@@ -45,6 +45,8 @@ from pipecat_interrupts.testing.scripted_user import (
 )
 from pipecat_interrupts.tools import SpeechGate
 
+pytestmark = pytest.mark.virtual_time
+
 BAD_VALUES: dict[str, list[Any]] = {
     # a duration that must be finite and > 0
     "secs": [math.inf, -math.inf, math.nan, -1.0, 0, "0.5", True, None],

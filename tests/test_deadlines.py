@@ -6,6 +6,8 @@ import pytest
 
 from pipecat_interrupts._deadlines import CallOutcome, UserCodeRunner
 
+pytestmark = pytest.mark.virtual_time
+
 
 async def _swallows_cancellation_and_hangs() -> bool:
     while True:

@@ -32,6 +32,8 @@ from pipecat_interrupts.detectors import (
 from pipecat_interrupts.frames import InterruptionsControlFrame
 from pipecat_interrupts.interruption_controller import InterruptionController
 
+pytestmark = pytest.mark.virtual_time
+
 
 def test_text_detector_follows_ten_agents_rule_by_default():
     detector = TextInterruptionDetector()

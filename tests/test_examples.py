@@ -6,7 +6,10 @@ import io
 import sys
 from pathlib import Path
 
+import pytest
 from pipecat.services.openai.llm import OpenAILLMService
+
+pytestmark = pytest.mark.virtual_time
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

@@ -32,6 +32,8 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
+pytestmark = pytest.mark.virtual_time
+
 LONG_ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen."
 
 

@@ -3,6 +3,7 @@
 import asyncio
 from dataclasses import dataclass
 
+import pytest
 from pipecat.frames.frames import (
     BotStoppedSpeakingFrame,
     InterruptionFrame,
@@ -31,6 +32,8 @@ from pipecat_interrupts.testing import (
     WaitForBot,
     build_voice_pipeline,
 )
+
+pytestmark = pytest.mark.virtual_time
 
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
 SECS_PER_WORD = 0.05

@@ -21,6 +21,8 @@ from pipecat_interrupts.detectors.languages import (
 )
 from pipecat_interrupts.detectors.text_tokens import MAX_EXAMINED_TOKENS, tokenize
 
+pytestmark = pytest.mark.virtual_time
+
 REQUIRED = {"en", "es", "fr", "de", "it", "pt", "nl", "pl", "ru", "tr", "hi", "hi-Latn", "ja", "zh", "ko", "ar", "id", "vi"}
 
 

@@ -18,6 +18,8 @@ from pipecat_interrupts.detectors import (
 )
 from pipecat_interrupts.testing.fake_openai_server import FakeOpenAIServer
 
+pytestmark = pytest.mark.virtual_time
+
 FINAL = UserActivity(text="so the thing is my brother uses it too", final=True, language="en")
 
 

@@ -17,6 +17,8 @@ from pipeline_helpers import FrameRecorder, running_pipeline
 from pipecat_interrupts.node import InterruptibleNode
 from pipecat_interrupts.route import RouteProcessor
 
+pytestmark = pytest.mark.virtual_time
+
 WORDS = ["w0", "w1", "w2", "w3", "w4"]
 
 

@@ -19,6 +19,10 @@ from pipecat_interrupts.openai_node import OpenAICompatibleNode, StreamError
 from pipecat_interrupts.route import RouteProcessor
 from pipecat_interrupts.testing.fake_openai_server import FakeOpenAIServer
 
+# Real time, not the `virtual_time` marker: these tests stream over real localhost sockets
+# (FakeOpenAIServer). Virtual time does not track sockets, so the clock would jump past
+# the read deadlines while a response is still on its way.
+
 TEN_TOKENS = "t1 t2 t3 t4 t5 t6 t7 t8 t9 t10"
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pipecat_interrupts
 
+# No event loop here: the test builds the wheel and sdist (real files, real build backend).
+
 ROOT = Path(__file__).resolve().parents[1]
 
 _BUILD = """

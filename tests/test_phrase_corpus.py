@@ -17,6 +17,8 @@ from corpus import classify_final, classify_streaming, load, report, shared_dete
 
 from pipecat_interrupts.detectors import SUPPORTED_LANGUAGES
 
+pytestmark = pytest.mark.virtual_time
+
 OVERALL = 0.95
 PER_LANGUAGE = 0.90
 

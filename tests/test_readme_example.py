@@ -33,6 +33,7 @@ async def test_caller_can_cut_the_bot_off():
 
 
 # The README's "Where each processor goes" snippet, with the fakes in place of real services.
+@pytest.mark.virtual_time
 async def test_the_wiring_helper_snippet_runs_a_barge_in():
     from pipecat.pipeline.pipeline import Pipeline
     from pipecat.pipeline.worker import PipelineParams, PipelineWorker

@@ -34,6 +34,8 @@ from pipecat_interrupts.testing.fake_tts import speech_units
 from pipecat_interrupts.testing.mock_transport import SpokenText
 from pipecat_interrupts.testing.truthful_context import ReplyRecorder, context_violations
 
+pytestmark = pytest.mark.virtual_time
+
 MARKER = " [interrupted]"
 
 

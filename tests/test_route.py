@@ -18,6 +18,8 @@ from pipecat_interrupts import AgentHandoffFrame, EmergencyStopFrame
 from pipecat_interrupts.node import InterruptibleNode
 from pipecat_interrupts.route import RouteProcessor
 
+pytestmark = pytest.mark.virtual_time
+
 
 class ScriptedNode(InterruptibleNode):
     """Yields words one by one; ``gate`` lets a test stop it at a chosen yield point."""
@@ -187,7 +189,7 @@ async def test_cancellations_are_serialised_and_new_work_waits_for_the_handler()
         await asyncio.wait_for(hold.holding.wait(), 5)
         await worker.queue_frame(EmergencyStopFrame())
         await asyncio.wait_for(handler_entered.wait(), 5)
-        await asyncio.sleep(0.05)  # time for "three" to try to start
+        await asyncio.sleep(0.05)  # time for "three" to try to start (virtual: no wall time)
         assert "start three" not in log
         handler_may_finish.set()
         await recorder.wait_for(LLMTextFrame, count=3)

@@ -7,6 +7,10 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.virtual_time
+
 EXAMPLE = Path(__file__).parent.parent / "examples" / "route_bot.py"
 
 

@@ -15,6 +15,8 @@ from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import AgentHandoffFrame, InterruptibleNode, RouteProcessor
 
+pytestmark = pytest.mark.virtual_time
+
 
 class Gated(InterruptibleNode):
     """Yields ``<text>-a``, then waits on ``release`` before ``<text>-b``."""

@@ -34,6 +34,8 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
+pytestmark = pytest.mark.virtual_time
+
 REPLY = "Item one is on the list. Item two is on the list. Item three is on the list. Item four is on the list too."
 
 
@@ -235,6 +237,6 @@ async def test_an_emergency_stop_without_coordinator_or_controller_cuts_the_audi
         assert await vp.output.wait_until(lambda: len(vp.output.interruptions) == before + 1, timeout=5)
         cut_at = vp.output.interruptions[-1]
         await asyncio.wait_for(node.hooked.wait(), 5)
-        await asyncio.sleep(0.5)  # a negative check: audio still queued would play in this time
+        await asyncio.sleep(0.5)  # negative check, on virtual time: queued audio would play in this time
     assert node.records[0].reason == "emergency_stop" and node.interrupted_count == 1
     assert [chunk for chunk in vp.output.played if chunk.started_at > cut_at] == []

@@ -34,6 +34,8 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 
+pytestmark = pytest.mark.virtual_time
+
 ANSWER = "Alpha beta gamma delta. Epsilon zeta eta theta. Iota kappa lambda mu. Nu xi omicron pi."
 
 

@@ -39,6 +39,8 @@ from pipecat_interrupts.testing import (
 )
 from pipecat_interrupts.testing.truthful_context import ReplyRecorder, context_violations
 
+pytestmark = pytest.mark.virtual_time
+
 INTERRUPTIONS = 50
 STORE_BOUND = 8
 MARKER = " [interrupted]"

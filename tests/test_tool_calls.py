@@ -29,6 +29,8 @@ from pipecat_interrupts.testing import (
 )
 from pipecat_interrupts.tools import SpeechGate
 
+pytestmark = pytest.mark.virtual_time
+
 LONG = "Let me look that up for you while we talk about the details of your order. " * 3
 
 

@@ -7,6 +7,7 @@ own start strategy; `FunctionCallUserMuteStrategy` during a tool call.
 
 import asyncio
 
+import pytest
 from pipecat.frames.frames import (
     Frame,
     InterruptionFrame,
@@ -37,6 +38,8 @@ from pipecat_interrupts.testing import (
     build_voice_pipeline,
 )
 from pipecat_interrupts.turn_strategies import ControlledUserTurnStartStrategy
+
+pytestmark = pytest.mark.virtual_time
 
 ANSWER = (
     "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."

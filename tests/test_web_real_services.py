@@ -36,6 +36,9 @@ from pipecat.workers.runner import WorkerRunner
 from pipecat_interrupts.testing import FakeOpenAIServer
 from pipecat_interrupts.testing.fake_openai_server import usage_object
 
+# Real time, not the `virtual_time` marker: Pipecat's OpenAI services stream from the
+# FakeOpenAIServer over real localhost sockets, which virtual time does not track.
+
 EXAMPLE = Path(__file__).parent.parent / "examples" / "real_services_bot.py"
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from pipecat.workers.runner import WorkerRunner
 
+# Real time, not the `virtual_time` marker: a real websocket client and server talk over
+# a localhost socket, which virtual time does not track.
+
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 from websocket_bot import build_websocket_bot  # noqa: E402
 from websocket_client import barge_in_call  # noqa: E402

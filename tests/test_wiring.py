@@ -26,6 +26,8 @@ from pipecat_interrupts.testing import (
 from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies
 from pipecat_interrupts.wiring import interruption_pipeline
 
+pytestmark = pytest.mark.virtual_time
+
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve."
 
 
