@@ -91,6 +91,10 @@ from pipecat_interrupts.detectors import (
 )
 from pipecat_interrupts.detectors.base import BackchannelJudge
 from pipecat_interrupts.detectors.start_strategy import StartStrategyDetector
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.flush_coordinator import reason_for
 from pipecat_interrupts.frames import (
     DECISION,
@@ -113,7 +117,7 @@ class HeldFrame:
     direction: FrameDirection
 
 
-class InterruptionController(FrameProcessor):
+class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     """Feeds user-side frames to an `InterruptionArbiter` and carries out its decisions.
 
     Event handlers available:
@@ -121,6 +125,10 @@ class InterruptionController(FrameProcessor):
     - on_interruption(controller, decision: InterruptionDecision)
     - on_interruption_suppressed(controller, detection: Detection, condition_name: str)
     - on_backchannel(controller, text: str)
+
+    Each handler runs in its own task under ``event_handler_timeout_secs``
+    (`DeadlineEventHandlersMixin`): the barge-in never waits on one, and one that hangs or
+    swallows its cancellation cannot hold the pipeline's end.
     """
 
     def __init__(
@@ -137,6 +145,7 @@ class InterruptionController(FrameProcessor):
         backchannel_judge: BackchannelJudge | None = None,
         clock: Callable[[], float] = clocks.monotonic,
         enable_direct_mode: bool = True,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs: Any,
     ):
         """Initialize the controller.
@@ -156,6 +165,7 @@ class InterruptionController(FrameProcessor):
             clock: Monotonic clock in seconds (inject one in tests).
             enable_direct_mode: Process frames in the pushing processor's task (on by
                 default: it saves a queue hop on the barge-in path).
+            event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
@@ -164,7 +174,11 @@ class InterruptionController(FrameProcessor):
         """
         if "name" in kwargs and kwargs["name"] is not None:
             require_name("name", kwargs["name"])
-        super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
+        super().__init__(
+            enable_direct_mode=enable_direct_mode,
+            event_handler_timeout_secs=event_handler_timeout_secs,
+            **kwargs,
+        )
         detectors = default_detectors() if detectors is None else detectors
         backchannel_judge = judge_for(detectors, backchannel_judge)
         if not callable(clock):

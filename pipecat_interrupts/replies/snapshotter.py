@@ -37,6 +37,10 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.detectors.base import BackchannelJudge
 from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.replies.context_writer import ContextWriter
 from pipecat_interrupts.replies.ledger import RESUME_TEXT_TYPE, ReplyLedger
 from pipecat_interrupts.replies.snapshots import (
@@ -55,12 +59,13 @@ DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
 STORE_DEADLINE_SECS = 0.2
 
 
-class StateSnapshotter(FrameProcessor):
+class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
     """Snapshots, a truthful context and false-interruption recovery (see the module).
 
     Runs in direct mode by default: frames are handled in the transport's task, in the
     order they were pushed. Event handlers: ``on_snapshot(snapshotter, snapshot)`` and
-    ``on_false_interruption(snapshotter, snapshot)``.
+    ``on_false_interruption(snapshotter, snapshot)``, each in its own task under
+    ``event_handler_timeout_secs`` (`DeadlineEventHandlersMixin`).
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class StateSnapshotter(FrameProcessor):
         backchannel_judge: BackchannelJudge | None = None,
         backchannel_detector: BackchannelJudge | None = None,
         context_window: int | None = DEFAULT_CONTEXT_WINDOW,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs: Any,
     ) -> None:
         """Initialize the snapshotter.
@@ -96,6 +102,7 @@ class StateSnapshotter(FrameProcessor):
                 controller's so both judge alike (a `PhraseInterruptionDetector` by default).
             backchannel_detector: Former name of ``backchannel_judge``.
             context_window: Recent context messages a snapshot copies (None for all).
+            event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments; ``enable_direct_mode`` defaults to True.
 
         Raises:
@@ -103,7 +110,7 @@ class StateSnapshotter(FrameProcessor):
             ValueError: If the timeout or the window is out of range.
         """
         kwargs.setdefault("enable_direct_mode", True)
-        super().__init__(**kwargs)
+        super().__init__(event_handler_timeout_secs=event_handler_timeout_secs, **kwargs)
         if store is not None and not isinstance(store, SnapshotStore):
             raise TypeError(f"store must implement SnapshotStore, got {type(store).__name__}")
         timeout = false_interruption_timeout_secs
