@@ -57,6 +57,8 @@ from pipecat_interrupts.validation import require_positive_secs
 DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
 DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
 STORE_DEADLINE_SECS = 0.2
+MAX_CALLER_SPEECH_SECS = 60.0
+"""Longest the false-interruption timer waits for the caller to stop speaking."""
 
 
 class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
@@ -258,7 +260,19 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
             task.cancel(msg="false-interruption watch disarmed")
 
     async def _await_words(self, cut: Cut) -> None:
-        await asyncio.sleep(self._false_timeout or 0)
+        # The window counts from when the caller stops speaking: a slow STT transcribes
+        # a long utterance after its end. Speech in the window starts it again.
+        watch = self._tracker.watch
+        while True:
+            try:
+                async with asyncio.timeout(MAX_CALLER_SPEECH_SECS):
+                    await watch.caller_quiet.wait()
+            except TimeoutError:
+                logger.warning(f"{self}: caller still speaking after {MAX_CALLER_SPEECH_SECS:g}s")
+            changes = watch.voice_changes
+            await asyncio.sleep(self._false_timeout or 0)
+            if watch.voice_changes == changes:
+                break
         if not self._tracker.watch.expire(cut.reply):
             return
         self._watch_task = None
