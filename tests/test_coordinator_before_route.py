@@ -5,7 +5,12 @@ import asyncio
 from pipecat.frames.frames import InterruptionFrame, LLMTextFrame, TextFrame
 from pipeline_helpers import FrameRecorder, running_pipeline
 
-from pipecat_interrupts import EmergencyStopFrame, FlushCoordinator, InterruptibleNode, RouteProcessor
+from pipecat_interrupts import (
+    EmergencyStopFrame,
+    FlushCoordinator,
+    InterruptibleNode,
+    RouteProcessor,
+)
 from pipecat_interrupts.frames import HANDLED_BY_CONTROLLER
 
 

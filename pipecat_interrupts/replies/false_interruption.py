@@ -74,6 +74,27 @@ class FalseInterruptionWatch:
         self._armed = None
         return True
 
+    async def quiet_for(self, window_secs: float, max_speech_secs: float) -> None:
+        """Return once the caller has been quiet for ``window_secs`` without a break.
+
+        The window counts from when the caller stops speaking (a slow STT transcribes a long
+        utterance after its end); speech inside it starts it again.
+
+        Args:
+            window_secs: The quiet time wanted.
+            max_speech_secs: Longest wait for the caller to stop (then counted from there).
+        """
+        while True:
+            try:
+                async with asyncio.timeout(max_speech_secs):
+                    await self._caller_quiet.wait()
+            except TimeoutError:
+                logger.warning(f"FalseInterruptionWatch: caller still speaking after {max_speech_secs:g}s")
+            changes = self._voice_changes
+            await asyncio.sleep(window_secs)
+            if self._voice_changes == changes:
+                return
+
     def takes_the_floor(self, text: str, language: str | None = None) -> bool:
         """Whether ``text`` is words that take the floor (not only a backchannel)."""
         return bool(text.strip()) and not self._judge.is_backchannel(text, language)

@@ -45,10 +45,10 @@ from pipecat_interrupts.replies.context_writer import ContextWriter
 from pipecat_interrupts.replies.ledger import RESUME_TEXT_TYPE, ReplyLedger
 from pipecat_interrupts.replies.snapshots import (
     DEFAULT_CONTEXT_WINDOW,
-    DEFAULT_CONVERSATION,
     InMemorySnapshotStore,
     InterruptionSnapshot,
     SnapshotStore,
+    conversation_id_of,
 )
 from pipecat_interrupts.replies.taps import SnapshotObserver, SnapshotTap
 from pipecat_interrupts.replies.tracker import Cut, ReplyTracker
@@ -169,13 +169,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
     def conversation_id(self) -> str:
         """The key this snapshotter stores under: given, else the pipeline worker's."""
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        # Pipecat 1.14's PipelineWorker takes ``conversation_id=`` but keeps it private.
-        found = (
-            self._conversation_id
-            or getattr(worker, "conversation_id", None)
-            or getattr(worker, "_conversation_id", None)
-        )
-        return found if isinstance(found, str) and found else DEFAULT_CONVERSATION
+        return conversation_id_of(self._conversation_id, worker)
 
     @property
     def latest_snapshot(self) -> InterruptionSnapshot | None:
@@ -260,19 +254,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
             task.cancel(msg="false-interruption watch disarmed")
 
     async def _await_words(self, cut: Cut) -> None:
-        # The window counts from when the caller stops speaking: a slow STT transcribes
-        # a long utterance after its end. Speech in the window starts it again.
-        watch = self._tracker.watch
-        while True:
-            try:
-                async with asyncio.timeout(MAX_CALLER_SPEECH_SECS):
-                    await watch.caller_quiet.wait()
-            except TimeoutError:
-                logger.warning(f"{self}: caller still speaking after {MAX_CALLER_SPEECH_SECS:g}s")
-            changes = watch.voice_changes
-            await asyncio.sleep(self._false_timeout or 0)
-            if watch.voice_changes == changes:
-                break
+        await self._tracker.watch.quiet_for(self._false_timeout or 0, MAX_CALLER_SPEECH_SECS)
         if not self._tracker.watch.expire(cut.reply):
             return
         self._watch_task = None
