@@ -282,10 +282,16 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                 decision = decision_of(frame)
                 await self._flush(frame, reason=decision.reason if decision else None, flush_id=flush_id)
         elif isinstance(frame, self._event_types):
+            handled = bool(frame.metadata.get(HANDLED_BY_CONTROLLER))
+            first = not handled and self._first_sight(frame)
+            if first and self._interrupt_on_events:
+                # Marked before it is forwarded: a route or coordinator after this one
+                # must not interrupt a second time for the same event.
+                frame.metadata[HANDLED_BY_CONTROLLER] = True
             await self.push_frame(frame, direction)
-            if frame.metadata.get(HANDLED_BY_CONTROLLER):
+            if handled:
                 logger.trace(f"{self}: {frame.name} already interrupted and flushed upstream")
-            elif self._first_sight(frame):
+            elif first:
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
                     await self.broadcast_interruption()  # type: ignore[no-untyped-call]

@@ -91,6 +91,10 @@ from pipecat_interrupts.detectors import (
 )
 from pipecat_interrupts.detectors.base import BackchannelJudge
 from pipecat_interrupts.detectors.start_strategy import StartStrategyDetector
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.flush_coordinator import reason_for
 from pipecat_interrupts.frames import (
     DECISION,
@@ -100,7 +104,6 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     InterruptionDecision,
 )
-from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_frame_types
 
 ControllerMode = ArbiterState  # 0.1 name
@@ -114,7 +117,7 @@ class HeldFrame:
     direction: FrameDirection
 
 
-class InterruptionController(TypedEventHandlerDecorator, FrameProcessor):
+class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     """Feeds user-side frames to an `InterruptionArbiter` and carries out its decisions.
 
     Event handlers available:
@@ -122,6 +125,10 @@ class InterruptionController(TypedEventHandlerDecorator, FrameProcessor):
     - on_interruption(controller, decision: InterruptionDecision)
     - on_interruption_suppressed(controller, detection: Detection, condition_name: str)
     - on_backchannel(controller, text: str)
+
+    Each handler runs in its own task under ``event_handler_timeout_secs``
+    (`DeadlineEventHandlersMixin`): the barge-in never waits on one, and one that hangs or
+    swallows its cancellation cannot hold the pipeline's end.
     """
 
     def __init__(
@@ -138,6 +145,7 @@ class InterruptionController(TypedEventHandlerDecorator, FrameProcessor):
         backchannel_judge: BackchannelJudge | None = None,
         clock: Callable[[], float] = clocks.monotonic,
         enable_direct_mode: bool = True,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs: Any,
     ):
         """Initialize the controller.
@@ -157,6 +165,7 @@ class InterruptionController(TypedEventHandlerDecorator, FrameProcessor):
             clock: Monotonic clock in seconds (inject one in tests).
             enable_direct_mode: Process frames in the pushing processor's task (on by
                 default: it saves a queue hop on the barge-in path).
+            event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
@@ -165,7 +174,11 @@ class InterruptionController(TypedEventHandlerDecorator, FrameProcessor):
         """
         if "name" in kwargs and kwargs["name"] is not None:
             require_name("name", kwargs["name"])
-        super().__init__(enable_direct_mode=enable_direct_mode, **kwargs)
+        super().__init__(
+            enable_direct_mode=enable_direct_mode,
+            event_handler_timeout_secs=event_handler_timeout_secs,
+            **kwargs,
+        )
         detectors = default_detectors() if detectors is None else detectors
         backchannel_judge = judge_for(detectors, backchannel_judge)
         if not callable(clock):

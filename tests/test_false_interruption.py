@@ -21,7 +21,10 @@ from pipecat_interrupts.testing import (
     Noise,
     Pause,
     PushFrame,
+    Say,
     ScriptedUser,
+    StartSpeaking,
+    StopSpeaking,
     Utterance,
     WaitForBot,
     build_voice_pipeline,
@@ -316,3 +319,24 @@ async def test_the_resumed_remainder_is_pushed_right_after_the_llm_not_from_the_
         snapshotter.latest_snapshot.unspoken_text
     ]
     assert upstream_of_llm.of_type(TTSSpeakFrame) == []
+
+
+async def test_the_window_counts_from_when_the_caller_stops_not_from_the_interruption():
+    # A slow STT (Whisper) transcribes a long utterance only after the caller stops: the
+    # 2 s window must not expire while they are still talking.
+    steps = [
+        WaitForBot(),
+        Pause(0.25),
+        StartSpeaking(),
+        Pause(2.5),  # voice activity, no transcript yet; the VAD rule interrupts at 0.15 s
+        StopSpeaking(),
+        Pause(0.8),
+        Say("wait, stop please", interim=False),
+    ]
+    vp, snapshotter, _ = voice(steps, timeout=2.0)
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=10)
+    assert snapshotter.false_interruptions == 0
+    assert len(vp.output.interruptions) == 1
+    assert [m["content"] for m in vp.messages if m["role"] == "user"] == ["wait, stop please"]

@@ -92,6 +92,7 @@ class WebBot:
         context: The LLM context.
         stt: The speech-to-text service.
         tts: The espeak-ng service.
+        llm: Pipecat's OpenAI LLM service (`run_bot` closes its HTTP client at the end).
         controller: The interruption controller (None when plain).
         snapshotter: The snapshotter (None when plain).
         guard: The bot-speaking guard (None when plain).
@@ -103,6 +104,7 @@ class WebBot:
     context: LLMContext
     stt: STTService
     tts: EspeakTTSService
+    llm: OpenAILLMService
     timeline: LoopTimeline
     controller: InterruptionController | None = None
     snapshotter: StateSnapshotter | None = None
@@ -140,7 +142,7 @@ def build_web_bot(transport: BaseTransport, options: WebBotOptions) -> WebBot:
         timeline = LoopTimeline()
         bot = WebBot(
             worker=_worker(processors, timeline), context=context, stt=stt, tts=tts,
-            timeline=timeline,
+            llm=llm, timeline=timeline,
         )
     else:
         controller = InterruptionController(conditions=[MinBotSpeakingTime(0.5), EchoGuard(1.0)])
@@ -169,7 +171,7 @@ def build_web_bot(transport: BaseTransport, options: WebBotOptions) -> WebBot:
         timeline = LoopTimeline()
         bot = WebBot(
             worker=_worker(processors, timeline), context=context, stt=stt, tts=tts,
-            timeline=timeline, controller=controller, snapshotter=snapshotter, guard=guard,
+            llm=llm, timeline=timeline, controller=controller, snapshotter=snapshotter, guard=guard,
         )
         _log_decisions(bot, controller)
     _attach_client_events(bot, transport, options)
@@ -223,10 +225,24 @@ async def run_bot(transport: BaseTransport, options: WebBotOptions) -> WebBot:
         The bot, after its pipeline ended.
     """
     bot = build_web_bot(transport, options)
+    await run_web_bot(bot)
+    return bot
+
+
+async def run_web_bot(bot: WebBot) -> None:
+    """Run a built bot's pipeline until it ends, then close what Pipecat leaves open.
+
+    Args:
+        bot: The bot from `build_web_bot`.
+    """
     runner = WorkerRunner(handle_sigint=False)
     await runner.add_workers(bot.worker)
-    await runner.run()
-    return bot
+    try:
+        await runner.run()
+    finally:
+        # Pipecat 1.14's OpenAILLMService never closes the HTTP client it opens: close it,
+        # or its keep-alive socket to the LLM server is left for the garbage collector.
+        await bot.llm._client.close()
 
 
 async def bot(runner_args) -> None:

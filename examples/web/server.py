@@ -36,12 +36,11 @@ from loguru import logger
 from pipecat.transports.base_transport import TransportParams
 from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
-from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts.testing import FakeOpenAIServer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bot import WebBot, WebBotOptions, build_web_bot  # noqa: E402
+from bot import WebBot, WebBotOptions, build_web_bot, run_web_bot  # noqa: E402
 
 PAGE = Path(__file__).parent / "index.html"
 
@@ -196,9 +195,7 @@ class WebDemoServer:
         return web.json_response(connection.get_answer())
 
     async def _run(self, bot: WebBot) -> None:
-        runner = WorkerRunner(handle_sigint=False)
-        await runner.add_workers(bot.worker)
-        await runner.run()
+        await run_web_bot(bot)
 
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(self.state())

@@ -34,7 +34,7 @@ from pipecat_interrupts.detectors.base import (
     Detection,
     UserActivity,
     Verdict,
-    run_detectors,
+    run_detectors_async,
 )
 from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
 
@@ -131,7 +131,8 @@ class AttemptEvaluator:
             detectors: Detectors in priority order.
             conditions: Conditions (or predicates) in order.
             checker: Evaluates conditions under their deadlines.
-            runner: Runs the detectors' frame hooks under ``hook_deadline_secs``.
+            runner: Runs the detectors' frame hooks under ``hook_deadline_secs``, and the
+                asynchronous detectors (a model) under their own deadlines.
             hook_deadline_secs: Deadline of a detector's frame hook.
         """
         self._detectors = require_detectors(detectors)
@@ -191,7 +192,9 @@ class AttemptEvaluator:
         if trigger is not None:
             detection = Detection(Verdict.INTERRUPT, trigger.reason, trigger.name)
         else:
-            detection = run_detectors(self._detectors, activity)
+            # Asynchronous detectors (a model) run under their deadline through the
+            # runner; an interrupt phrase is decided before any of them is awaited.
+            detection = await run_detectors_async(self._detectors, activity, self._runner)
         if detection.verdict is not Verdict.INTERRUPT or (trigger is not None and not bot_speaking):
             return Evaluation(detection)
         context = InterruptionContext(

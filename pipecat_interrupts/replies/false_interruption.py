@@ -6,6 +6,8 @@
 
 """`FalseInterruptionWatch`: was a voice-only interruption followed by words?"""
 
+import asyncio
+
 from loguru import logger
 
 from pipecat_interrupts.detectors.base import BackchannelJudge
@@ -18,8 +20,9 @@ class FalseInterruptionWatch:
     Armed after an interruption whose decision is voice only (a cough, breath, echo may
     have caused it). Words that are not only a backchannel (by the shared
     `BackchannelJudge`) or a new LLM response disarm it. If it is still armed when its
-    timer runs out, the interruption was false. The timer itself belongs to the
-    processor; this object only keeps the state.
+    timer runs out, the interruption was false. The timer counts from when the caller
+    stopped speaking (a slow STT transcribes after that), and starts again if they speak
+    again. The timer itself belongs to the processor; this object only keeps the state.
     """
 
     def __init__(self, judge: BackchannelJudge):
@@ -30,6 +33,29 @@ class FalseInterruptionWatch:
         """
         self._judge = judge
         self._armed: Reply | None = None
+        self._caller_quiet = asyncio.Event()
+        self._caller_quiet.set()
+        self._voice_changes = 0
+
+    @property
+    def caller_quiet(self) -> asyncio.Event:
+        """Set while the caller's voice activity is stopped."""
+        return self._caller_quiet
+
+    @property
+    def voice_changes(self) -> int:
+        """How many times the caller started or stopped speaking (a timer restarts on one)."""
+        return self._voice_changes
+
+    def voice_started(self) -> None:
+        """The caller's voice activity started."""
+        self._caller_quiet.clear()
+        self._voice_changes += 1
+
+    def voice_stopped(self) -> None:
+        """The caller's voice activity stopped: the timer counts from now."""
+        self._caller_quiet.set()
+        self._voice_changes += 1
 
     @property
     def armed(self) -> Reply | None:
@@ -47,6 +73,27 @@ class FalseInterruptionWatch:
         logger.debug(f"FalseInterruptionWatch: {self._armed} was not a false interruption: {why}")
         self._armed = None
         return True
+
+    async def quiet_for(self, window_secs: float, max_speech_secs: float) -> None:
+        """Return once the caller has been quiet for ``window_secs`` without a break.
+
+        The window counts from when the caller stops speaking (a slow STT transcribes a long
+        utterance after its end); speech inside it starts it again.
+
+        Args:
+            window_secs: The quiet time wanted.
+            max_speech_secs: Longest wait for the caller to stop (then counted from there).
+        """
+        while True:
+            try:
+                async with asyncio.timeout(max_speech_secs):
+                    await self._caller_quiet.wait()
+            except TimeoutError:
+                logger.warning(f"FalseInterruptionWatch: caller still speaking after {max_speech_secs:g}s")
+            changes = self._voice_changes
+            await asyncio.sleep(window_secs)
+            if self._voice_changes == changes:
+                return
 
     def takes_the_floor(self, text: str, language: str | None = None) -> bool:
         """Whether ``text`` is words that take the floor (not only a backchannel)."""

@@ -304,3 +304,22 @@ def snapshot_of(
         context_messages=InterruptionSnapshot.copy_messages(context_messages, context_window),
         generation_complete=not reply.cut_while_generating,
     )
+
+
+def conversation_id_of(given: str | None, worker: object | None) -> str:
+    """The key a snapshot is stored under: the one given, else the pipeline worker's.
+
+    Args:
+        given: The ``conversation_id`` given to the snapshotter, or None.
+        worker: The pipeline worker, if known.
+
+    Returns:
+        The conversation id (`DEFAULT_CONVERSATION` when none is known).
+    """
+    # Pipecat 1.14's PipelineWorker takes ``conversation_id=`` but keeps it private.
+    found = (
+        given
+        or getattr(worker, "conversation_id", None)
+        or getattr(worker, "_conversation_id", None)
+    )
+    return found if isinstance(found, str) and found else DEFAULT_CONVERSATION

@@ -37,31 +37,37 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.detectors.base import BackchannelJudge
 from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.replies.context_writer import ContextWriter
 from pipecat_interrupts.replies.ledger import RESUME_TEXT_TYPE, ReplyLedger
 from pipecat_interrupts.replies.snapshots import (
     DEFAULT_CONTEXT_WINDOW,
-    DEFAULT_CONVERSATION,
     InMemorySnapshotStore,
     InterruptionSnapshot,
     SnapshotStore,
+    conversation_id_of,
 )
 from pipecat_interrupts.replies.taps import SnapshotObserver, SnapshotTap
 from pipecat_interrupts.replies.tracker import Cut, ReplyTracker
-from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
 DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
 STORE_DEADLINE_SECS = 0.2
+MAX_CALLER_SPEECH_SECS = 60.0
+"""Longest the false-interruption timer waits for the caller to stop speaking."""
 
 
-class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
+class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
     """Snapshots, a truthful context and false-interruption recovery (see the module).
 
     Runs in direct mode by default: frames are handled in the transport's task, in the
     order they were pushed. Event handlers: ``on_snapshot(snapshotter, snapshot)`` and
-    ``on_false_interruption(snapshotter, snapshot)``.
+    ``on_false_interruption(snapshotter, snapshot)``, each in its own task under
+    ``event_handler_timeout_secs`` (`DeadlineEventHandlersMixin`).
     """
 
     def __init__(
@@ -78,6 +84,7 @@ class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
         backchannel_judge: BackchannelJudge | None = None,
         backchannel_detector: BackchannelJudge | None = None,
         context_window: int | None = DEFAULT_CONTEXT_WINDOW,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs: Any,
     ) -> None:
         """Initialize the snapshotter.
@@ -97,6 +104,7 @@ class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
                 controller's so both judge alike (a `PhraseInterruptionDetector` by default).
             backchannel_detector: Former name of ``backchannel_judge``.
             context_window: Recent context messages a snapshot copies (None for all).
+            event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments; ``enable_direct_mode`` defaults to True.
 
         Raises:
@@ -104,7 +112,7 @@ class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
             ValueError: If the timeout or the window is out of range.
         """
         kwargs.setdefault("enable_direct_mode", True)
-        super().__init__(**kwargs)
+        super().__init__(event_handler_timeout_secs=event_handler_timeout_secs, **kwargs)
         if store is not None and not isinstance(store, SnapshotStore):
             raise TypeError(f"store must implement SnapshotStore, got {type(store).__name__}")
         timeout = false_interruption_timeout_secs
@@ -173,13 +181,7 @@ class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
     def conversation_id(self) -> str:
         """The key this snapshotter stores under: given, else the pipeline worker's."""
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        # Pipecat 1.14's PipelineWorker takes ``conversation_id=`` but keeps it private.
-        found = (
-            self._conversation_id
-            or getattr(worker, "conversation_id", None)
-            or getattr(worker, "_conversation_id", None)
-        )
-        return found if isinstance(found, str) and found else DEFAULT_CONVERSATION
+        return conversation_id_of(self._conversation_id, worker)
 
     @property
     def latest_snapshot(self) -> InterruptionSnapshot | None:
@@ -264,7 +266,7 @@ class StateSnapshotter(TypedEventHandlerDecorator, FrameProcessor):
             task.cancel(msg="false-interruption watch disarmed")
 
     async def _await_words(self, cut: Cut) -> None:
-        await asyncio.sleep(self._false_timeout or 0)
+        await self._tracker.watch.quiet_for(self._false_timeout or 0, MAX_CALLER_SPEECH_SECS)
         if not self._tracker.watch.expire(cut.reply):
             return
         self._watch_task = None

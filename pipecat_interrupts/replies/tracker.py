@@ -162,8 +162,10 @@ class ReplyTracker:
             self.ledger.bot_stopped()
         elif isinstance(frame, VADUserStartedSpeakingFrame):
             self.evidence.vad_started()
+            self.watch.voice_started()
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
             self.evidence.vad_stopped()
+            self.watch.voice_stopped()
         elif isinstance(frame, EmergencyStopFrame):
             self.evidence.event(Reason.EMERGENCY_STOP)
         elif isinstance(frame, AgentHandoffFrame):

@@ -59,6 +59,10 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection
 
 from pipecat_interrupts._deadlines import callback_name
+from pipecat_interrupts.event_handlers import (
+    DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
+    DeadlineEventHandlersMixin,
+)
 from pipecat_interrupts.flush_coordinator import reason_for
 from pipecat_interrupts.frames import (
     DECISION,
@@ -87,12 +91,13 @@ DEFAULT_HEARD_TIMEOUT_SECS = 1.0
 _DROPPED = object()  # a trigger a step dropped (None is a value a map may not return)
 
 
-class RouteProcessor(RouteStreams):
+class RouteProcessor(DeadlineEventHandlersMixin, RouteStreams):
     """Runs Line-style routes inside a Pipecat pipeline.
 
     Event handlers available:
 
-    - on_route_interrupted(processor, route: Route, event: Frame, cancelled: int)
+    - on_route_interrupted(processor, route: Route, event: Frame, cancelled: int), in its
+      own task under ``event_handler_timeout_secs`` (`DeadlineEventHandlersMixin`)
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class RouteProcessor(RouteStreams):
         cancel_timeout_secs: float = DEFAULT_CANCEL_TIMEOUT_SECS,
         condition_timeout_secs: float = DEFAULT_CONDITION_TIMEOUT_SECS,
         heard_timeout_secs: float = DEFAULT_HEARD_TIMEOUT_SECS,
+        event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs: Any,
     ):
         """Initialize the processor.
@@ -122,6 +128,7 @@ class RouteProcessor(RouteStreams):
             cancel_timeout_secs: Deadline for cut streams to end, and for a node's close.
             condition_timeout_secs: Deadline for a route condition.
             heard_timeout_secs: Deadline for the heard-text source.
+            event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
@@ -131,7 +138,11 @@ class RouteProcessor(RouteStreams):
         if "name" in kwargs and not isinstance(kwargs["name"], str):
             raise TypeError(f"name must be a string, got {kwargs['name']!r}")
         cancel_timeout = require_positive_secs("cancel_timeout_secs", cancel_timeout_secs)
-        super().__init__(cancel_timeout_secs=cancel_timeout, **kwargs)
+        super().__init__(
+            cancel_timeout_secs=cancel_timeout,
+            event_handler_timeout_secs=event_handler_timeout_secs,
+            **kwargs,
+        )
         if task_registry is not None and not isinstance(task_registry, InterruptibleTaskRegistry):
             raise TypeError("task_registry must be an InterruptibleTaskRegistry")
         if isinstance(heard_text, StateSnapshotter):
