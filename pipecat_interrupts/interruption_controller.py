@@ -84,7 +84,7 @@ from pipecat_interrupts.conditions import (
     InterruptionsEnabled,
     UninterruptibleSegments,
 )
-from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS, require_name
+from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS
 from pipecat_interrupts.detectors import (
     BaseInterruptionDetector,
     default_detectors,
@@ -104,7 +104,7 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     InterruptionDecision,
 )
-from pipecat_interrupts.validation import require_frame_types
+from pipecat_interrupts.validation import require_frame_types, require_name
 
 ControllerMode = ArbiterState  # 0.1 name
 
@@ -396,5 +396,5 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
 
     async def cleanup(self) -> None:
         """Stop the re-check task and report abandoned callbacks."""
-        await super().cleanup()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
+        await super().cleanup()
         await self._teardown()

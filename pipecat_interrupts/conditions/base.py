@@ -30,7 +30,7 @@ from pipecat.processors.frame_processor import FrameDirection
 
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.detectors.base import Detection, UserActivity
-from pipecat_interrupts.validation import require_callable, require_positive_secs
+from pipecat_interrupts.validation import require_callable, require_name, require_positive_secs
 
 DEFAULT_CONDITION_TIMEOUT_SECS = 0.2
 
@@ -54,24 +54,6 @@ class InterruptionContext:
     detection: Detection
     activity: UserActivity
     trigger: Frame | None = None
-
-
-def require_name(parameter: str, value: object) -> str:
-    """Check a name for logs.
-
-    Args:
-        parameter: The parameter's name, for the error.
-        value: The value given.
-
-    Returns:
-        The name.
-
-    Raises:
-        TypeError: If ``value`` is not a non-empty string.
-    """
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{parameter} must be a non-empty string, got {value!r}")
-    return value
 
 
 class InterruptionCondition:

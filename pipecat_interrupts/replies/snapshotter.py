@@ -221,7 +221,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
 
     async def cleanup(self) -> None:
         """Stop the false-interruption watch and abandoned callbacks."""
-        await super().cleanup()  # type: ignore[no-untyped-call]
+        await super().cleanup()
         await self._teardown()
 
     async def _on_interruption(self, frame: InterruptionFrame) -> None:

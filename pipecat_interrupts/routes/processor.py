@@ -255,7 +255,7 @@ class RouteProcessor(DeadlineEventHandlersMixin, RouteStreams):
 
     async def cleanup(self) -> None:
         """Cancel every stream and close the nodes."""
-        await super().cleanup()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
+        await super().cleanup()
         await self.stop_all_streams()
 
     async def _condition_holds(self, route: Route, spec: InterruptSpec, frame: Frame) -> bool:
