@@ -101,7 +101,8 @@ def plugin_parts():
     controller = InterruptionController(
         detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.2)]
     )
-    return controller, FlushCoordinator(), StateSnapshotter()
+    # One backchannel judge for both, as `interruption_pipeline` wires them.
+    return controller, FlushCoordinator(), StateSnapshotter(backchannel_judge=controller.judge)
 
 
 def output_20ms() -> MockOutputTransport:
@@ -532,6 +533,12 @@ async def main(quick: bool) -> int:
         "retained snapshot memory, 1,000 / 10 context messages",
         f"{cost[10][2] / 1024:.0f} / {cost[1000][2] / 1024:.0f} KB = {kept_ratio:.2f}x", "bounded: <= 1.25x", kept_ratio <= 1.25,
     ))
+
+    from hops import hop_timelines, print_timelines
+
+    hop_trials = 3 if quick else 15
+    print("\n6. where the time goes: the barge-in hop by hop (stamped, so a little slower than section 1)")
+    print_timelines(await hop_timelines(hop_trials, bare_trial), hop_trials)
 
     elapsed = time.monotonic() - began
     print(f"\nTargets (issue 16), from this run ({elapsed / 60:.1f} minutes):")
