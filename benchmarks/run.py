@@ -454,7 +454,7 @@ async def main(quick: bool) -> int:
         targets.append(Target(f"audio stops (VAD start -> cut audio ends), {tag} ratio", f"{ratio:.2f}x", "1.00 to 1.05x", ratio <= 1.05))
 
     plain, plugin = [], []
-    observer_trials = max(3, trials // 2)
+    observer_trials = max(3, trials // 3)
     for _ in range(observer_trials):
         plain.append(await barge_in_trial(False))
         plugin.append(await barge_in_trial(True))
@@ -536,7 +536,7 @@ async def main(quick: bool) -> int:
 
     from hops import hop_timelines, print_timelines
 
-    hop_trials = 3 if quick else 15
+    hop_trials = 3 if quick else 10
     print("\n6. where the time goes: the barge-in hop by hop (stamped, so a little slower than section 1)")
     print_timelines(await hop_timelines(hop_trials, bare_trial), hop_trials)
 
