@@ -545,7 +545,7 @@ async def main(quick: bool) -> int:
     elapsed = time.monotonic() - began
     print(f"\nTargets (issue 16), from this run ({elapsed / 60:.1f} minutes):")
     for t in targets:
-        print(f"  {t.name:<58} {t.value:>26}  target {t.target:<14} {'met' if t.met else 'NOT MET'}")
+        print(f"  {t.name:<58} {t.value:>26}  target {t.target:<20} {'met' if t.met else 'NOT MET'}")
     print(f"  {sum(t.met for t in targets)} of {len(targets)} met")
 
     fields = ("onset_to_output", "output_to_silence", "decision_to_silence")
