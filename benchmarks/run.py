@@ -365,6 +365,25 @@ async def conversations(n: int, with_plugin: bool, *, trace_memory: bool) -> flo
     return float(peak) if trace_memory else cpu
 
 
+def built_size(with_plugin: bool, n: int = 20) -> float:
+    """Traced bytes per voice pipeline as built (not started), the fakes included."""
+
+    def build():
+        kwargs = plugin_kwargs(ALL_PARTS) if with_plugin else {}
+        return build_voice_pipeline(llm=FakeLLMService(replies=[ANSWER]), tts=FakeTTSService(), **kwargs)
+
+    build()  # first-use caches (phrase tables) are not per conversation
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = [build() for _ in range(n)]
+    gc.collect()
+    size = (tracemalloc.get_traced_memory()[0] - before) / n
+    tracemalloc.stop()
+    del kept
+    return size
+
+
 def stats(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), percentile(values, 0.95), percentile(values, 0.99)
 
@@ -516,6 +535,8 @@ async def main(quick: bool) -> int:
     extra_kb = (mem_b - mem_a) / memory_n / 1024
     print(f"  extra memory per conversation: {extra_kb:.1f} KB")
     targets.append(Target("extra memory per conversation", f"{extra_kb:.1f} KB", "<= 40 KB", extra_kb <= 40))
+    built_kb = (built_size(True) - built_size(False)) / 1024
+    print(f"  of which the plugin's processors as built, before the call starts: {built_kb:.1f} KB")
 
     print("\n5. snapshot and context work at an interruption (ReplyTracker.interrupted)")
     from snapshot_cost import measure
