@@ -6,7 +6,7 @@
 
 """Plain Pipecat versus Pipecat with pipecat-interrupts, in one run, with the same fakes.
 
-    python3 dev.py bench          # full run (about eight minutes on 2 cores; it prints its own time)
+    python3 dev.py bench          # full run (about four and a half minutes on 2 cores; it prints its own time)
     python3 dev.py bench --quick  # about half a minute; checks the benchmark works (CI)
     python3 dev.py bench --memory-soak [--interruptions N]  # bytes per interruption, one long call
 
