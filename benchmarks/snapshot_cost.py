@@ -64,7 +64,7 @@ def one_cut(tracker: ReplyTracker, context: LLMContext, n: int) -> float:
     return elapsed
 
 
-def measure(length: int) -> tuple[float, float, int]:
+def measure(length: int, rounds: int = ROUNDS) -> tuple[float, float, int]:
     context = context_of(length)
     tracker = ReplyTracker(
         ContextWriter(context, marker=" [interrupted]"),
@@ -74,7 +74,7 @@ def measure(length: int) -> tuple[float, float, int]:
     gc.collect()
     gc.disable()  # a collection's pause is not the snapshot's cost
     try:
-        times = [one_cut(tracker, context, n) for n in range(ROUNDS)]
+        times = [one_cut(tracker, context, n) for n in range(rounds)]
     finally:
         gc.enable()
     store = InMemorySnapshotStore()

@@ -334,6 +334,10 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     ) -> None:
         started_at = time.monotonic()
         self._fence_id = Frame().id  # ids grow: anything older was made before this flush
+        # The trigger was just handed to the next processor: yield once so that it starts
+        # on it before this flush's work and the rest of the pushing processor's work run
+        # in this task (the flush follows the interruption; it must not hold it up).
+        await asyncio.sleep(0)
         reason = reason or reason_for(trigger)
         flush_id = flush_id or new_flush_id()
         tasks = await self._registry.cancel_interruptible(

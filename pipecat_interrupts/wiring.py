@@ -37,7 +37,11 @@ from pipecat.processors.aggregators.llm_response_universal import (
 )
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_output import BaseOutputTransport
-from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import (
+    UserTurnStrategies,
+    default_user_turn_start_strategies,
+)
 
 from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard
 from pipecat_interrupts.flush_coordinator import FlushCoordinator
@@ -77,6 +81,16 @@ def _snapshotter_for(
     # One judge for everything that asks "only a backchannel?": the controller's.
     judge = controller.judge if controller is not None else None
     return StateSnapshotter(context=context, backchannel_judge=judge)
+
+
+def _stand_in_strategies() -> UserTurnStrategies:
+    # With its strategies unset, the user aggregator builds Pipecat's defaults, which load
+    # the Smart Turn model (about 50 ms of CPU and its memory, per pipeline), only for the
+    # announcer's recommendation to replace them at start. It is built with these cheap
+    # stand-ins instead and its strategies unset again, so it still follows recommendations.
+    return UserTurnStrategies(
+        start=default_user_turn_start_strategies(), stop=[SpeechTimeoutUserTurnStopStrategy()]
+    )
 
 
 def interruption_pipeline(
@@ -160,7 +174,12 @@ def interruption_pipeline(
         )
     if snapshotter is not None and snapshotter.context is None:
         snapshotter.attach_context(context)
+    stand_in = _stand_in_strategies() if announcer is not None else None
+    if stand_in is not None:
+        params.user_turn_strategies = stand_in
     pair = LLMContextAggregatorPair(context, user_params=params)
+    if stand_in is not None and params.user_turn_strategies is stand_in:
+        params.user_turn_strategies = None  # unset again: the aggregator follows recommendations
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
     tapped = snapshotter is not None and snapshot_taps
     guard = BotSpeakingGuard() if speaking_guard and (controller or snapshotter) else None

@@ -12,13 +12,13 @@ at that moment. A `SnapshotStore` keeps the recent ones per conversation so the 
 generation can resume, summarise or apologise.
 """
 
-import copy
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pipecat_interrupts import clocks
+from pipecat_interrupts.replies.message_copy import copy_message
 from pipecat_interrupts.replies.text import unheard_remainder
 from pipecat_interrupts.validation import require_non_negative_int
 
@@ -118,7 +118,8 @@ class InterruptionSnapshot:
         if window is not None:
             messages = messages[max(0, len(messages) - window) :]
         return tuple(
-            copy.deepcopy(dict(m)) if isinstance(m, dict) else copy.deepcopy(m) for m in messages
+            copy_message(dict(m) if isinstance(m, dict) and type(m) is not dict else m)
+            for m in messages
         )
 
 
