@@ -135,6 +135,10 @@ async def test_a_suppressed_attempt_then_the_barge_in_it_became(spans):
     # Plain strings on the wire (not the Reason enum); the words that followed made it a phrase.
     assert type(suppressed.attributes["interruption.reason"]) is str
     assert decided.attributes["interruption.reason"] == "phrase"
+    # Every condition asked, in order: the controller's built-in two, then the user's.
+    checked = tuple(decided.attributes["interruption.conditions_checked"])
+    assert checked[-1] == "min_bot_speaking_time(0.6s)"
+    assert "uninterruptible_segment" in checked and len(checked) == 3
     # Held back until the bot had spoken long enough: the latency says so, and the span lasts it.
     latency = decided.attributes["interruption.latency_secs"]
     assert latency > 0.3

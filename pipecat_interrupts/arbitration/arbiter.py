@@ -34,6 +34,7 @@ from pipecat_interrupts.arbitration.decisions import (
 from pipecat_interrupts.arbitration.evaluation import AttemptEvaluator
 from pipecat_interrupts.conditions.base import (
     ConditionChecker,
+    ConditionOutcome,
     InterruptionCondition,
 )
 from pipecat_interrupts.detectors.base import (
@@ -301,7 +302,7 @@ class InterruptionArbiter:
             attempt.last_detection = detection
             if outcome is None or outcome.allowed:
                 self._attempt = None
-                return [self._interrupt(attempt, detection)]
+                return [self._interrupt(attempt, detection, outcome=outcome)]
             if outcome.blocked_by is not None and attempt.suppressed_by != outcome.blocked_by:
                 attempt.suppressed_by = outcome.blocked_by
                 logger.debug(
@@ -317,7 +318,12 @@ class InterruptionArbiter:
         return decisions
 
     def _interrupt(
-        self, attempt: Attempt, detection: Detection, *, announce: bool = True
+        self,
+        attempt: Attempt,
+        detection: Detection,
+        *,
+        announce: bool = True,
+        outcome: ConditionOutcome | None = None,
     ) -> Interrupt:
         if announce:
             if attempt.trigger is None:
@@ -327,4 +333,10 @@ class InterruptionArbiter:
             logger.debug(
                 f"{self}: interrupting the bot ({detection.reason}: {detection.detail}) on {attempt.text!r}"
             )
-        return Interrupt(attempt.decision(detection, self._clock()), tuple(attempt.held))
+        decision = attempt.decision(detection, self._clock())
+        if outcome is not None:
+            # What the conditions said, for logs and traces: who was asked, who failed.
+            decision.details["conditions_checked"] = list(outcome.checked)
+            if outcome.errors:
+                decision.details["condition_errors"] = list(outcome.errors)
+        return Interrupt(decision, tuple(attempt.held))

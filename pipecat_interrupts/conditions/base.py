@@ -134,11 +134,13 @@ class ConditionOutcome:
         allowed: Whether the interruption may happen.
         blocked_by: Name of the first condition that held it back.
         errors: Names of conditions that raised or timed out.
+        checked: Names of the conditions asked, in order (up to the one that held it back).
     """
 
     allowed: bool
     blocked_by: str | None = None
     errors: tuple[str, ...] = ()
+    checked: tuple[str, ...] = ()
 
 
 class ConditionChecker:
@@ -206,10 +208,12 @@ class ConditionChecker:
             The outcome.
         """
         self._errors = []
+        checked: list[str] = []
         for condition in conditions:
+            checked.append(condition.name)
             if not await self.allows(condition, context):
-                return ConditionOutcome(False, condition.name, tuple(self._errors))
-        return ConditionOutcome(True, None, tuple(self._errors))
+                return ConditionOutcome(False, condition.name, tuple(self._errors), tuple(checked))
+        return ConditionOutcome(True, None, tuple(self._errors), tuple(checked))
 
     async def show_frame(
         self, conditions: Sequence[InterruptionCondition], frame: Frame, direction: FrameDirection

@@ -133,6 +133,12 @@ class InterruptionTracer:
         detail = decision.details.get("detail")
         if detail:
             attributes["interruption.detail"] = str(detail)
+        checked = decision.details.get("conditions_checked")
+        if isinstance(checked, list):
+            attributes["interruption.conditions_checked"] = [str(name) for name in checked]
+        errors = decision.details.get("condition_errors")
+        if isinstance(errors, list):
+            attributes["interruption.condition_errors"] = [str(name) for name in errors]
         if decision.trigger:
             attributes["interruption.trigger"] = decision.trigger
         self._emit(
