@@ -550,11 +550,11 @@ async def main(quick: bool) -> int:
     kept_ratio = cost[1000][2] / cost[10][2]
     targets.append(Target(
         "snapshot cost, 1,000 / 10 context messages (median)",
-        f"{cost[10][0] * 1e6:.1f} / {cost[1000][0] * 1e6:.1f} us = {cost_ratio:.2f}x", "same: <= 1.10x", cost_ratio <= 1.10,
+        f"{cost[1000][0] * 1e6:.1f} / {cost[10][0] * 1e6:.1f} us = {cost_ratio:.2f}x", "same: <= 1.10x", cost_ratio <= 1.10,
     ))
     targets.append(Target(
         "retained snapshot memory, 1,000 / 10 context messages",
-        f"{cost[10][2] / 1024:.0f} / {cost[1000][2] / 1024:.0f} KB = {kept_ratio:.2f}x", "bounded: <= 1.25x", kept_ratio <= 1.25,
+        f"{cost[1000][2] / 1024:.0f} / {cost[10][2] / 1024:.0f} KB = {kept_ratio:.2f}x", "bounded: <= 1.25x", kept_ratio <= 1.25,
     ))
 
     from hops import hop_timelines, print_timelines
