@@ -116,7 +116,7 @@ class MetricsAggregates:
             record: The new record.
         """
         self.interruptions += 1
-        self.by_reason[record.reason] += 1
+        self.by_reason[str(record.reason)] += 1  # plain strings, also for `Reason` members
         self.generated_chars += record.generated_chars
         self.spoken_chars += record.spoken_chars
 

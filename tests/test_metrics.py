@@ -362,3 +362,16 @@ async def test_metrics_match_the_kit_timeline_for_back_to_back_turns():
     for record, onset in zip(metrics.records, onsets[1:], strict=True):
         assert record.onset_at is not None and record.onset_at >= onset - 0.001
         assert record.at_output_at is not None and record.onset_at <= record.decided_at <= record.at_output_at
+
+
+def test_reasons_are_counted_as_plain_strings():
+    from pipecat_interrupts.metrics import InterruptionRecord
+    from pipecat_interrupts.metrics_summary import MetricsAggregates
+    from pipecat_interrupts.reasons import Reason
+
+    totals = MetricsAggregates()
+    totals.count(InterruptionRecord(reason=Reason.PHRASE, onset_at=None, decided_at=0.0))
+    totals.count(InterruptionRecord(reason="phrase", onset_at=None, decided_at=1.0))
+    assert dict(totals.by_reason) == {"phrase": 2}
+    # A `Reason` key would print as <Reason.PHRASE: 'phrase'> in summaries and logs.
+    assert [type(key) for key in totals.by_reason] == [str]
