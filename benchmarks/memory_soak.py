@@ -24,22 +24,16 @@ import asyncio
 import gc
 import sys
 import tracemalloc
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
-    EndFrame,
     Frame,
     InterruptionFrame,
 )
-from pipecat.observers.base_observer import BaseObserver
-from pipecat.pipeline.pipeline import Pipeline
-from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts import (
     FlushCompletedFrame,
@@ -48,7 +42,7 @@ from pipecat_interrupts import (
     InterruptibleTaskRegistry,
 )
 from pipecat_interrupts.metrics import InterruptionMetricsObserver
-from pipecat_interrupts.testing import MockOutputTransport
+from pipecat_interrupts.testing import MockOutputTransport, running_pipeline
 from pipecat_interrupts.tools import SpeechGate
 
 
@@ -77,36 +71,6 @@ class _PassThrough(FrameProcessor):
     async def process_frame(self, frame: Frame, direction: FrameDirection):
         await super().process_frame(frame, direction)
         await self.push_frame(frame, direction)
-
-
-@asynccontextmanager
-async def _running(
-    processors: Sequence[FrameProcessor], observers: Sequence[BaseObserver], timeout: float = 10.0
-) -> AsyncIterator[PipelineWorker]:
-    worker = PipelineWorker(
-        Pipeline(list(processors)), enable_rtvi=False, idle_timeout_secs=None, observers=list(observers)
-    )
-    started = asyncio.Event()
-
-    @worker.event_handler("on_pipeline_started")
-    async def _started(_worker, _frame):
-        started.set()
-
-    runner = WorkerRunner(handle_sigint=False)
-    await runner.add_workers(worker)
-    task = asyncio.get_running_loop().create_task(runner.run())
-    try:
-        async with asyncio.timeout(timeout):
-            await started.wait()
-        yield worker
-    finally:
-        await worker.queue_frame(EndFrame())
-        try:
-            async with asyncio.timeout(timeout):
-                await asyncio.shield(task)
-        except TimeoutError:
-            await worker.cancel()
-            await task
 
 
 @dataclass(frozen=True)
@@ -141,7 +105,9 @@ async def _soak(n: int, with_plugin: bool) -> SoakResult:
     output = MockOutputTransport()
     samples: list[tuple[int, int]] = []
     step = max(1, n // 10)
-    async with _running([*processors, output, counter], observers) as worker:
+    async with running_pipeline(
+        [*processors, output, counter], observers=observers, timeout=10.0
+    ) as worker:
         for i in range(n + 1):
             if i % step == 0:
                 gc.collect()

@@ -1,14 +1,13 @@
 """Small helpers for tests that need a bare pipeline rather than a voice pipeline."""
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 
-from pipecat.frames.frames import EndFrame, Frame
-from pipecat.pipeline.pipeline import Pipeline
-from pipecat.pipeline.worker import PipelineWorker
+from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.workers.runner import WorkerRunner
+
+from pipecat_interrupts.testing import running_pipeline
+
+__all__ = ["FrameRecorder", "running_pipeline"]
 
 
 class FrameRecorder(FrameProcessor):
@@ -36,32 +35,3 @@ class FrameRecorder(FrameProcessor):
             while len(self.of_type(frame_type)) < count:
                 self._changed.clear()
                 await self._changed.wait()
-
-
-@asynccontextmanager
-async def running_pipeline(
-    processors: Sequence[FrameProcessor], *, timeout: float = 5.0
-) -> AsyncIterator[PipelineWorker]:
-    """Run a pipeline in the background for the duration of the block, then end it."""
-    worker = PipelineWorker(Pipeline(list(processors)), enable_rtvi=False, idle_timeout_secs=None)
-    started = asyncio.Event()
-
-    @worker.event_handler("on_pipeline_started")
-    async def _started(worker, frame):
-        started.set()
-
-    runner = WorkerRunner(handle_sigint=False)
-    await runner.add_workers(worker)
-    task = asyncio.get_running_loop().create_task(runner.run())
-    try:
-        async with asyncio.timeout(timeout):
-            await started.wait()
-        yield worker
-    finally:
-        await worker.queue_frame(EndFrame())
-        try:
-            async with asyncio.timeout(timeout):
-                await asyncio.shield(task)
-        except TimeoutError:
-            await worker.cancel()
-            await task

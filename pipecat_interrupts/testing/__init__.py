@@ -18,6 +18,7 @@
   delays and playout cost no wall time); the ``virtual_time`` pytest marker and fixture
   come with `pipecat_interrupts.testing.pytest_plugin`.
 - `wait_for_event`, `holds_for`: wait for something, or check that it keeps holding.
+- `running_pipeline`: a bare pipeline run in the background for the duration of a block.
 """
 
 from pipecat_interrupts.testing.fake_llm import FakeLLMRun, FakeLLMService, FakeReply, FakeToolCall
@@ -29,6 +30,7 @@ from pipecat_interrupts.testing.mock_transport import (
     SpokenText,
     default_mock_params,
 )
+from pipecat_interrupts.testing.running import running_pipeline
 from pipecat_interrupts.testing.scripted_user import (
     Noise,
     Pause,
@@ -62,8 +64,8 @@ __all__ = [
     "FakeLLMService",
     "FakeOpenAIServer",
     "FakeReply",
-    "FakeToolCall",
     "FakeTTSService",
+    "FakeToolCall",
     "MockOutputTransport",
     "Noise",
     "Pause",
@@ -88,6 +90,7 @@ __all__ = [
     "is_virtual_time",
     "monotonic",
     "run_virtual",
+    "running_pipeline",
     "virtual_time_runner",
     "wait_for_event",
     "wall_time",
