@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any, cast
 
 from loguru import logger
-from pipecat.frames.frames import CancelFrame, EndFrame, Frame, LLMRunFrame
+from pipecat.frames.frames import Frame, LLMRunFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
@@ -44,11 +44,14 @@ from pipecat_interrupts.snapshotter import StateSnapshotter
 from pipecat_interrupts.testing.fake_llm import FakeLLMService
 from pipecat_interrupts.testing.fake_tts import FakeTTSService
 from pipecat_interrupts.testing.mock_transport import MockOutputTransport
+from pipecat_interrupts.testing.running import (  # noqa: F401 - CANCEL_RESERVE_SECS kept here
+    CANCEL_RESERVE_SECS,
+    end_pipeline,
+)
 from pipecat_interrupts.testing.scripted_user import ScriptedUser
 from pipecat_interrupts.wiring import interruption_pipeline
 
 DEFAULT_END_TIMEOUT_SECS = 5.0
-CANCEL_RESERVE_SECS = 0.5
 
 
 def fast_user_turn_strategies(**kwargs: Any) -> UserTurnStrategies:
@@ -150,16 +153,9 @@ class VoicePipeline:
     async def stop(self, *, cancel: bool = False) -> None:
         """End (or cancel) the pipeline: it has ended, within ``end_timeout_secs``, on return.
 
-        Ending queues an `EndFrame`, which lets queued audio play out. If the pipeline
-        has not ended by ``end_timeout_secs`` minus a reserve for cancelling (half the
-        timeout, at most ``CANCEL_RESERVE_SECS``), or with ``cancel=True``, a
-        `CancelFrame` goes straight into the pipeline: a system frame, it overtakes
-        whatever is queued. (Pipecat's ``PipelineWorker.cancel()`` alone queues its
-        `CancelFrame` behind the `EndFrame` on the worker's own queue, where it is never
-        read while the `EndFrame` waits for the queued audio; it is still called, for
-        a worker that was not ending, whose loop only stops on a frame it pushed.) A
-        pipeline that a processor keeps from cancelling by the deadline is abandoned:
-        its runner task is cancelled, not awaited, and an error is logged.
+        A started pipeline ends through `end_pipeline` (an `EndFrame`, then a `CancelFrame`
+        straight into the pipeline once the graceful share of the deadline has passed);
+        one that has not started is cancelled through its worker.
 
         Args:
             cancel: Cancel instead of ending gracefully.
@@ -167,44 +163,27 @@ class VoicePipeline:
         task = self._runner_task
         if task is None or task.done():
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.end_timeout_secs
-        if not self._started.is_set():
-            # Not started yet: only the worker can give up on its setup and start.
-            await self.worker.cancel(reason="the voice pipeline did not start")
-        else:
-            if not cancel:
-                await self.worker.queue_frame(EndFrame())
-                reserve = min(CANCEL_RESERVE_SECS, self.end_timeout_secs / 2)
-                if await self._runner_ended_by(task, deadline - reserve):
-                    return
-                logger.warning(
-                    f"{self}: the pipeline did not end within "
-                    f"{self.end_timeout_secs - reserve:.2f}s (frames still queued); cancelling"
-                )
-            # Straight into the pipeline first: it overtakes whatever is queued and, once
-            # at the end, releases a worker waiting for an EndFrame to get there.
-            await self.pipeline.queue_frame(CancelFrame(reason="voice pipeline stopped"))
-            # Then through the worker, whose own loop ends only on a frame it pushed.
-            await self.worker.cancel(reason="voice pipeline stopped")
-        if await self._runner_ended_by(task, deadline):
+        if self._started.is_set():
+            await end_pipeline(
+                self.worker,
+                self.pipeline,
+                task,
+                timeout_secs=self.end_timeout_secs,
+                cancel=cancel,
+                owner=str(self),
+            )
             return
-        task.cancel()
-        logger.error(
-            f"{self}: the pipeline did not cancel within {self.end_timeout_secs}s "
-            "(a processor blocks its system frames?); runner task cancelled and abandoned"
-        )
-
-    @staticmethod
-    async def _runner_ended_by(task: asyncio.Task[None], deadline: float) -> bool:
-        """Wait for the runner task until ``deadline`` (loop time); re-raise its error."""
-        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
-        await asyncio.wait({task}, timeout=timeout)
+        # Not started yet: only the worker can give up on its setup and start.
+        await self.worker.cancel(reason="the voice pipeline did not start")
+        await asyncio.wait({task}, timeout=self.end_timeout_secs)
         if not task.done():
-            return False
-        if not task.cancelled():
+            task.cancel()
+            logger.error(
+                f"{self}: the pipeline did not start or cancel within "
+                f"{self.end_timeout_secs}s; runner task cancelled and abandoned"
+            )
+        elif not task.cancelled():
             task.result()
-        return True
 
     @property
     def messages(self) -> list[dict[str, Any]]:
