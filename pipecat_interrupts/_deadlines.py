@@ -15,12 +15,17 @@ callback that swallows its cancellation cannot stall the caller. Such an orphan 
 cancelled again and reported when the owner closes (`UserCodeRunner.close`).
 
 A synchronous callback runs inline (Python cannot pre-empt it); only what it returns, if
-awaitable, is put under the deadline.
+awaitable, is put under the deadline. A coroutine's task starts eagerly (`start_eagerly`):
+on Python 3.12+ its first step runs at once, and a coroutine that completes without
+suspending (a condition that only reads state) gives its answer with no round trip
+through the event loop. One that suspends goes on as an ordinary task, under the
+deadline. The plugin's own conditions and hooks are synchronous: they never pay for a task.
 """
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar, overload
@@ -90,6 +95,28 @@ def callback_name(callback: object) -> str:
     return type(callback).__name__
 
 
+def start_eagerly(coroutine: Coroutine[Any, Any, T], *, name: str) -> "asyncio.Task[T]":
+    """Start a coroutine as a task whose first step runs now, in the caller's turn.
+
+    On Python 3.12+ the task starts eagerly (``eager_start``): a coroutine that completes
+    without suspending is already done on return, with no trip through the event loop. On
+    3.11, which has no eager tasks, it is an ordinary task (its first step would otherwise
+    run as the caller's task, and ``asyncio.timeout`` or ``current_task()`` in it would
+    act on the caller).
+
+    Args:
+        coroutine: The coroutine.
+        name: The task's name.
+
+    Returns:
+        The task.
+    """
+    loop = asyncio.get_running_loop()
+    if sys.version_info >= (3, 12):
+        return asyncio.Task(coroutine, loop=loop, name=name, eager_start=True)
+    return loop.create_task(coroutine, name=name)
+
+
 class UserCodeRunner:
     """Runs user callbacks as tasks under deadlines, and tracks those it abandoned.
 
@@ -115,6 +142,10 @@ class UserCodeRunner:
     def abandoned(self) -> int:
         """How many abandoned callbacks are still running."""
         return sum(1 for task in self._abandoned if not task.done())
+
+    def is_abandoned(self, task: "asyncio.Future[Any]") -> bool:
+        """Whether ``task`` was cut at its deadline and left running (it ignored cancellation)."""
+        return task in self._abandoned
 
     @overload
     async def call(
@@ -161,7 +192,7 @@ class UserCodeRunner:
             returned = callback(*args)
         except Exception as error:  # user code: contained and reported
             return self._raised(label, error, started)
-        if not inspect.isawaitable(returned):
+        if returned is None or isinstance(returned, bool) or not inspect.isawaitable(returned):
             return CallResult(label, CallOutcome.COMPLETED, returned, None, self._clock() - started)
         return await self.wait(returned, deadline_secs=deadline_secs, name=label, started=started)
 
@@ -187,17 +218,18 @@ class UserCodeRunner:
         started = self._clock() if started is None else started
         task: asyncio.Future[T]
         if inspect.iscoroutine(awaitable):
-            task = asyncio.get_running_loop().create_task(awaitable, name=name)
+            task = start_eagerly(awaitable, name=name)
         else:
             task = asyncio.ensure_future(awaitable)
-        try:
-            done, _ = await asyncio.wait({task}, timeout=deadline_secs)
-        except asyncio.CancelledError:
-            task.cancel()
-            self._abandon(task)
-            raise
+        if not task.done():
+            try:
+                await asyncio.wait({task}, timeout=deadline_secs)
+            except asyncio.CancelledError:
+                task.cancel()
+                self._abandon(task)
+                raise
         elapsed = self._clock() - started
-        if not done:
+        if not task.done():
             task.cancel()
             self._abandon(task)
             logger.warning(
@@ -213,6 +245,45 @@ class UserCodeRunner:
         if failure is not None:
             return self._raised(name, failure, started)
         return CallResult(name, CallOutcome.COMPLETED, task.result(), None, elapsed)
+
+    def spawn(
+        self, awaitable: Awaitable[Any], *, deadline_secs: float, name: str
+    ) -> "asyncio.Task[Any]":
+        """Run an awaitable of user code in its own task, not waited on, under a deadline.
+
+        One task and one timer: past the deadline the timer cancels the task, logs a
+        warning and abandons it (a task that swallows its cancellation is reported at
+        `close`). An exception it raises is logged at warning.
+
+        Args:
+            awaitable: A coroutine or future from user code (an event handler's).
+            deadline_secs: The deadline.
+            name: The name to log.
+
+        Returns:
+            The task (done when the callback ends or is cut at its deadline).
+        """
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self._contained(awaitable, name), name=name)
+        timer = loop.call_later(deadline_secs, self._overran, task, name, deadline_secs)
+        task.add_done_callback(lambda _: timer.cancel())
+        return task
+
+    async def _contained(self, awaitable: Awaitable[Any], name: str) -> None:
+        try:
+            await awaitable
+        except Exception as error:  # user code: contained and reported
+            self._raised(name, error, 0.0)
+
+    def _overran(self, task: "asyncio.Task[Any]", name: str, deadline_secs: float) -> None:
+        if task.done():
+            return
+        task.cancel()
+        self._abandon(task)
+        logger.warning(
+            f"{self._owner}: {name} overran its {deadline_secs:g} s deadline; "
+            "cancelled it and went on without it"
+        )
 
     def _raised(self, name: str, error: BaseException, started: float) -> CallResult[Any]:
         logger.warning(f"{self._owner}: {name} raised {type(error).__name__}: {error}")

@@ -14,9 +14,11 @@ as synchronous is even awaited inline by the code that fires the event.
 `DeadlineEventHandlersMixin` replaces that dispatch for the plugin's own processors: every
 handler runs through a `UserCodeRunner` under ``event_handler_timeout_secs``, so
 
-- the code that fires an event never waits on a handler (each one runs in its own task),
-  except for events registered as synchronous, which
-  wait at most the deadline;
+- the code that fires an event never waits on an asynchronous handler: each call runs in a
+  task of its own with a timer for its deadline (`UserCodeRunner.spawn`); a plain
+  function handler runs in line, where it fired (keep it quick: Python cannot pre-empt
+  it), and an awaitable it returns goes to a task the same way; events registered as
+  synchronous wait for their handlers, at most the deadline;
 - a handler that overruns is cancelled, named in a warning and abandoned; the tasks Pipecat's
   ``cleanup`` waits for end by the deadline whatever the handler does;
 - abandoned handlers still running when the processor is cleaned up are cancelled again
@@ -25,9 +27,12 @@ handler runs through a `UserCodeRunner` under ``event_handler_timeout_secs``, so
 
 import asyncio
 import functools
+import inspect
 from typing import Any
 
-from pipecat_interrupts._deadlines import CallResult, UserCodeRunner, callback_name
+from loguru import logger
+
+from pipecat_interrupts._deadlines import UserCodeRunner, callback_name
 from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_positive_secs
 
@@ -66,7 +71,7 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
         super().__init__(**kwargs)
         self._event_handler_timeout_secs = timeout
         self._event_handler_runner = UserCodeRunner(str(self))
-        self._event_handler_calls: set[asyncio.Task[CallResult[Any]]] = set()
+        self._event_handler_calls: set[asyncio.Task[Any]] = set()
 
     @property
     def event_handler_timeout_secs(self) -> float:
@@ -85,15 +90,24 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
         if event is None:
             return
         for handler in list(event.handlers):
-            call = self._event_handler_runner.call(
-                functools.partial(handler, self, *args, **kwargs),
-                deadline_secs=self._event_handler_timeout_secs,
-                name=f"{event_name} handler {callback_name(handler)}",
-            )
+            name = f"{event_name} handler {callback_name(handler)}"
             if event.is_sync:
-                await call
+                await self._event_handler_runner.call(
+                    functools.partial(handler, self, *args, **kwargs),
+                    deadline_secs=self._event_handler_timeout_secs,
+                    name=name,
+                )
                 continue
-            task = asyncio.get_running_loop().create_task(call, name=f"{self}::{event_name}")
+            try:
+                returned = handler(self, *args, **kwargs)  # a coroutine function only builds it
+            except Exception as error:  # a plain function's failure: contained and reported
+                logger.warning(f"{self}: {name} raised {type(error).__name__}: {error}")
+                continue
+            if not inspect.isawaitable(returned):
+                continue  # a plain function: it ran in line
+            task = self._event_handler_runner.spawn(
+                returned, deadline_secs=self._event_handler_timeout_secs, name=f"{self}::{name}"
+            )
             self._event_handler_calls.add(task)
             task.add_done_callback(self._event_handler_calls.discard)
 
@@ -103,7 +117,10 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
         Returns:
             The names of abandoned handlers still running (they ignored cancellation).
         """
-        calls = [task for task in self._event_handler_calls if not task.done()]
+        runner = self._event_handler_runner
+        calls = [
+            t for t in self._event_handler_calls if not t.done() and not runner.is_abandoned(t)
+        ]
         if calls:
             # Each call ends by its deadline whatever its handler does; the margin is for
             # a synchronous handler that blocks the loop, which no deadline can cut.

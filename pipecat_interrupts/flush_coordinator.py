@@ -280,7 +280,9 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             if flush_id:
                 decision = decision_of(frame)
-                await self._flush(frame, reason=decision.reason if decision else None, flush_id=flush_id)
+                await self._flush(
+                    frame, reason=decision.reason if decision else None, flush_id=flush_id
+                )
         elif isinstance(frame, self._event_types):
             handled = bool(frame.metadata.get(HANDLED_BY_CONTROLLER))
             first = not handled and self._first_sight(frame)
@@ -297,7 +299,9 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                     await self.broadcast_interruption()  # type: ignore[no-untyped-call]
                 await self._flush(frame)
         elif isinstance(frame, (EndFrame, CancelFrame)):
-            await self._teardown(f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}")
+            await self._teardown(
+                f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}"
+            )
             await self.push_frame(frame, direction)
         elif self._is_residual(frame):
             self._residual_dropped += 1
@@ -395,7 +399,10 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         else:
             missing = [
                 end
-                for end, at in (("upstream", pending.upstream_at), ("downstream", pending.downstream_at))
+                for end, at in (
+                    ("upstream", pending.upstream_at),
+                    ("downstream", pending.downstream_at),
+                )
                 if at is None
             ]
             logger.warning(

@@ -47,6 +47,11 @@ DECISION = "pipecat_interrupts.decision"
 """Metadata key of the `InterruptionDecision` the controller puts on the `InterruptionFrame`
 it broadcasts (read it with `decision_of()`)."""
 
+TURN_DECISION = "pipecat_interrupts.turn_decision"
+"""Metadata key: a decision that starts a user turn, riding on the user frame it was taken
+on (voice activity, a transcript) to the user aggregator, which starts the turn and
+broadcasts the interruption itself (`turn_handover`)."""
+
 
 def audio_secs(frame: AudioRawFrame) -> float:
     """Duration of a 16-bit PCM audio frame, in seconds.

@@ -35,7 +35,7 @@ in the aggregator; `wiring.interruption_pipeline` does both.
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -47,6 +47,7 @@ from pipecat.frames.frames import (
     InputAudioRawFrame,
     InterimTranscriptionFrame,
     InterruptionFrame,
+    ServiceMetadataFrame,
     StartFrame,
     TranscriptionFrame,
     UserBackchannelFrame,
@@ -59,6 +60,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.utils.time import time_now_iso8601
 
 from pipecat_interrupts import clocks
@@ -104,7 +106,11 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     InterruptionDecision,
 )
+from pipecat_interrupts.turn_handover import TurnHandover
 from pipecat_interrupts.validation import require_frame_types, require_name
+
+if TYPE_CHECKING:
+    from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
 
 ControllerMode = ArbiterState  # 0.1 name
 
@@ -206,6 +212,8 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task[None] | None = None
         self._warned_foreign = False
+        self._announcement: TurnStrategyAnnouncement | None = None
+        self._handover = TurnHandover(str(self), self._broadcast_interruption)
         for event in ("on_interruption", "on_interruption_suppressed", "on_backchannel"):
             self._register_event_handler(event)
 
@@ -213,6 +221,11 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     def arbiter(self) -> InterruptionArbiter:
         """The plain object that decides."""
         return self._arbiter
+
+    @property
+    def handover(self) -> TurnHandover:
+        """Hands user-turn decisions to the user aggregator, which broadcasts them."""
+        return self._handover
 
     @property
     def judge(self) -> BackchannelJudge:
@@ -239,6 +252,29 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         """
         self._arbiter.evaluator.consult_before_rules(StartStrategyDetector(strategy))
 
+    def announce_turn_strategies(self, default: UserTurnStrategies | None = None) -> None:
+        """Recommend the adapter to the user aggregator at start, as services do.
+
+        The aggregator then keeps following what an STT before the controller recommends
+        (wrapped, the adapter first); `wiring.interruption_pipeline` calls this and leaves
+        the aggregator's ``user_turn_strategies`` unset (see `turn_strategy_announcer`).
+
+        Args:
+            default: The strategies until a service recommends some (Pipecat's defaults
+                if None); your own start strategies in it are consulted while the bot speaks.
+
+        Raises:
+            TypeError: If ``default`` is not `UserTurnStrategies`.
+        """
+        from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
+
+        self._announcement = TurnStrategyAnnouncement(self, str(self), default)
+
+    @property
+    def announces_turn_strategies(self) -> bool:
+        """Whether the controller recommends the adapter at start."""
+        return self._announcement is not None
+
     def protect_current_speech(self) -> None:
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
         self._segments.protect_current_speech()
@@ -260,8 +296,12 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             return
         if isinstance(frame, StartFrame):
             await self.push_frame(frame, direction)
-            self._check_wiring()
+            if self._announcement is not None:
+                await self.push_frame(self._announcement.at_start())
+            self._on_pipeline_start()
             return
+        if isinstance(frame, ServiceMetadataFrame) and self._announcement is not None:
+            self._announcement.wrap(frame, direction)
         async with self._lock:
             await self._arbiter.evaluator.observe_frame(frame, direction)
             await self._dispatch(frame, direction)
@@ -277,7 +317,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             await self._act(await arbiter.bot_stopped())
         elif isinstance(frame, (UserMuteStartedFrame, UserMuteStoppedFrame)):
-            await self._act(arbiter.set_muted(isinstance(frame, UserMuteStartedFrame)))
+            await self._act(arbiter.set_muted(isinstance(frame, UserMuteStartedFrame)), trailing=frame)
             await self.push_frame(frame, direction)
         elif isinstance(frame, UserStoppedSpeakingFrame):
             arbiter.user_turn_stopped()
@@ -292,11 +332,12 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             # Decide before forwarding: a decision taken on this very frame must reach
             # the user aggregator ahead of it.
             if isinstance(frame, VADUserStartedSpeakingFrame):
-                await self._act(await arbiter.voice_started(frame.start_secs))
+                decisions = await arbiter.voice_started(frame.start_secs)
             elif isinstance(frame, VADUserStoppedSpeakingFrame):
-                await self._act(await arbiter.voice_stopped())
+                decisions = await arbiter.voice_stopped()
             else:
-                await self._act(await arbiter.voice_continues())
+                decisions = await arbiter.voice_continues()
+            await self._act(decisions, trailing=frame)
             if arbiter.holds_user_turns:
                 frame.metadata[HELD_BY_CONTROLLER] = True
             await self.push_frame(frame, direction)
@@ -309,8 +350,9 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
                 language=str(frame.language) if frame.language else None,
                 user_id=frame.user_id or "",
             )
-            await self._act(decisions)
-            if not any(isinstance(d, (Hold, Backchannel)) for d in decisions):
+            forwarded = not any(isinstance(d, (Hold, Backchannel)) for d in decisions)
+            await self._act(decisions, trailing=frame if forwarded else None)
+            if forwarded:
                 await self.push_frame(frame, direction)
         else:
             if isinstance(frame, InterruptionFrame) and direction == FrameDirection.UPSTREAM:
@@ -319,14 +361,19 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             if arbiter.pending is not None:
                 await self._act(await arbiter.recheck())
 
-    async def _act(self, decisions: Sequence[ArbiterDecision]) -> None:
+    async def _act(
+        self, decisions: Sequence[ArbiterDecision], *, trailing: Frame | None = None
+    ) -> None:
+        # ``trailing``: the frame the caller forwards right after these decisions.
         for decision in decisions:
-            if isinstance(decision, Interrupt):
-                await self._broadcast_interruption(decision.decision)
-                await self._call_event_handler("on_interruption", decision.decision)
-                await self._forward(decision.released)
-            elif isinstance(decision, ReleaseHeldTurn):
-                await self._broadcast_interruption(decision.decision)
+            if isinstance(decision, (Interrupt, ReleaseHeldTurn)):
+                # A user turn's interruption rides on the last user frame forwarded to
+                # the user aggregator, which broadcasts it (`turn_handover`); else, here.
+                released = [i.frame for i in decision.released if isinstance(i, HeldFrame)]
+                if not self._handover.offer(decision.decision, released, trailing):
+                    await self._broadcast_interruption(decision.decision)
+                if isinstance(decision, Interrupt):
+                    await self._call_event_handler("on_interruption", decision.decision)
                 await self._forward(decision.released)
             elif isinstance(decision, Backchannel):
                 frame = UserBackchannelFrame(
@@ -355,6 +402,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             if isinstance(item, HeldFrame):
                 await self.push_frame(item.frame, item.direction)
 
+
     def _check_foreign_interruption(self) -> None:
         # One from downstream while the arbiter is still deciding on the user's speech is
         # the signature of a user aggregator without the adapter start strategy.
@@ -368,12 +416,14 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             f"LLMUserAggregatorParams(user_turn_strategies=controlled_user_turn_strategies(controller))"
         )
 
-    def _check_wiring(self) -> None:
+    def _on_pipeline_start(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
         if worker is not None:
-            from pipecat_interrupts.wiring import report_wiring  # wiring imports this module
+            # wiring imports this module
+            from pipecat_interrupts.wiring import report_wiring, user_aggregators_after
 
             report_wiring(worker.pipeline, self)
+            self._handover.listen_to(user_aggregators_after(worker.pipeline, self))
 
     def _ensure_recheck(self) -> None:
         if self._recheck_task is None or self._recheck_task.done():
@@ -395,6 +445,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         await self._runner.close()
 
     async def cleanup(self) -> None:
-        """Stop the re-check task and report abandoned callbacks."""
+        """Stop the re-check task, report abandoned callbacks, stop listening."""
         await super().cleanup()
         await self._teardown()
+        self._handover.release()

@@ -335,12 +335,17 @@ class InterruptionMetricsObserver(BaseObserver):
             if data.first_push:
                 self._onset.on_words(self._monotonic(data.source, data.timestamp))
         elif isinstance(frame, InterruptionFrame) and data.first_push:
-            await self._on_interruption(frame, data.source, self._monotonic(data.source, data.timestamp))
+            await self._on_interruption(
+                frame, data.source, self._monotonic(data.source, data.timestamp)
+            )
         elif isinstance(frame, LLMFullResponseStartFrame) and isinstance(data.source, LLMService):
             self._turn.generated = self._turn.spoken = 0
         elif isinstance(frame, LLMTextFrame) and isinstance(data.source, LLMService):
             self._turn.generated += len(frame.text)
-        elif isinstance(data.source, BaseOutputTransport) and data.direction == FrameDirection.DOWNSTREAM:
+        elif (
+            isinstance(data.source, BaseOutputTransport)
+            and data.direction == FrameDirection.DOWNSTREAM
+        ):
             await self._on_output_push(data)
         elif isinstance(frame, FlushFrame) and data.first_push:
             if self._open is not None and self._open.record.flush_secs is None:
@@ -367,7 +372,9 @@ class InterruptionMetricsObserver(BaseObserver):
             if open_ is not None and open_.flush_pending and open_.record.flush_secs is None:
                 # Too soon for new speech: Pipecat's output transport reports speaking
                 # again for a chunk it plays late. The flush's completion settles it.
-                logger.debug(f"{self}: bot speaking again before the flush completed; waiting for it")
+                logger.debug(
+                    f"{self}: bot speaking again before the flush completed; waiting for it"
+                )
                 open_.bot_stopped = True
             elif open_ is not None:  # new speech: the last interruption is settled
                 await self._report(open_)
@@ -389,7 +396,12 @@ class InterruptionMetricsObserver(BaseObserver):
                 open_.flush_pending = False  # timed out: nothing more will come
             if open_.settled:
                 await self._report(open_)
-        elif open_ is None and self.records and self.records[-1].flush_secs is None and frame.completed:
+        elif (
+            open_ is None
+            and self.records
+            and self.records[-1].flush_secs is None
+            and frame.completed
+        ):
             self.records[-1].flush_secs = frame.elapsed_secs  # its record settled already
             self._aggregates.fold_latencies(self.records[-1], ("flush_secs",))
 
@@ -404,7 +416,9 @@ class InterruptionMetricsObserver(BaseObserver):
             and data.direction == FrameDirection.DOWNSTREAM
             and isinstance(data.processor.previous, BaseOutputTransport)
         ):
-            self._turn.spoken += len(data.frame.text.strip()) + 1  # played: released after its audio
+            self._turn.spoken += (
+                len(data.frame.text.strip()) + 1
+            )  # played: released after its audio
         elif (
             isinstance(data.frame, InterruptionFrame)
             and isinstance(data.processor, BaseOutputTransport)
@@ -413,7 +427,9 @@ class InterruptionMetricsObserver(BaseObserver):
         ):
             self._open.record.at_output_at = self._monotonic(data.processor, data.timestamp)
 
-    async def _on_interruption(self, frame: InterruptionFrame, source: FrameProcessor, now: float) -> None:
+    async def _on_interruption(
+        self, frame: InterruptionFrame, source: FrameProcessor, now: float
+    ) -> None:
         key = frame.broadcast_sibling_id if frame.broadcast_sibling_id is not None else frame.id
         if key in self._seen or frame.id in self._seen:
             return
@@ -429,7 +445,9 @@ class InterruptionMetricsObserver(BaseObserver):
             reason=decision.reason if decision else "interruption",
             onset_at=onset_at,
             decided_at=now,
-            detection_to_decision_secs=(decision.decided_at - decision.detected_at) if decision else 0.0,
+            detection_to_decision_secs=(decision.decided_at - decision.detected_at)
+            if decision
+            else 0.0,
             generated_chars=self._turn.generated,
             spoken_chars=self._turn.spoken,
         )

@@ -118,7 +118,11 @@ class InterruptibleTaskRegistry:
         return [e.name for e in self._entries.values() if not e.task.done()]
 
     def register(
-        self, task: asyncio.Task[Any], *, name: str | None = None, cancel_on_interruption: bool = True
+        self,
+        task: asyncio.Task[Any],
+        *,
+        name: str | None = None,
+        cancel_on_interruption: bool = True,
     ) -> asyncio.Task[Any]:
         """Register a task.
 
@@ -166,7 +170,9 @@ class InterruptibleTaskRegistry:
         require_optional_name("name", name)
         require_bool("cancel_on_interruption", cancel_on_interruption)
         if not asyncio.iscoroutine(coroutine):
-            raise TypeError(f"{self}: coroutine must be a coroutine, got {type(coroutine).__name__}")
+            raise TypeError(
+                f"{self}: coroutine must be a coroutine, got {type(coroutine).__name__}"
+            )
         task = asyncio.get_running_loop().create_task(coroutine, name=name)
         return self.register(task, name=name, cancel_on_interruption=cancel_on_interruption)
 
@@ -248,4 +254,3 @@ class InterruptibleTaskRegistry:
             f"in {report.elapsed_secs * 1000:.1f} ms"
         )
         return report
-

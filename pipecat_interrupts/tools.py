@@ -131,7 +131,9 @@ class SpeechGate(DeadlineEventHandlersMixin, FrameProcessor):
                 await handler(params)
                 return
             logger.info(f"{self}: {params.function_name} not run: the user interrupted its reply")
-            await self._call_event_handler("on_tool_skipped", params.function_name, params.tool_call_id)
+            await self._call_event_handler(
+                "on_tool_skipped", params.function_name, params.tool_call_id
+            )
             await params.result_callback(dict(NOT_RUN_RESULT))
 
         return guarded

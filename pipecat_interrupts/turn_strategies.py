@@ -14,9 +14,11 @@ aggregator's start strategies, `ControlledUserTurnStartStrategy`:
 - while the controller holds user turns (the bot speaks and nothing was decided),
   stops voice-activity, proposal and transcript frames from reaching the later start
   strategies;
-- when the controller lets a user turn through (its `InterruptionFrame` carries an
-  `InterruptionDecision` with ``starts_user_turn``), starts the turn without a second
-  interruption (the controller has already broadcast it);
+- when the controller lets a user turn through, the decision rides on the user frame it
+  was taken on (`turn_handover`): the adapter starts the turn with its interruption, so
+  the aggregator broadcasts it from its own task, as plain Pipecat does; when the
+  controller had to broadcast itself (its `InterruptionFrame` carries a decision with
+  ``starts_user_turn``), it starts the turn without a second interruption;
 - otherwise steps aside: with the bot silent, the other strategies work unchanged.
 
 Two ways to install it:
@@ -45,6 +47,7 @@ from pipecat.frames.frames import (
     UserSpeakingFrame,
     VADUserStartedSpeakingFrame,
 )
+from pipecat.processors.frame_processor import FrameProcessorSetup
 from pipecat.turns.types import ProcessFrameResult
 from pipecat.turns.user_start import (
     BaseUserTurnStartStrategy,
@@ -60,6 +63,7 @@ from pipecat.turns.user_turn_strategies import (
 
 from pipecat_interrupts.frames import HELD_BY_CONTROLLER, decision_of
 from pipecat_interrupts.interruption_controller import InterruptionController
+from pipecat_interrupts.turn_handover import turn_decision_of
 
 _HELD_FRAMES = (
     VADUserStartedSpeakingFrame,
@@ -100,6 +104,20 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):  # type: ignor
         """The controller this strategy defers to."""
         return self._controller
 
+    async def setup(self, setup: FrameProcessorSetup) -> None:  # type: ignore[override]  # Pipecat's strategies take a processor setup
+        """Set up; the controller hands its user-turn decisions over while this is live.
+
+        Args:
+            setup: Pipecat's processor setup.
+        """
+        await super().setup(setup)
+        self._controller.handover.adapter_started(self)
+
+    async def cleanup(self) -> None:
+        """Clean up (the aggregator's strategies were replaced, or it ended)."""
+        await super().cleanup()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
+        self._controller.handover.adapter_stopped(self)
+
     async def process_frame(self, frame: Frame) -> ProcessFrameResult:
         """Start, hold or ignore, as described in the module docs.
 
@@ -109,6 +127,12 @@ class ControlledUserTurnStartStrategy(BaseUserTurnStartStrategy):  # type: ignor
         Returns:
             STOP to keep later start strategies from seeing the frame, else CONTINUE.
         """
+        handed_over = turn_decision_of(frame)
+        if handed_over is not None:
+            # The controller decided on this frame: start the turn, and with it the
+            # interruption, from the aggregator's own task (`turn_handover`).
+            await self._controller.handover.start_turn(self, handed_over)
+            return ProcessFrameResult.STOP
         if isinstance(frame, InterruptionFrame):
             decision = decision_of(frame)
             if decision is not None and decision.starts_user_turn:
@@ -169,7 +193,11 @@ def has_adapter(strategies: UserTurnStrategies | None) -> bool:
         True when the adapter comes first.
     """
     starts = strategies.start if strategies is not None else None
-    return starts is not None and bool(starts) and isinstance(starts[0], ControlledUserTurnStartStrategy)
+    return (
+        starts is not None
+        and bool(starts)
+        and isinstance(starts[0], ControlledUserTurnStartStrategy)
+    )
 
 
 def recommended_with_adapter(

@@ -17,8 +17,14 @@ processors in the order the plugin needs, with the user aggregator configured::
 
 ::
 
-    input -> STT -> [tap] -> TurnStrategyAnnouncer -> InterruptionController -> user aggregator
-      -> LLM -> [tap] -> TTS -> output -> BotSpeakingGuard -> StateSnapshotter -> assistant aggregator
+    input -> STT -> InterruptionController -> user aggregator -> LLM -> TTS -> output
+      -> StateSnapshotter -> assistant aggregator
+
+Two processors, no more: the controller also recommends the user-turn strategies (with its
+adapter first) the way services do; the snapshotter listens to what the STT and the LLM
+push (Pipecat's ``on_before_push_frame``, no tap processors) and repairs the bot's
+speaking signals after a late chunk (no `BotSpeakingGuard`). Every processor costs a hop
+on the barge-in path, about 10 KB and about 12 µs per audio frame.
 
 At pipeline start the controller runs `check_wiring` on the pipeline it is in (reachable from
 its processor setup) and logs one error naming each fix when the order defeats the plugin.
@@ -62,7 +68,8 @@ class InterruptionPipeline:
         assistant_aggregator: Pipecat's assistant aggregator.
         controller: The `InterruptionController` (None for a plain pipeline).
         snapshotter: The `StateSnapshotter`, if any.
-        speaking_guard: The `BotSpeakingGuard`, if any.
+        speaking_guard: The `BotSpeakingGuard`, if one was placed (none when the
+            snapshotter repairs the speaking signals itself).
         user_params: The parameters the user aggregator was built with.
     """
 
@@ -86,11 +93,47 @@ def _snapshotter_for(
 def _stand_in_strategies() -> UserTurnStrategies:
     # With its strategies unset, the user aggregator builds Pipecat's defaults, which load
     # the Smart Turn model (about 50 ms of CPU and its memory, per pipeline), only for the
-    # announcer's recommendation to replace them at start. It is built with these cheap
+    # controller's recommendation to replace them at start. It is built with these cheap
     # stand-ins instead and its strategies unset again, so it still follows recommendations.
     return UserTurnStrategies(
         start=default_user_turn_start_strategies(), stop=[SpeechTimeoutUserTurnStopStrategy()]
     )
+
+
+def _guard_speaking(
+    controller: InterruptionController | None,
+    snapshotter: StateSnapshotter | None,
+    speaking_guard: bool,
+) -> BotSpeakingGuard | None:
+    # The snapshotter repairs the speaking signals itself when there is one: no processor.
+    if not speaking_guard or (controller is None and snapshotter is None):
+        return None
+    if snapshotter is None:
+        return BotSpeakingGuard()
+    snapshotter.guard_speaking_signals()
+    return None
+
+
+def _listen(
+    snapshotter: StateSnapshotter | None,
+    wanted: bool,
+    words: FrameProcessor | None,
+    llm: FrameProcessor,
+) -> tuple[SnapshotTap | None, SnapshotTap | None]:
+    # Push hooks on the STT (or transcribing input) and the LLM: no processor. A tap only
+    # where there is nothing to listen to: no STT or input given, or a compound LLM.
+    if snapshotter is None or not wanted:
+        return None, None
+    top_tap = generation_tap = None
+    if words is not None:
+        snapshotter.listen_to(words)
+    else:
+        top_tap = snapshotter.tap()
+    if llm.processors:
+        generation_tap = snapshotter.tap()
+    else:
+        snapshotter.listen_to(llm)
+    return top_tap, generation_tap
 
 
 def interruption_pipeline(
@@ -133,9 +176,12 @@ def interruption_pipeline(
             does). False makes yours final, as Pipecat does when you pass strategies.
         user_params: Other user-aggregator parameters (their ``user_turn_strategies``, if
             set, is used as ``user_turn_strategies``).
-        speaking_guard: Place a `BotSpeakingGuard` after the output (with a controller or
-            snapshotter).
-        snapshot_taps: Place the snapshotter's taps after the STT and after the LLM.
+        speaking_guard: Repair the bot's speaking signals after a late chunk: the
+            snapshotter does it, or, with a controller and no snapshotter, a
+            `BotSpeakingGuard` placed after the output.
+        snapshot_taps: Let the snapshotter hear what the STT (else the transport input)
+            and the LLM push: push hooks, or a `SnapshotTap` where there is nothing to
+            hook (no STT or input given; a compound LLM). False: it observes the pipeline.
         before_user_aggregator: Your processors before the controller.
         after_user_aggregator: Your processors between the user aggregator and the LLM
             (a `FlushCoordinator` goes here).
@@ -156,9 +202,9 @@ def interruption_pipeline(
     snapshotter = snapshotter or None
     params = user_params or LLMUserAggregatorParams()
     strategies = user_turn_strategies or params.user_turn_strategies
-    announcer: TurnStrategyAnnouncer | None = None
+    announces = controller is not None and follow_service_recommendations
     if controller is not None and follow_service_recommendations:
-        announcer = TurnStrategyAnnouncer(controller, default=strategies)
+        controller.announce_turn_strategies(strategies)
         params.user_turn_strategies = None
     elif controller is not None and strategies is not None and not has_adapter(strategies):
         params.user_turn_strategies = controlled_user_turn_strategies(
@@ -174,26 +220,25 @@ def interruption_pipeline(
         )
     if snapshotter is not None and snapshotter.context is None:
         snapshotter.attach_context(context)
-    stand_in = _stand_in_strategies() if announcer is not None else None
+    stand_in = _stand_in_strategies() if announces else None
     if stand_in is not None:
         params.user_turn_strategies = stand_in
     pair = LLMContextAggregatorPair(context, user_params=params)
     if stand_in is not None and params.user_turn_strategies is stand_in:
         params.user_turn_strategies = None  # unset again: the aggregator follows recommendations
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
-    tapped = snapshotter is not None and snapshot_taps
-    guard = BotSpeakingGuard() if speaking_guard and (controller or snapshotter) else None
+    guard = _guard_speaking(controller, snapshotter, speaking_guard)
+    top_tap, generation_tap = _listen(snapshotter, snapshot_taps, stt or transport_input, llm)
     processors: list[FrameProcessor | None] = [
         transport_input,
         stt,
-        snapshotter.tap() if snapshotter is not None and tapped else None,
+        top_tap,
         *before_user_aggregator,
-        announcer,
         controller,
         user_aggregator,
         *after_user_aggregator,
         llm,
-        snapshotter.tap() if snapshotter is not None and tapped else None,
+        generation_tap,
         *before_tts,
         tts,
         transport_output,
@@ -258,7 +303,7 @@ def check_wiring(
             f"{controller} is after {aggregator}: place it before the user aggregator (right after the STT), "
             "or use pipecat_interrupts.wiring.interruption_pipeline()"
         )
-    announced = any(
+    announced = controller.announces_turn_strategies or any(
         isinstance(p, TurnStrategyAnnouncer)
         and p.controller is controller
         and position[id(p)] < position[id(aggregator)]
@@ -281,14 +326,35 @@ def check_wiring(
             for p in processors
             if isinstance(p, SnapshotTap) and getattr(p, "_snapshotter", None) is snapshotter
         ]
+        taps += [position[id(p)] for p in snapshotter.sources.listened if id(p) in position]
         words_tapped = any(t < position[id(aggregator)] for t in taps)
         generation_tapped = any(t > position[id(aggregator)] for t in taps)
         if taps and not (words_tapped and generation_tapped):
             problems.append(
-                f"{snapshotter} has {'no tap after the STT' if not words_tapped else 'no tap after the LLM'}: "
-                "place snapshotter.tap() right after the STT and right after the LLM (or none: it then observes)"
+                f"{snapshotter} hears {'nothing before the user aggregator' if not words_tapped else 'nothing after it'}: "
+                "snapshotter.listen_to(stt, llm), or place snapshotter.tap() right after the STT and "
+                "right after the LLM (or neither: it then observes)"
             )
     return problems
+
+
+def user_aggregators_after(
+    pipeline: FrameProcessor, controller: InterruptionController
+) -> list[LLMUserAggregator]:
+    """The user aggregators after ``controller`` in ``pipeline`` (it hands them decisions).
+
+    Args:
+        pipeline: The pipeline (or any compound processor) the controller runs in.
+        controller: The controller.
+
+    Returns:
+        The aggregators, in order (usually one).
+    """
+    processors = flatten(pipeline)
+    at = next((i for i, p in enumerate(processors) if p is controller), None)
+    if at is None:
+        return []
+    return [p for p in processors[at + 1 :] if isinstance(p, LLMUserAggregator)]
 
 
 def report_wiring(pipeline: FrameProcessor, controller: InterruptionController) -> list[str]:

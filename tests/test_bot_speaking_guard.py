@@ -1,4 +1,8 @@
-"""BotSpeakingGuard: the bot's speaking signals stay truthful around a late-played chunk."""
+"""The bot's speaking signals stay truthful around a late-played chunk.
+
+Each test runs twice: with the `BotSpeakingGuard` processor, and with a `StateSnapshotter`
+repairing the signals itself (``guard_speaking=True``, as `interruption_pipeline` wires it).
+"""
 
 import pytest
 from pipecat.frames.frames import (
@@ -12,7 +16,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection
 from pipeline_helpers import FrameRecorder, running_pipeline
 
-from pipecat_interrupts import BotSpeakingGuard
+from pipecat_interrupts import BotSpeakingGuard, StateSnapshotter
 
 pytestmark = pytest.mark.virtual_time
 
@@ -48,9 +52,17 @@ def _speaking(frames) -> list[str]:
     return [names[type(f)] for f in frames if type(f) in names]
 
 
-@pytest.fixture
-async def harness():
-    guard = BotSpeakingGuard()
+class SnapshotterAsGuard(StateSnapshotter):
+    """The snapshotter carrying the repair, with the guard's ``repairs`` count."""
+
+    @property
+    def repairs(self) -> int:
+        return self._signals.repairs
+
+
+@pytest.fixture(params=["guard", "snapshotter"])
+async def harness(request):
+    guard = BotSpeakingGuard() if request.param == "guard" else SnapshotterAsGuard(guard_speaking=True)
     above, below = FrameRecorder(name="above", enable_direct_mode=True), FrameRecorder(name="below", enable_direct_mode=True)
     async with running_pipeline([above, guard, below]) as worker:
         yield Harness(worker, guard, above, below)

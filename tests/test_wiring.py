@@ -8,9 +8,15 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
     LLMUserAggregatorParams,
 )
-from pipeline_helpers import running_pipeline
+from pipeline_helpers import FrameRecorder, running_pipeline
 
-from pipecat_interrupts import InterruptionController, PhraseInterruptionDetector, StateSnapshotter
+from pipecat_interrupts import (
+    BotSpeakingGuard,
+    InterruptionController,
+    PhraseInterruptionDetector,
+    SnapshotTap,
+    StateSnapshotter,
+)
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -163,7 +169,7 @@ async def test_a_missing_tap_is_reported_once(log_records):
         p,
     )
     errors = wiring_errors(log_records)
-    assert len(errors) == 1 and "no tap after the STT" in errors[0]
+    assert len(errors) == 1 and "hears nothing before the user aggregator" in errors[0]
 
 
 async def test_several_mistakes_make_one_error(log_records):
@@ -238,3 +244,61 @@ def test_the_helpers_snapshotter_shares_the_controllers_backchannel_judge():
     assert controller.judge is judge
     assert wiring.snapshotter is not None
     assert wiring.snapshotter.judge is judge
+
+
+def test_the_helper_adds_two_processors_and_no_more():
+    # The controller announces the strategies; the snapshotter hooks the STT and the LLM
+    # and repairs the speaking signals: no announcer, tap or guard processor.
+    stt, llm, tts = FrameRecorder(name="stt"), FakeLLMService(), FakeTTSService()
+    output, user = MockOutputTransport(), ScriptedUser()
+    wiring = interruption_pipeline(
+        context=LLMContext(), stt=stt, llm=llm, tts=tts, transport_output=output, transport_input=user
+    )
+    assert wiring.processors == [
+        user,
+        stt,
+        wiring.controller,
+        wiring.user_aggregator,
+        llm,
+        tts,
+        output,
+        wiring.snapshotter,
+        wiring.assistant_aggregator,
+    ]
+    assert wiring.speaking_guard is None
+    assert wiring.controller is not None and wiring.controller.announces_turn_strategies
+    assert wiring.snapshotter is not None and wiring.snapshotter.guards_speaking
+    assert wiring.snapshotter.sources.listened == [stt, llm]
+
+
+def test_a_compound_llm_and_no_input_get_taps():
+    llm = Pipeline([FakeLLMService()])
+    wiring = interruption_pipeline(
+        context=LLMContext(), llm=llm, tts=FakeTTSService(), transport_output=MockOutputTransport()
+    )
+    taps = [p for p in wiring.processors if isinstance(p, SnapshotTap)]
+    assert len(taps) == 2
+    assert wiring.processors.index(taps[0]) < wiring.processors.index(wiring.user_aggregator)
+    assert wiring.processors.index(taps[1]) == wiring.processors.index(llm) + 1
+
+
+def test_without_a_snapshotter_the_guard_is_a_processor():
+    output = MockOutputTransport()
+    wiring = interruption_pipeline(
+        context=LLMContext(), llm=FakeLLMService(), tts=FakeTTSService(), transport_output=output, snapshotter=False
+    )
+    assert isinstance(wiring.speaking_guard, BotSpeakingGuard)
+    assert wiring.processors[wiring.processors.index(output) + 1] is wiring.speaking_guard
+
+
+async def test_the_snapshotter_stops_listening_when_its_pipeline_ends():
+    llm = FakeLLMService()
+    wiring = interruption_pipeline(
+        context=LLMContext(), llm=llm, tts=FakeTTSService(), transport_output=MockOutputTransport(),
+        transport_input=ScriptedUser(),
+    )
+    hooks = llm._event_handlers["on_before_push_frame"].handlers  # Pipecat's registry
+    assert len(hooks) == 1
+    async with running_pipeline(wiring.processors):
+        pass
+    assert hooks == []  # the LLM may be used again in another pipeline

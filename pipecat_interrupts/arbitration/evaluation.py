@@ -24,6 +24,7 @@ from pipecat_interrupts.arbitration.attempt import Attempt
 from pipecat_interrupts.conditions.base import (
     ConditionChecker,
     ConditionOutcome,
+    FrameHook,
     InterruptionCondition,
     InterruptionContext,
     as_condition,
@@ -140,6 +141,16 @@ class AttemptEvaluator:
         self._checker = checker
         self._runner = runner
         self._hook_deadline_secs = hook_deadline_secs
+        self._hooks = self._frame_hooks()
+
+    def _frame_hooks(self) -> list[FrameHook]:
+        # Collected once (and again when a detector is added), not on every frame.
+        detectors = [
+            FrameHook(hook, f"detector {detector}.process_frame", self._hook_deadline_secs)
+            for detector in self._detectors
+            if callable(hook := getattr(detector, "process_frame", None))
+        ]
+        return [*detectors, *self._checker.frame_hooks(self._conditions)]
 
     def consult_before_rules(self, detector: BaseInterruptionDetector) -> None:
         """Add a detector right after the phrase detectors (ahead of the text/VAD rules).
@@ -153,6 +164,7 @@ class AttemptEvaluator:
         ):
             leading += 1
         self._detectors.insert(leading, detector)
+        self._hooks = self._frame_hooks()
 
     async def observe_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Show a frame to the detectors and conditions that have a frame hook.
@@ -161,17 +173,10 @@ class AttemptEvaluator:
             frame: A frame the processor saw.
             direction: Its direction.
         """
-        for detector in self._detectors:
-            hook = getattr(detector, "process_frame", None)
-            if callable(hook):
-                await self._runner.call(
-                    hook,
-                    frame,
-                    direction,
-                    deadline_secs=self._hook_deadline_secs,
-                    name=f"detector {detector}.process_frame",
-                )
-        await self._checker.show_frame(self._conditions, frame, direction)
+        for hook in self._hooks:
+            await self._runner.call(
+                hook.hook, frame, direction, deadline_secs=hook.deadline_secs, name=hook.name
+            )
 
     async def evaluate(
         self, attempt: Attempt, activity: UserActivity, *, now: float, bot_speaking: bool

@@ -26,7 +26,6 @@ from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import Frame
-from pipecat.processors.frame_processor import FrameDirection
 
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.detectors.base import Detection, UserActivity
@@ -215,32 +214,42 @@ class ConditionChecker:
                 return ConditionOutcome(False, condition.name, tuple(self._errors), tuple(checked))
         return ConditionOutcome(True, None, tuple(self._errors), tuple(checked))
 
-    async def show_frame(
-        self, conditions: Sequence[InterruptionCondition], frame: Frame, direction: FrameDirection
-    ) -> None:
-        """Show a frame to the conditions that have a ``process_frame`` hook.
+    def frame_hooks(self, conditions: Sequence[InterruptionCondition]) -> list["FrameHook"]:
+        """The ``process_frame`` hooks of these conditions (combined children included).
 
         Args:
             conditions: The conditions.
-            frame: The frame.
-            direction: Its direction.
+
+        Returns:
+            One `FrameHook` per hook, named for logs, under the conditions' deadline.
         """
-        for condition in conditions:
-            for hooked in _frame_hooks(condition):
-                await self._runner.call(
-                    hooked,
-                    frame,
-                    direction,
-                    deadline_secs=self._timeout_secs,
-                    name=f"condition {condition.name}.process_frame",
-                )
+        return [
+            FrameHook(hook, f"condition {name}.process_frame", self._timeout_secs)
+            for condition in conditions
+            for name, hook in _frame_hooks(condition)
+        ]
 
 
-def _frame_hooks(condition: InterruptionCondition) -> list[Callable[..., Any]]:
+@dataclass(frozen=True)
+class FrameHook:
+    """A ``process_frame`` hook of a detector or condition, with its log name and deadline.
+
+    Parameters:
+        hook: The hook (sync or async).
+        name: Its name in logs.
+        deadline_secs: Its deadline.
+    """
+
+    hook: Callable[..., Any]
+    name: str
+    deadline_secs: float
+
+
+def _frame_hooks(condition: InterruptionCondition) -> list[tuple[str, Callable[..., Any]]]:
     if isinstance(condition, CombinedCondition):
         return [hook for child in condition.children for hook in _frame_hooks(child)]
     hook = getattr(condition, "process_frame", None)
-    return [hook] if callable(hook) else []
+    return [(condition.name, hook)] if callable(hook) else []
 
 
 async def check_conditions(

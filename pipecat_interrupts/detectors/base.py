@@ -198,8 +198,11 @@ async def run_detectors_async(
         The winning detection, or ``NOT_YET``.
     """
     for detector in detectors:
-        if isinstance(detector, AsyncInterruptionDetector):
-            detection = await detector.detect_async(activity, runner)
+        # An attribute lookup, not isinstance(AsyncInterruptionDetector): a runtime
+        # protocol check walks the protocol's members on every call (tens of microseconds).
+        detect_async = getattr(detector, "detect_async", None)
+        if detect_async is not None:
+            detection: Detection = await detect_async(activity, runner)
         else:
             detection = detector.detect(activity)
         if detection.decisive:

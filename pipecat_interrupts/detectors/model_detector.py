@@ -170,15 +170,21 @@ class ModelInterruptionDetector(BaseInterruptionDetector):
             name=self._name,
         )
         if not result.ok:
-            logger.debug(f"{self}: model gave no answer ({result.outcome.value}); phrase verdict stands")
+            logger.debug(
+                f"{self}: model gave no answer ({result.outcome.value}); phrase verdict stands"
+            )
             return phrase
         label = read_label(result.value)
-        logger.debug(f"{self}: model says {label.value} for {activity.text!r} in {result.elapsed_secs:.3f}s")
+        logger.debug(
+            f"{self}: model says {label.value} for {activity.text!r} in {result.elapsed_secs:.3f}s"
+        )
         if label is ModelLabel.INTERRUPT:
             return Detection(Verdict.INTERRUPT, Reason.MODEL, f"model: interrupt ({self._name})")
         if label is ModelLabel.BACKCHANNEL:
             if activity.final:
-                return Detection(Verdict.BACKCHANNEL, Reason.MODEL, f"model: backchannel ({self._name})")
+                return Detection(
+                    Verdict.BACKCHANNEL, Reason.MODEL, f"model: backchannel ({self._name})"
+                )
             return Detection(Verdict.NOT_YET, Reason.MODEL, "model: interim backchannel", hold=True)
         return phrase
 
@@ -192,5 +198,7 @@ class ModelInterruptionDetector(BaseInterruptionDetector):
         if callable(closing):
             outcome = closing()
             if inspect.isawaitable(outcome):
-                await self._runner.wait(outcome, deadline_secs=self._deadline_secs, name=f"{self._name}.close")
+                await self._runner.wait(
+                    outcome, deadline_secs=self._deadline_secs, name=f"{self._name}.close"
+                )
         return await self._runner.close()

@@ -87,14 +87,19 @@ class OpenAIInterruptionClassifier:
             ClassifierError: On an HTTP error or a stream that breaks off.
         """
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout)
+            )
         said = f"[{language}] {text}" if language else text
         body = {
             "model": self._model,
             "stream": True,
             "max_tokens": 3,
             "temperature": 0,
-            "messages": [{"role": "system", "content": self._prompt}, {"role": "user", "content": said}],
+            "messages": [
+                {"role": "system", "content": self._prompt},
+                {"role": "user", "content": said},
+            ],
         }
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
         async with self._session.post(self._url, json=body, headers=headers) as response:

@@ -159,9 +159,7 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             overrides["fillers"] = _phrase_list("fillers", fillers)
         extra_interrupt = _phrase_list("extra_interrupt_phrases", extra_interrupt_phrases)
         extra_backchannel = _phrase_list("extra_backchannel_phrases", extra_backchannel_phrases)
-        merged = tuple(
-            _merged(t, overrides, extra_interrupt, extra_backchannel) for t in chosen
-        )
+        merged = tuple(_merged(t, overrides, extra_interrupt, extra_backchannel) for t in chosen)
         self._tables: PhraseTables = phrase_tables(
             merged, bool(acknowledge_thanks), bool(acknowledge_reactions)
         )
@@ -271,7 +269,9 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         """
         finding = self._find(text, language, final=False)
         return finding is not None and finding.kind in (
-            _Kind.BACKCHANNEL, _Kind.GROWING, _Kind.FILLERS
+            _Kind.BACKCHANNEL,
+            _Kind.GROWING,
+            _Kind.FILLERS,
         )
 
     def detect(self, activity: UserActivity) -> Detection:
@@ -294,11 +294,15 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         if finding.kind is _Kind.BACKCHANNEL:
             if activity.final:
                 return Detection(Verdict.BACKCHANNEL, Reason.BACKCHANNEL, activity.text.strip())
-            return Detection(Verdict.NOT_YET, Reason.BACKCHANNEL, f"interim backchannel {where}", hold=True)
+            return Detection(
+                Verdict.NOT_YET, Reason.BACKCHANNEL, f"interim backchannel {where}", hold=True
+            )
         if finding.kind is _Kind.GROWING:
             return Detection(
                 Verdict.NOT_YET, Reason.BACKCHANNEL, f"interim backchannel start {where}", hold=True
             )
         if activity.final and not self._fillers_interrupt:
-            return Detection(Verdict.NOT_YET, Reason.FILLER, "fillers only: waiting for words", hold=True)
+            return Detection(
+                Verdict.NOT_YET, Reason.FILLER, "fillers only: waiting for words", hold=True
+            )
         return NOT_YET

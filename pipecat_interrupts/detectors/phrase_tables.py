@@ -269,5 +269,7 @@ def phrase_tables(
         The tables.
     """
     return PhraseTables(
-        languages, acknowledge_thanks=acknowledge_thanks, acknowledge_reactions=acknowledge_reactions
+        languages,
+        acknowledge_thanks=acknowledge_thanks,
+        acknowledge_reactions=acknowledge_reactions,
     )

@@ -38,7 +38,9 @@ class TextInterruptionDetector(BaseInterruptionDetector):
             TypeError, ValueError: If a threshold is not a non-negative int.
         """
         self._min_chars = require_non_negative_int("min_chars", min_chars)
-        self._min_words = None if min_words is None else require_non_negative_int("min_words", min_words)
+        self._min_words = (
+            None if min_words is None else require_non_negative_int("min_words", min_words)
+        )
         self._finals_only = bool(finals_only)
 
     def detect(self, activity: UserActivity) -> Detection:

@@ -40,9 +40,17 @@ _QUESTION_MARKS = frozenset("?？؟")
 # variants fold (Vietnamese "đ" stays: "đúng" = right, "dừng" = stop).
 _FOLDS = str.maketrans(
     {
-        "’": None, "'": None, "`": None, "´": None, "ʼ": None,
-        "ー": None, "〜": None, "~": None, "ـ": None,
-        "ة": "ه", "ى": "ي",
+        "’": None,
+        "'": None,
+        "`": None,
+        "´": None,
+        "ʼ": None,
+        "ー": None,
+        "〜": None,
+        "~": None,
+        "ـ": None,
+        "ة": "ه",
+        "ى": "ي",
     }
 )
 

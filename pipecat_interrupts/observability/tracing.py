@@ -20,7 +20,8 @@ current turn span (or the conversation span between turns) for each:
   and a false interruption (`SPAN_FALSE_INTERRUPTION`) when the snapshotter reports one.
 
 Pipecat's ``TracingContext`` holds the turn's span *context*, not the span, so these are
-child spans, not events on the turn span. With tracing off (or OpenTelemetry absent) a
+child spans, not events on the turn span. The handlers are plain functions, so they run in
+line where the event fires (no task each); with tracing off (or OpenTelemetry absent) a
 handler returns at its first check and nothing from OpenTelemetry is imported.
 """
 
@@ -119,9 +120,9 @@ class InterruptionTracer:
             flush_coordinator.add_event_handler("on_flush_timeout", self._on_flush)
         return self
 
-    async def _on_interruption(
-        self, controller: FrameProcessor, decision: InterruptionDecision
-    ) -> None:
+    def _on_interruption(self, controller: FrameProcessor, decision: InterruptionDecision) -> None:
+        if _tracing_context_of(controller) is None:
+            return  # the pipeline does not trace: nothing to build
         attributes: dict[str, AttributeValue] = {
             "interruption.verdict": DecisionVerdict.INTERRUPT.value,
             "interruption.reason": str(decision.reason),
@@ -148,9 +149,11 @@ class InterruptionTracer:
             elapsed_secs=decision.decided_at - decision.detected_at,
         )
 
-    async def _on_suppressed(
+    def _on_suppressed(
         self, controller: FrameProcessor, detection: Detection, condition_name: str
     ) -> None:
+        if _tracing_context_of(controller) is None:
+            return  # the pipeline does not trace: nothing to build
         attributes: dict[str, AttributeValue] = {
             "interruption.verdict": DecisionVerdict.SUPPRESSED.value,
             "interruption.reason": str(detection.reason),
@@ -161,7 +164,9 @@ class InterruptionTracer:
             attributes["interruption.detail"] = detection.detail
         self._emit(controller, SPAN_DECISION, attributes)
 
-    async def _on_backchannel(self, controller: FrameProcessor, text: str) -> None:
+    def _on_backchannel(self, controller: FrameProcessor, text: str) -> None:
+        if _tracing_context_of(controller) is None:
+            return  # the pipeline does not trace: nothing to build
         self._emit(
             controller,
             SPAN_DECISION,
@@ -172,7 +177,9 @@ class InterruptionTracer:
             },
         )
 
-    async def _on_flush(self, coordinator: FrameProcessor, report: FlushReport) -> None:
+    def _on_flush(self, coordinator: FrameProcessor, report: FlushReport) -> None:
+        if _tracing_context_of(coordinator) is None:
+            return  # the pipeline does not trace: nothing to build
         steps = (*report.upstream_trail, *report.downstream_trail)
         attributes: dict[str, AttributeValue] = {
             "flush.id": report.flush_id,
@@ -192,16 +199,18 @@ class InterruptionTracer:
             attributes["flush.downstream_secs"] = report.downstream_secs
         self._emit(coordinator, SPAN_FLUSH, attributes, elapsed_secs=report.elapsed_secs)
 
-    async def _on_snapshot(
-        self, snapshotter: FrameProcessor, snapshot: InterruptionSnapshot
-    ) -> None:
+    def _on_snapshot(self, snapshotter: FrameProcessor, snapshot: InterruptionSnapshot) -> None:
+        if _tracing_context_of(snapshotter) is None:
+            return  # the pipeline does not trace: nothing to build
         self._emit(
             snapshotter, SPAN_SNAPSHOT, _snapshot_attributes(snapshot, false_interruption=False)
         )
 
-    async def _on_false_interruption(
+    def _on_false_interruption(
         self, snapshotter: FrameProcessor, snapshot: InterruptionSnapshot
     ) -> None:
+        if _tracing_context_of(snapshotter) is None:
+            return  # the pipeline does not trace: nothing to build
         self._emit(
             snapshotter,
             SPAN_FALSE_INTERRUPTION,

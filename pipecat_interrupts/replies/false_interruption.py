@@ -89,7 +89,9 @@ class FalseInterruptionWatch:
                 async with asyncio.timeout(max_speech_secs):
                     await self._caller_quiet.wait()
             except TimeoutError:
-                logger.warning(f"FalseInterruptionWatch: caller still speaking after {max_speech_secs:g}s")
+                logger.warning(
+                    f"FalseInterruptionWatch: caller still speaking after {max_speech_secs:g}s"
+                )
             changes = self._voice_changes
             await asyncio.sleep(window_secs)
             if self._voice_changes == changes:

@@ -6,9 +6,11 @@
 
 """`StateSnapshotter`: a thin processor over the reply ledger.
 
-Place it right after the output transport (after a `BotSpeakingGuard`, before the
-assistant aggregator), with one tap right after the STT and one right after the LLM.
-Its `ReplyTracker` feeds the `ReplyLedger` what was generated (taps) and what was played
+Place it right after the output transport (before the assistant aggregator), and let
+it listen to the STT and the LLM (`listen_to`; `wiring.interruption_pipeline` does both,
+and has it repair the bot's speaking signals too, ``guard_speaking``: see
+`speaking_signals`). Its `ReplyTracker` feeds the `ReplyLedger` what was generated
+(what the LLM pushes) and what was played
 (the text the transport releases after its audio, per TTS context); the `ContextWriter`
 writes each reply's assistant message from what was played, and spoken `TTSTextFrame`s
 leave it with ``append_to_context=False`` (Pipecat's own lever), so the assistant
@@ -50,7 +52,8 @@ from pipecat_interrupts.replies.snapshots import (
     SnapshotStore,
     conversation_id_of,
 )
-from pipecat_interrupts.replies.taps import SnapshotObserver, SnapshotTap
+from pipecat_interrupts.replies.speaking_signals import SpeakingSignals, speaking_pair
+from pipecat_interrupts.replies.taps import SnapshotSources, SnapshotTap
 from pipecat_interrupts.replies.tracker import Cut, ReplyTracker
 from pipecat_interrupts.validation import require_positive_secs
 
@@ -84,6 +87,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         backchannel_judge: BackchannelJudge | None = None,
         backchannel_detector: BackchannelJudge | None = None,
         context_window: int | None = DEFAULT_CONTEXT_WINDOW,
+        guard_speaking: bool = False,
         event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs: Any,
     ) -> None:
@@ -104,6 +108,9 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
                 controller's so both judge alike (a `PhraseInterruptionDetector` by default).
             backchannel_detector: Former name of ``backchannel_judge``.
             context_window: Recent context messages a snapshot copies (None for all).
+            guard_speaking: Also repair the bot's speaking signals after a chunk the
+                transport played late (what a `BotSpeakingGuard` does, without its
+                processor); `wiring.interruption_pipeline` turns it on.
             event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments; ``enable_direct_mode`` defaults to True.
 
@@ -135,8 +142,8 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         self._judge: BackchannelJudge = judge
         self._tracker = ReplyTracker(writer, judge, context_window=context_window)
         self._runner = UserCodeRunner(str(self))
-        self._taps: list[SnapshotTap] = []
-        self._observer: SnapshotObserver | None = None
+        self._sources = SnapshotSources(self)
+        self._signals = SpeakingSignals(str(self)) if guard_speaking else None
         self._watch_task: asyncio.Task[None] | None = None
         self._warned_no_generation = False
         self.false_interruptions = 0
@@ -171,10 +178,13 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         lambda self: self._false_timeout is not None, doc="Watches false ones."
     )
     uses_taps = property(
-        lambda self: bool(self._taps), doc="Taps report to it (no pipeline observer)."
+        lambda self: self._sources.in_band, doc="Taps or push hooks report (no observer)."
     )
     observes_pipeline = property(
-        lambda self: self._observer is not None, doc="The fallback observer is attached."
+        lambda self: self._sources.observing, doc="The fallback observer is attached."
+    )
+    guards_speaking = property(
+        lambda self: self._signals is not None, doc="It repairs the speaking signals."
     )
 
     @property
@@ -188,10 +198,34 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         """The most recent snapshot of this conversation."""
         return self._store.latest(self.conversation_id)
 
+    @property
+    def sources(self) -> SnapshotSources:
+        """Where it hears of generation and the caller's words (hooks, taps, observer)."""
+        return self._sources
+
+    def listen_to(self, *processors: FrameProcessor) -> None:
+        """Hear what these processors push: the STT (the caller's words) and the LLM.
+
+        No processor is added to the pipeline (Pipecat's ``on_before_push_frame``).
+
+        Args:
+            *processors: The processors (the STT, or the transport input that
+                transcribes; the LLM).
+
+        Raises:
+            TypeError: If one is not a `FrameProcessor`.
+        """
+        for processor in processors:
+            self._sources.listen_to(processor)
+
+    def guard_speaking_signals(self) -> None:
+        """Repair the bot's speaking signals from now on (as ``guard_speaking=True``)."""
+        if self._signals is None:
+            self._signals = SpeakingSignals(str(self))
+
     def tap(self, **kwargs: Any) -> SnapshotTap:
         """A new tap reporting to this snapshotter (see `SnapshotTap` for where it goes)."""
-        self._taps.append(SnapshotTap(self, **kwargs))
-        return self._taps[-1]
+        return self._sources.tap(**kwargs)
 
     def note_frame(self, frame: Frame, *, generated_by_llm: bool = False) -> None:
         """A frame passed upstream of the snapshotter (a tap saw it); each counts once."""
@@ -206,8 +240,25 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         """
         await super().process_frame(frame, direction)
         if isinstance(frame, InputAudioRawFrame) or direction != FrameDirection.DOWNSTREAM:
-            pass  # the hot path: user audio only passes through
-        elif isinstance(frame, InterruptionFrame):
+            await self.push_frame(frame, direction)  # the hot path: user audio only passes
+        elif self._signals is None:
+            await self._handle(frame)
+        else:
+            repair = self._signals.on_frame(frame)
+            if repair.broadcast_before is not None:
+                await self._broadcast(repair.broadcast_before, frame)
+            if repair.forward:
+                await self._handle(frame)
+            if repair.broadcast_after is not None:
+                await self._broadcast(repair.broadcast_after, frame)
+
+    async def _broadcast(self, frame_cls: type[Frame], like: Frame) -> None:
+        downstream, upstream = speaking_pair(frame_cls, like)
+        await self._handle(downstream)
+        await self.push_frame(upstream, FrameDirection.UPSTREAM)
+
+    async def _handle(self, frame: Frame) -> None:
+        if isinstance(frame, InterruptionFrame):
             await self._on_interruption(frame)
         elif isinstance(frame, StartFrame):
             self._start_observing()
@@ -217,12 +268,13 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
             self._tracker.observe(frame)
         if self._watch_task is not None and self._tracker.watch.armed is None:
             self._stop_watch()
-        await self.push_frame(frame, direction)
+        await self.push_frame(frame)
 
     async def cleanup(self) -> None:
-        """Stop the false-interruption watch and abandoned callbacks."""
+        """Stop the false-interruption watch and abandoned callbacks; stop listening."""
         await super().cleanup()
         await self._teardown()
+        self._sources.release()
 
     async def _on_interruption(self, frame: InterruptionFrame) -> None:
         messages = self.context.get_messages() if self.context is not None else ()
@@ -238,13 +290,13 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         if (
             cut.reply.played
             and not self._tracker.generation_seen
-            and self._taps
+            and self._sources.in_band
             and not self._warned_no_generation
         ):
             self._warned_no_generation = True
             logger.warning(
-                f"{self}: the bot said {cut.snapshot.spoken_text!r} but no tap saw it generated; "
-                f"place snapshotter.tap() right after the LLM"
+                f"{self}: the bot said {cut.snapshot.spoken_text!r} but nothing it listens to "
+                f"generated it; listen_to(llm), or place snapshotter.tap() right after the LLM"
             )
         logger.debug(
             f"{self}: snapshot ({cut.snapshot.reason}): heard {cut.snapshot.spoken_text!r}, "
@@ -279,17 +331,14 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         if resumed is None:
             return
         speak = TTSSpeakFrame(resumed.generated_text, text_type=RESUME_TEXT_TYPE)
-        tap = next((t for t in reversed(self._taps) if t.saw_generation), None)
-        if tap is not None:
-            await tap.push_frame(speak)  # right after the LLM: the fewest hops to the TTS
+        source = self._sources.generation_source
+        if source is not None:
+            await source.push_frame(speak)  # right after the LLM: the fewest hops to the TTS
         else:
             await self.processor_setup.pipeline_worker.queue_frame(speak)
 
     def _start_observing(self) -> None:
-        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        if not self._taps and worker is not None and self._observer is None:
-            logger.debug(f"{self}: no taps; observing the pipeline instead (see tap())")
-            self._observer = SnapshotObserver(self).attach(worker)
+        self._sources.start(self.processor_setup.pipeline_worker if self.processor_setup else None)
 
     async def _teardown(self) -> None:
         self._tracker.watch.disarm("the pipeline ended")
@@ -297,6 +346,4 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         if task is not None and not task.done() and task is not asyncio.current_task():
             await self.cancel_task(task)
         await self._runner.close()
-        observer, self._observer = self._observer, None
-        if observer is not None:
-            await observer.detach()
+        await self._sources.stop()

@@ -4,7 +4,18 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 
-"""Snapshot taps: the snapshotter's in-band view of generation and the caller's words."""
+"""Where the snapshotter hears of generation and the caller's words.
+
+Three sources, cheapest first:
+
+- push hooks (`SnapshotSources.listen_to`): the snapshotter listens to what a processor
+  you already have (the STT, the LLM) pushes, through Pipecat's ``on_before_push_frame``
+  event. No processor is added; `wiring.interruption_pipeline` does this;
+- taps (`SnapshotTap`), processors placed right after the STT and right after the LLM,
+  for a pipeline built by hand or an LLM that is a compound processor;
+- a pipeline observer (`SnapshotObserver`), the fallback when there is neither: an
+  observer is told of every push of every processor, so it costs the most.
+"""
 
 from typing import TYPE_CHECKING, Any
 
@@ -78,6 +89,91 @@ class SnapshotTap(FrameProcessor):
             elif isinstance(frame, TAPPED_FRAMES):
                 self._snapshotter.note_frame(frame)
         await self.push_frame(frame, direction)
+
+
+class SnapshotSources:
+    """The snapshotter's push hooks, taps and fallback observer."""
+
+    def __init__(self, snapshotter: "StateSnapshotter"):
+        """Create the sources.
+
+        Args:
+            snapshotter: The snapshotter they report to.
+        """
+        self._snapshotter = snapshotter
+        self.taps: list[SnapshotTap] = []
+        self.listened: list[FrameProcessor] = []
+        self._generation_source: FrameProcessor | None = None
+        self._observer: SnapshotObserver | None = None
+
+    @property
+    def in_band(self) -> bool:
+        """Whether taps or push hooks report (no observer needed)."""
+        return bool(self.taps or self.listened)
+
+    @property
+    def observing(self) -> bool:
+        """Whether the fallback observer is attached."""
+        return self._observer is not None
+
+    def tap(self, **kwargs: Any) -> SnapshotTap:
+        """A new tap reporting to the snapshotter."""
+        self.taps.append(SnapshotTap(self._snapshotter, **kwargs))
+        return self.taps[-1]
+
+    def listen_to(self, processor: FrameProcessor) -> None:
+        """Report what ``processor`` pushes (generation and the caller's words).
+
+        Args:
+            processor: A processor of the pipeline (the STT, the LLM).
+
+        Raises:
+            TypeError: If ``processor`` is not a `FrameProcessor`.
+        """
+        if not isinstance(processor, FrameProcessor):
+            raise TypeError(f"processor must be a FrameProcessor, got {type(processor).__name__}")
+        if any(p is processor for p in self.listened):
+            return
+        processor.add_event_handler("on_before_push_frame", self._on_pushed)
+        self.listened.append(processor)
+
+    async def _on_pushed(self, processor: FrameProcessor, frame: Frame) -> None:
+        # Called in line by Pipecat for every push of a listened processor: audio costs
+        # one type check. Pipecat does not say the direction; these frames go downstream.
+        if isinstance(frame, InputAudioRawFrame):
+            return
+        if isinstance(frame, GENERATION_FRAMES):
+            self._generation_source = processor
+            self._snapshotter.note_frame(frame, generated_by_llm=True)
+        elif isinstance(frame, TAPPED_FRAMES):
+            self._snapshotter.note_frame(frame)
+
+    @property
+    def generation_source(self) -> FrameProcessor | None:
+        """The processor right after which generated text was last seen (a resume goes there)."""
+        if self._generation_source is not None:
+            return self._generation_source
+        return next((t for t in reversed(self.taps) if t.saw_generation), None)
+
+    def start(self, worker: PipelineWorker | None) -> None:
+        """At pipeline start: observe the pipeline when nothing reports in band."""
+        if not self.in_band and worker is not None and self._observer is None:
+            logger.debug(
+                f"{self._snapshotter}: no taps or push hooks; observing the pipeline instead"
+            )
+            self._observer = SnapshotObserver(self._snapshotter).attach(worker)
+
+    async def stop(self) -> None:
+        """At pipeline end: detach the observer."""
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            await observer.detach()
+
+    def release(self) -> None:
+        """Stop listening to the processors (at cleanup: they may outlive this pipeline)."""
+        for processor in self.listened:
+            processor.remove_event_handler("on_before_push_frame", self._on_pushed)
+        self.listened = []
 
 
 class SnapshotObserver(BaseObserver):

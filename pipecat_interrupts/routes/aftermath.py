@@ -87,7 +87,9 @@ class InterruptAftermath:
                 cancelled=len(cut.runs),
                 interrupted_at=since,
             )
-            logger.debug(f"{self._owner}: {len(cut.runs)} stream(s) of {cut.route} cut by {event.name}")
+            logger.debug(
+                f"{self._owner}: {len(cut.runs)} stream(s) of {cut.route} cut by {event.name}"
+            )
             await self._owner.notify_interrupted(cut.route, event, len(cut.runs))
             handler = cut.spec.handler
             if handler is not None:
@@ -104,6 +106,8 @@ class InterruptAftermath:
         if source is None:
             return None
         result = await self._owner.runner.wait(
-            source.heard_text(event, since=since), deadline_secs=self._heard_timeout, name=f"{source}.heard_text"
+            source.heard_text(event, since=since),
+            deadline_secs=self._heard_timeout,
+            name=f"{source}.heard_text",
         )
         return result.value if result.ok and isinstance(result.value, str) else None

@@ -81,7 +81,9 @@ class RouteCondition(InterruptionCondition):
         for spec in self._route.interrupts:
             if spec.condition is None or not spec.matches(event):
                 continue
-            result = spec.condition(event) if positional_arity(spec.condition, 1) else spec.condition()
+            result = (
+                spec.condition(event) if positional_arity(spec.condition, 1) else spec.condition()
+            )
             if inspect.isawaitable(result):
                 result = await result
             if not result:

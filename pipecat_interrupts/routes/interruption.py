@@ -98,7 +98,9 @@ class SnapshotHeardText:
     snapshotter makes none when nothing was generated or spoken) means None.
     """
 
-    def __init__(self, snapshotter: StateSnapshotter, *, wait_secs: float = DEFAULT_SNAPSHOT_WAIT_SECS):
+    def __init__(
+        self, snapshotter: StateSnapshotter, *, wait_secs: float = DEFAULT_SNAPSHOT_WAIT_SECS
+    ):
         """Listen to ``snapshotter``'s snapshots.
 
         Args:
@@ -111,7 +113,9 @@ class SnapshotHeardText:
             ValueError: If ``wait_secs`` is not finite and positive.
         """
         if not isinstance(snapshotter, StateSnapshotter):
-            raise TypeError(f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}")
+            raise TypeError(
+                f"snapshotter must be a StateSnapshotter, got {type(snapshotter).__name__}"
+            )
         self._wait_secs = require_positive_secs("wait_secs", wait_secs)
         self._snapshotter = snapshotter
         self._changed = asyncio.Event()
@@ -120,7 +124,9 @@ class SnapshotHeardText:
     def __str__(self) -> str:
         return f"SnapshotHeardText({self._snapshotter})"
 
-    async def _on_snapshot(self, _snapshotter: StateSnapshotter, _snapshot: InterruptionSnapshot) -> None:
+    async def _on_snapshot(
+        self, _snapshotter: StateSnapshotter, _snapshot: InterruptionSnapshot
+    ) -> None:
         self._changed.set()
 
     def _snapshot_since(self, since: float) -> InterruptionSnapshot | None:

@@ -182,7 +182,9 @@ class InterruptibleNode:
             self.generating = False
             self.partial = ""
 
-    def on_interrupt(self, frame: Frame | None = None, interruption: RouteInterruption | None = None) -> Any:
+    def on_interrupt(
+        self, frame: Frame | None = None, interruption: RouteInterruption | None = None
+    ) -> Any:
         """Hook for a route's ``interrupt_on(..., handler=node.on_interrupt)``.
 
         Called after the generation's task was cut and awaited, and after the event went

@@ -109,7 +109,9 @@ class OpenAICompatibleNode(InterruptibleNode):
         if extra_body is not None and not isinstance(extra_body, dict):
             raise TypeError(f"extra_body must be a dict, got {type(extra_body).__name__}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise TypeError(f"session must be an aiohttp.ClientSession, got {type(session).__name__}")
+            raise TypeError(
+                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
         self._url = base_url.rstrip("/") + "/chat/completions"
@@ -126,7 +128,9 @@ class OpenAICompatibleNode(InterruptibleNode):
         if isinstance(frame, LLMContextFrame):
             # Pipecat's own conversion: universal context -> OpenAI chat messages.
             params = await self._adapter.get_llm_invocation_params(
-                frame.context, system_instruction=self._system_prompt, convert_developer_to_user=False
+                frame.context,
+                system_instruction=self._system_prompt,
+                convert_developer_to_user=False,
             )
             return cast(list[dict[str, Any]], list(params["messages"]))
         user = self.user_message(frame)
@@ -166,19 +170,28 @@ class OpenAICompatibleNode(InterruptibleNode):
             self._session = aiohttp.ClientSession()
             self._owns_session = True
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        body = {"model": self._model, "messages": await self._messages(frame), "stream": True, **self._extra_body}
+        body = {
+            "model": self._model,
+            "messages": await self._messages(frame),
+            "stream": True,
+            **self._extra_body,
+        }
         try:
             # Connecting and the response headers share the read deadline: a server that
             # accepts the connection and then says nothing is a stall too.
             async with asyncio.timeout(self._read_timeout):
                 response = await self._session.post(self._url, json=body, headers=headers)
         except TimeoutError as e:
-            raise StreamError(f"no response from {self._url} within {self._read_timeout:.1f}s") from e
+            raise StreamError(
+                f"no response from {self._url} within {self._read_timeout:.1f}s"
+            ) from e
         except aiohttp.ClientError as e:
             raise StreamError(f"cannot reach {self._url}: {e}") from e
         try:
             if response.status != 200:
-                raise StreamError(f"HTTP {response.status} from {self._url}: {await self._error_detail(response)}")
+                raise StreamError(
+                    f"HTTP {response.status} from {self._url}: {await self._error_detail(response)}"
+                )
             warned_tools = False
             finished = False
             loop = asyncio.get_running_loop()
@@ -188,7 +201,9 @@ class OpenAICompatibleNode(InterruptibleNode):
                 if not line:
                     if finished:
                         return  # the server closed the stream after the model finished
-                    raise StreamError(f"stream from {self._url} ended before [DONE] or a finish_reason")
+                    raise StreamError(
+                        f"stream from {self._url} ended before [DONE] or a finish_reason"
+                    )
                 text = line.decode("utf-8", errors="replace").strip()
                 if not text or text.startswith(":"):
                     continue  # event separator or SSE comment (keep-alive): the deadline stands

@@ -148,14 +148,20 @@ class RouteProcessor(DeadlineEventHandlersMixin, RouteStreams):
         if isinstance(heard_text, StateSnapshotter):
             heard_text = SnapshotHeardText(heard_text)
         if heard_text is not None and not isinstance(heard_text, HeardTextSource):
-            raise TypeError(f"heard_text must be a HeardTextSource or a StateSnapshotter, got {heard_text!r}")
+            raise TypeError(
+                f"heard_text must be a HeardTextSource or a StateSnapshotter, got {heard_text!r}"
+            )
         self._registry = task_registry
         self._event_types = require_frame_types("interrupt_event_types", interrupt_event_types)
         for event_type in self._event_types:
             if not issubclass(event_type, SystemFrame):
-                raise TypeError(f"interrupt_event_types must hold SystemFrame classes, got {event_type.__name__}")
+                raise TypeError(
+                    f"interrupt_event_types must hold SystemFrame classes, got {event_type.__name__}"
+                )
         self._handler_timeout = require_positive_secs("handler_timeout_secs", handler_timeout_secs)
-        self._condition_timeout = require_positive_secs("condition_timeout_secs", condition_timeout_secs)
+        self._condition_timeout = require_positive_secs(
+            "condition_timeout_secs", condition_timeout_secs
+        )
         self._heard_timeout = require_positive_secs("heard_timeout_secs", heard_timeout_secs)
         self._settle_budget = self._cancel_timeout + self._heard_timeout + self._handler_timeout
         self._aftermath = InterruptAftermath(
@@ -218,7 +224,9 @@ class RouteProcessor(DeadlineEventHandlersMixin, RouteStreams):
             await self._interrupt_audio(frame)
         await self.push_frame(frame, direction)
         if cuts:
-            self.settle(self._aftermath.run(tuple(cuts), frame, since), name=f"{self}-after-{frame.name}")
+            self.settle(
+                self._aftermath.run(tuple(cuts), frame, since), name=f"{self}-after-{frame.name}"
+            )
         for route in self._routes:
             if route.enabled and isinstance(frame, route.triggers):
                 value = await self._run_steps(route, frame)
@@ -226,7 +234,9 @@ class RouteProcessor(DeadlineEventHandlersMixin, RouteStreams):
                     await self.start(route, value, budget_secs=self._settle_budget)
 
     def _cuts_audio_for(self, frame: Frame) -> bool:
-        return isinstance(frame, self._event_types) and not frame.metadata.get(HANDLED_BY_CONTROLLER)
+        return isinstance(frame, self._event_types) and not frame.metadata.get(
+            HANDLED_BY_CONTROLLER
+        )
 
     async def _interrupt_audio(self, event: Frame) -> None:
         logger.debug(f"{self}: {event.name} reached no controller; interrupting the bot")
@@ -285,10 +295,15 @@ class RouteProcessor(DeadlineEventHandlersMixin, RouteStreams):
         value: Any = frame
         for step in route.steps:
             result = await self.runner.call(
-                step.fn, value, deadline_secs=self._handler_timeout, name=f"{route} {step.kind.value} step"
+                step.fn,
+                value,
+                deadline_secs=self._handler_timeout,
+                name=f"{route} {step.kind.value} step",
             )
             if not result.ok:
-                logger.warning(f"{self}: {step.kind.value} step failed on {frame.name}; trigger dropped")
+                logger.warning(
+                    f"{self}: {step.kind.value} step failed on {frame.name}; trigger dropped"
+                )
                 return _DROPPED
             if step.kind is StepKind.FILTER and not result.value:
                 logger.debug(f"{self}: {frame.name} filtered out")

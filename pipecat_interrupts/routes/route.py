@@ -196,7 +196,9 @@ class Route:
         if isinstance(direction, str) and direction.lower() in _DIRECTIONS:
             direction = _DIRECTIONS[direction.lower()]
         if not isinstance(direction, FrameDirection):
-            raise ValueError(f"direction must be FrameDirection.DOWNSTREAM or UPSTREAM, got {direction!r}")
+            raise ValueError(
+                f"direction must be FrameDirection.DOWNSTREAM or UPSTREAM, got {direction!r}"
+            )
         if self.stream_fn is None:
             raise ValueError("stream(...) must be set before broadcast()")
         self.direction = direction
@@ -221,4 +223,6 @@ class Route:
 
     def active_runs(self) -> "list[StreamRun]":
         """Runs still running and not cut yet (a cut run's task may take a moment to end)."""
-        return [run for run in self.runs if not run.cut and run.task is not None and not run.task.done()]
+        return [
+            run for run in self.runs if not run.cut and run.task is not None and not run.task.done()
+        ]

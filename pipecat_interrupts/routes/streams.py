@@ -59,7 +59,6 @@ class StreamRun:
         return "".join(self.chunks)
 
 
-
 class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
     """Runs each route's streams as tasks and owns their state (base of `RouteProcessor`)."""
 
@@ -113,7 +112,9 @@ class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
         while self._settling is not None and not self._settling.done():
             _, pending = await asyncio.wait({self._settling}, timeout=budget_secs)
             if pending:
-                logger.warning(f"{self}: an interrupt aftermath overran {budget_secs:g} s; starting anyway")
+                logger.warning(
+                    f"{self}: an interrupt aftermath overran {budget_secs:g} s; starting anyway"
+                )
                 return
 
     async def start(self, route: Route, value: Any, *, budget_secs: float) -> None:
@@ -128,7 +129,9 @@ class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
         running = route.active_runs()
         if route.max_tasks is not None and len(running) >= route.max_tasks:
             oldest = running[: len(running) - route.max_tasks + 1]
-            logger.debug(f"{self}: {len(oldest)} oldest stream(s) of {route} replaced by a new trigger")
+            logger.debug(
+                f"{self}: {len(oldest)} oldest stream(s) of {route} replaced by a new trigger"
+            )
             self.cut_runs(route, oldest, "replaced by a newer trigger")
             await self.end_open_responses(route, oldest)
             await self.wait_for_runs(oldest)
@@ -151,7 +154,9 @@ class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
                 run.task.cancel(msg=reason)
         return runs
 
-    async def end_open_responses(self, route: Route, runs: "tuple[StreamRun, ...] | list[StreamRun]") -> None:
+    async def end_open_responses(
+        self, route: Route, runs: "tuple[StreamRun, ...] | list[StreamRun]"
+    ) -> None:
         """End the responses ``runs`` had open (before the event that cut them goes on)."""
         for run in runs:
             if run.response_open:
@@ -198,7 +203,9 @@ class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
         finally:
             await self._close_stream(stream)
             if completed:
-                await self.push_frame(AgentGenerationCompleteFrame(text=run.text, route=str(route)), route.direction)
+                await self.push_frame(
+                    AgentGenerationCompleteFrame(text=run.text, route=str(route)), route.direction
+                )
             await self.end_open_responses(route, [run])
 
     async def _push_item(self, route: Route, run: StreamRun, item: object) -> None:
@@ -222,11 +229,18 @@ class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
         # now (not at garbage collection) so its cleanup runs in order.
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
-            await self.runner.wait(aclose(), deadline_secs=self._cancel_timeout, name=f"{self} stream close")
+            await self.runner.wait(
+                aclose(), deadline_secs=self._cancel_timeout, name=f"{self} stream close"
+            )
 
     async def stop_all_streams(self) -> None:
         """Cut every stream, drop pending aftermaths, close the nodes streamed from."""
-        runs = [run for route in self._routes for run in route.runs if run.task is not None and not run.task.done()]
+        runs = [
+            run
+            for route in self._routes
+            for run in route.runs
+            if run.task is not None and not run.task.done()
+        ]
         for route in self._routes:
             self.cut_runs(route, [run for run in route.runs if run in runs], "pipeline ending")
         await self.wait_for_runs(runs)
@@ -241,5 +255,7 @@ class RouteStreams(TypedEventHandlerDecorator, FrameProcessor):
             if isinstance(owner, InterruptibleNode):
                 nodes[id(owner)] = owner
         for node in nodes.values():
-            await self.runner.call(node.close, deadline_secs=self._cancel_timeout, name=f"{node}.close")
+            await self.runner.call(
+                node.close, deadline_secs=self._cancel_timeout, name=f"{node}.close"
+            )
         await self.runner.close()

@@ -232,7 +232,9 @@ class FakeLLMService(LLMService):
                 run.tokens_pushed.append(token)
         except asyncio.CancelledError:
             run.cancelled = True
-            logger.debug(f"{self}: run {len(self.runs)} cancelled after {len(run.tokens_pushed)} tokens")
+            logger.debug(
+                f"{self}: run {len(self.runs)} cancelled after {len(run.tokens_pushed)} tokens"
+            )
             raise
         finally:
             run.ended_at = monotonic()

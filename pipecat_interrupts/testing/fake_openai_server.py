@@ -40,7 +40,9 @@ def _prompt_tokens(body: dict[str, Any]) -> int:
         if isinstance(content, str):
             count += len(content.split())
         elif isinstance(content, list):
-            count += sum(len(str(part.get("text", "")).split()) for part in content if isinstance(part, dict))
+            count += sum(
+                len(str(part.get("text", "")).split()) for part in content if isinstance(part, dict)
+            )
     return count
 
 
@@ -157,7 +159,9 @@ class FakeOpenAIServer:
         return await wait_for_event(self.requests[index].done, timeout=timeout)
 
     @staticmethod
-    async def _event(response: web.StreamResponse, delta: dict[str, Any], finish_reason: str | None = None) -> None:
+    async def _event(
+        response: web.StreamResponse, delta: dict[str, Any], finish_reason: str | None = None
+    ) -> None:
         chunk = {
             "object": "chat.completion.chunk",
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],

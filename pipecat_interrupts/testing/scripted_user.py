@@ -297,7 +297,9 @@ class ScriptedUser(FrameProcessor):
         """
         super().__init__(**kwargs)
         if isinstance(steps, str | bytes) or not isinstance(steps, Sequence):
-            raise TypeError(f"steps must be a list of ScriptStep objects, got {type(steps).__name__}")
+            raise TypeError(
+                f"steps must be a list of ScriptStep objects, got {type(steps).__name__}"
+            )
         for step in steps:
             if not isinstance(step, ScriptStep):
                 raise TypeError(f"steps must contain ScriptStep objects, got {step!r}")
@@ -415,7 +417,9 @@ class ScriptedUser(FrameProcessor):
         if self._speaking:
             return
         self._speaking = True
-        await self.push_frame(VADUserStartedSpeakingFrame(start_secs=start_secs, timestamp=wall_time()))
+        await self.push_frame(
+            VADUserStartedSpeakingFrame(start_secs=start_secs, timestamp=wall_time())
+        )
         self._tick_task = self.create_task(self._tick(), name="speaking-ticks")
 
     async def stop_speaking(self, *, stop_secs: float = 0.2) -> None:
@@ -430,7 +434,9 @@ class ScriptedUser(FrameProcessor):
         if self._tick_task:
             await self.cancel_task(self._tick_task)
             self._tick_task = None
-        await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=stop_secs, timestamp=wall_time()))
+        await self.push_frame(
+            VADUserStoppedSpeakingFrame(stop_secs=stop_secs, timestamp=wall_time())
+        )
 
     async def say(
         self, text: str, *, interim: bool = True, final: bool = True, word_secs: float = 0.05
@@ -448,7 +454,9 @@ class ScriptedUser(FrameProcessor):
             for i in range(1, len(words) + 1):
                 await asyncio.sleep(word_secs)
                 await self.push_frame(
-                    InterimTranscriptionFrame(" ".join(words[:i]), self._user_id, time_now_iso8601())
+                    InterimTranscriptionFrame(
+                        " ".join(words[:i]), self._user_id, time_now_iso8601()
+                    )
                 )
         if final:
             await asyncio.sleep(word_secs)

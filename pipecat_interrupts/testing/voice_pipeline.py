@@ -117,11 +117,15 @@ class VoicePipeline:
 
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(self.worker)
-        self._runner_task = asyncio.get_running_loop().create_task(runner.run(), name="voice-pipeline")
+        self._runner_task = asyncio.get_running_loop().create_task(
+            runner.run(), name="voice-pipeline"
+        )
         started = asyncio.ensure_future(self._started.wait())
         try:
             async with asyncio.timeout(self.end_timeout_secs):
-                await asyncio.wait({started, self._runner_task}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {started, self._runner_task}, return_when=asyncio.FIRST_COMPLETED
+                )
             if not started.done():
                 raise RuntimeError("the voice pipeline stopped before it started")
         except BaseException:
@@ -291,7 +295,9 @@ def build_voice_pipeline(
     )
     pipeline = Pipeline(wiring.processors)
     user_aggregator, assistant_aggregator, guard = (
-        wiring.user_aggregator, wiring.assistant_aggregator, wiring.speaking_guard
+        wiring.user_aggregator,
+        wiring.assistant_aggregator,
+        wiring.speaking_guard,
     )
     worker = PipelineWorker(
         pipeline,

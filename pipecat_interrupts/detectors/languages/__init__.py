@@ -34,7 +34,15 @@ from importlib import resources
 
 from pipecat_interrupts.detectors.text_tokens import Script, script_of, tokenize
 
-PHRASE_KINDS = ("interrupt", "backchannel", "pardon", "thanks", "reactions", "fillers", "intensifiers")
+PHRASE_KINDS = (
+    "interrupt",
+    "backchannel",
+    "pardon",
+    "thanks",
+    "reactions",
+    "fillers",
+    "intensifiers",
+)
 """The phrase lists a language file may hold."""
 
 _SCRIPTS_OF: dict[str, frozenset[Script]] = {

@@ -1,0 +1,182 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""`TurnHandover`: the user aggregator broadcasts a user turn's interruption, as in Pipecat.
+
+In plain Pipecat the user aggregator starts the user turn and broadcasts the interruption
+from its own task, in one step. If the controller broadcast it instead, the aggregator
+would take in an `InterruptionFrame` it did not create: Pipecat then cancels and restarts
+its processing task before passing it on, several trips through the event loop that
+delay every processor after it (about 0.3 ms in `benchmarks/run.py`, section 6).
+
+So a decision that starts a user turn is handed over, not broadcast:
+
+1. the controller puts the decision on the last user frame it forwards with the decision
+   (the voice activity or transcript it was taken on, or the last of a held turn's
+   frames), under `TURN_DECISION`; the held frames released before it are marked held,
+   so they are aggregated but start no turn of their own. It must be the last: the
+   aggregator's own broadcast empties its queue, as any interruption does, and would
+   drop user frames queued behind it;
+2. the controller's adapter strategy, first in the aggregator's start strategies, reads
+   it and starts the user turn with its interruption (`start_turn`): the aggregator
+   broadcasts the `InterruptionFrame` itself, and this object, listening to what the
+   aggregator pushes (Pipecat's ``on_before_push_frame``), puts the decision on both
+   siblings while it does, so every reader downstream still finds it (`decision_of`).
+
+The controller broadcasts itself whenever the hand-over cannot work: no adapter is live
+in an aggregator (its strategies were replaced), the decision starts no user turn (an
+event), the last frame forwarded is not a user frame the strategies read, or the
+aggregator had a user turn under way and broadcast nothing.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from loguru import logger
+from pipecat.frames.frames import (
+    Frame,
+    InterimTranscriptionFrame,
+    InterruptionFrame,
+    TranscriptionFrame,
+    UserSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.turns.user_start import BaseUserTurnStartStrategy
+
+from pipecat_interrupts.frames import (
+    DECISION,
+    HELD_BY_CONTROLLER,
+    TURN_DECISION,
+    InterruptionDecision,
+)
+
+CARRIERS = (
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+    UserSpeakingFrame,
+    InterimTranscriptionFrame,
+    TranscriptionFrame,
+)
+"""User frames the aggregator's start strategies read: a decision can ride on these."""
+
+
+def turn_decision_of(frame: Frame) -> InterruptionDecision | None:
+    """The decision a user frame carries to the aggregator, if any.
+
+    Args:
+        frame: Any frame.
+
+    Returns:
+        The decision, or None.
+    """
+    decision = frame.metadata.get(TURN_DECISION)
+    return decision if isinstance(decision, InterruptionDecision) else None
+
+
+class TurnHandover:
+    """Hands the controller's user-turn decisions to the user aggregator (see the module)."""
+
+    def __init__(
+        self, name: str, broadcast: Callable[[InterruptionDecision], Awaitable[None]]
+    ) -> None:
+        """Create the hand-over.
+
+        Args:
+            name: The controller's name, for logs.
+            broadcast: The controller's own broadcast, for when the hand-over cannot work.
+        """
+        self._name = name
+        self._broadcast = broadcast
+        self._adapters: set[int] = set()
+        self._releasing: InterruptionDecision | None = None
+        self._claimed = False
+        self._aggregators: list[FrameProcessor] = []
+
+    @property
+    def live(self) -> bool:
+        """Whether an adapter strategy is set up in an aggregator (and one is listened to)."""
+        return bool(self._adapters) and bool(self._aggregators)
+
+    def adapter_started(self, adapter: BaseUserTurnStartStrategy) -> None:
+        """An adapter strategy was set up in an aggregator."""
+        self._adapters.add(id(adapter))
+
+    def adapter_stopped(self, adapter: BaseUserTurnStartStrategy) -> None:
+        """An adapter strategy was cleaned up (the aggregator's strategies were replaced)."""
+        self._adapters.discard(id(adapter))
+
+    def listen_to(self, aggregators: Sequence[FrameProcessor]) -> None:
+        """Listen to what these user aggregators push (their interruptions).
+
+        Args:
+            aggregators: The user aggregators after the controller.
+        """
+        for aggregator in aggregators:
+            if not any(a is aggregator for a in self._aggregators):
+                aggregator.add_event_handler("on_before_push_frame", self._on_pushed)
+                self._aggregators.append(aggregator)
+
+    def release(self) -> None:
+        """Stop listening (at cleanup: the aggregators may outlive this pipeline)."""
+        for aggregator in self._aggregators:
+            aggregator.remove_event_handler("on_before_push_frame", self._on_pushed)
+        self._aggregators = []
+
+    def offer(
+        self,
+        decision: InterruptionDecision,
+        released: Sequence[Frame],
+        trailing: Frame | None,
+    ) -> bool:
+        """Put a decision on the last user frame the controller forwards, if it can ride.
+
+        Args:
+            decision: The decision to interrupt.
+            released: The held frames the controller forwards with it, in order.
+            trailing: The frame it forwards right after them (the one decided on), if any.
+
+        Returns:
+            True when it is handed over; False when the controller must broadcast.
+        """
+        frames = [*released, trailing] if trailing is not None else list(released)
+        if not decision.starts_user_turn or not self.live or not frames:
+            return False
+        carrier = frames[-1]
+        if not isinstance(carrier, CARRIERS):
+            return False
+        for frame in frames[:-1]:
+            frame.metadata[HELD_BY_CONTROLLER] = True  # aggregated, but starts no turn
+        carrier.metadata[TURN_DECISION] = decision
+        return True
+
+    async def start_turn(
+        self, adapter: BaseUserTurnStartStrategy, decision: InterruptionDecision
+    ) -> None:
+        """Have the aggregator start the user turn and broadcast its interruption.
+
+        Called by the adapter strategy, in the aggregator's task. Pipecat's aggregator
+        broadcasts in the same call, so the decision is put on both siblings before they
+        leave it. If it broadcast nothing (a user turn was already under way), the
+        controller broadcasts the decision itself.
+
+        Args:
+            adapter: The adapter strategy reading the carried decision.
+            decision: The decision.
+        """
+        self._releasing, self._claimed = decision, False
+        try:
+            await adapter.trigger_user_turn_started(enable_interruptions=True)
+        finally:
+            self._releasing = None
+        if not self._claimed:
+            logger.debug(f"{self._name}: the aggregator broadcast no interruption; broadcasting it")
+            await self._broadcast(decision)
+
+    async def _on_pushed(self, aggregator: FrameProcessor, frame: Frame) -> None:
+        if self._releasing is not None and isinstance(frame, InterruptionFrame):
+            frame.metadata[DECISION] = self._releasing
+            self._claimed = True
