@@ -11,6 +11,7 @@ import asyncio
 import pytest
 from faults import FAULTS, faulty, settle_orphans
 from pipecat.frames.frames import LLMFullResponseEndFrame, LLMTextFrame, TextFrame
+from pipecat.processors.frame_processor import FrameProcessor
 from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import (
@@ -23,6 +24,7 @@ from pipecat_interrupts import (
     TextInterruptionDetector,
     VADInterruptionDetector,
 )
+from pipecat_interrupts.event_handlers import DeadlineEventHandlersMixin
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -140,4 +142,38 @@ async def test_a_broken_route_interrupted_handler_never_holds_the_route_or_the_e
     # Pipecat's own dispatch would leave the router's cleanup waiting on the handler.
     waited = [m for r in log_records if (m := r["message"]).startswith(f"{router}: waiting on event handlers")]
     assert waited == []
+    await settle_orphans(release)
+
+
+class Emitter(DeadlineEventHandlersMixin, FrameProcessor):
+    def __init__(self, **kwargs):
+        super().__init__(event_handler_timeout_secs=DEADLINE, **kwargs)
+        self._register_event_handler("on_thing")
+
+
+async def test_a_plain_function_handler_runs_in_line_and_its_failure_is_contained(log_records):
+    emitter = Emitter()
+    seen = []
+    emitter.add_event_handler("on_thing", lambda _, value: seen.append(value))
+
+    def broken(_, value):
+        raise RuntimeError("user bug")
+
+    broken.__qualname__ = "broken_plain"
+    emitter.add_event_handler("on_thing", broken)
+    await emitter._call_event_handler("on_thing", 7)
+    assert seen == [7]  # ran before the event call returned: no task, no loop iteration
+    assert warnings_naming(log_records, "on_thing handler broken_plain raised RuntimeError")
+    await emitter._close_event_handlers()
+
+
+async def test_an_awaitable_a_plain_handler_returns_runs_under_the_deadline(log_records):
+    emitter = Emitter()
+    release = asyncio.Event()
+    hung = faulty("swallows_cancellation_and_hangs", "returned_work", release)
+    emitter.add_event_handler("on_thing", lambda *args: hung(*args))
+    await emitter._call_event_handler("on_thing", 1)  # returns at once
+    await asyncio.sleep(DEADLINE * 3)
+    assert warnings_naming(log_records, "overran its 0.1 s deadline")
+    assert await emitter._close_event_handlers() != []  # still running: reported
     await settle_orphans(release)
