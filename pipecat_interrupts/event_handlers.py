@@ -87,8 +87,8 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
             **kwargs: Keyword arguments for the handlers.
         """
         event = self._event_handlers.get(event_name)  # type: ignore[attr-defined]
-        if event is None:
-            return
+        if event is None or not event.handlers:
+            return  # Pipecat fires several events per frame; most have no handler
         for handler in list(event.handlers):
             name = f"{event_name} handler {callback_name(handler)}"
             if event.is_sync:

@@ -35,7 +35,7 @@ in the aggregator; `wiring.interruption_pipeline` does both.
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -108,9 +108,6 @@ from pipecat_interrupts.frames import (
 )
 from pipecat_interrupts.turn_handover import TurnHandover
 from pipecat_interrupts.validation import require_frame_types, require_name
-
-if TYPE_CHECKING:
-    from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
 
 ControllerMode = ArbiterState  # 0.1 name
 
@@ -211,8 +208,6 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         self._clock = clock
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task[None] | None = None
-        self._warned_foreign = False
-        self._announcement: TurnStrategyAnnouncement | None = None
         self._handover = TurnHandover(str(self), self._broadcast_interruption)
         for event in ("on_interruption", "on_interruption_suppressed", "on_backchannel"):
             self._register_event_handler(event)
@@ -255,25 +250,19 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     def announce_turn_strategies(self, default: UserTurnStrategies | None = None) -> None:
         """Recommend the adapter to the user aggregator at start, as services do.
 
-        The aggregator then keeps following what an STT before the controller recommends
-        (wrapped, the adapter first); `wiring.interruption_pipeline` calls this and leaves
-        the aggregator's ``user_turn_strategies`` unset (see `turn_strategy_announcer`).
+        The aggregator then follows what an STT before the controller recommends too
+        (wrapped, the adapter first); leave its ``user_turn_strategies`` unset
+        (`wiring.interruption_pipeline` does both; see `turn_strategy_announcer`).
 
         Args:
-            default: The strategies until a service recommends some (Pipecat's defaults
-                if None); your own start strategies in it are consulted while the bot speaks.
-
-        Raises:
-            TypeError: If ``default`` is not `UserTurnStrategies`.
+            default: The strategies until a service recommends some (Pipecat's if None);
+                your own start strategies in it are consulted while the bot speaks.
         """
-        from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
+        self._handover.announce(self, default)
 
-        self._announcement = TurnStrategyAnnouncement(self, str(self), default)
-
-    @property
-    def announces_turn_strategies(self) -> bool:
-        """Whether the controller recommends the adapter at start."""
-        return self._announcement is not None
+    announces_turn_strategies = property(
+        lambda self: self._handover.announcing, doc="Whether it recommends the adapter."
+    )
 
     def protect_current_speech(self) -> None:
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
@@ -296,12 +285,12 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             return
         if isinstance(frame, StartFrame):
             await self.push_frame(frame, direction)
-            if self._announcement is not None:
-                await self.push_frame(self._announcement.at_start())
+            if (recommendation := self._handover.recommendation()) is not None:
+                await self.push_frame(recommendation)
             self._on_pipeline_start()
             return
-        if isinstance(frame, ServiceMetadataFrame) and self._announcement is not None:
-            self._announcement.wrap(frame, direction)
+        if isinstance(frame, ServiceMetadataFrame):
+            self._handover.wrap(frame, direction)
         async with self._lock:
             await self._arbiter.evaluator.observe_frame(frame, direction)
             await self._dispatch(frame, direction)
@@ -317,7 +306,9 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             await self._act(await arbiter.bot_stopped())
         elif isinstance(frame, (UserMuteStartedFrame, UserMuteStoppedFrame)):
-            await self._act(arbiter.set_muted(isinstance(frame, UserMuteStartedFrame)), trailing=frame)
+            await self._act(
+                arbiter.set_muted(isinstance(frame, UserMuteStartedFrame)), trailing=frame
+            )
             await self.push_frame(frame, direction)
         elif isinstance(frame, UserStoppedSpeakingFrame):
             arbiter.user_turn_stopped()
@@ -356,7 +347,10 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
                 await self.push_frame(frame, direction)
         else:
             if isinstance(frame, InterruptionFrame) and direction == FrameDirection.UPSTREAM:
-                self._check_foreign_interruption()
+                pending = arbiter.pending
+                self._handover.note_interruption_from_below(
+                    pending is not None and pending.trigger is None
+                )
             await self.push_frame(frame, direction)
             if arbiter.pending is not None:
                 await self._act(await arbiter.recheck())
@@ -401,20 +395,6 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         for item in held:
             if isinstance(item, HeldFrame):
                 await self.push_frame(item.frame, item.direction)
-
-
-    def _check_foreign_interruption(self) -> None:
-        # One from downstream while the arbiter is still deciding on the user's speech is
-        # the signature of a user aggregator without the adapter start strategy.
-        pending = self._arbiter.pending
-        if self._warned_foreign or pending is None or pending.trigger is not None:
-            return
-        self._warned_foreign = True
-        logger.warning(
-            f"{self}: the bot was interrupted from downstream while the controller was still "
-            f"deciding on the user's speech; if the user aggregator did it, give it "
-            f"LLMUserAggregatorParams(user_turn_strategies=controlled_user_turn_strategies(controller))"
-        )
 
     def _on_pipeline_start(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None

@@ -4,7 +4,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 #
 
-"""`TurnHandover`: the user aggregator broadcasts a user turn's interruption, as in Pipecat.
+"""`TurnHandover`: the controller's side of Pipecat's user-turn system.
+
+It installs the controller's adapter strategy by recommendation (`announce`, see
+`turn_strategy_announcer`), warns once when an aggregator without the adapter cuts the bot
+off (`note_interruption_from_below`), and hands a user turn's interruption to the user
+aggregator, which broadcasts it, as in Pipecat.
 
 In plain Pipecat the user aggregator starts the user turn and broadcasts the interruption
 from its own task, in one step. If the controller broadcast it instead, the aggregator
@@ -33,6 +38,7 @@ aggregator had a user turn under way and broadcast nothing.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -44,8 +50,13 @@ from pipecat.frames.frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
-from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+
+if TYPE_CHECKING:
+    from pipecat_interrupts.interruption_controller import InterruptionController
+    from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
 
 from pipecat_interrupts.frames import (
     DECISION,
@@ -78,7 +89,7 @@ def turn_decision_of(frame: Frame) -> InterruptionDecision | None:
 
 
 class TurnHandover:
-    """Hands the controller's user-turn decisions to the user aggregator (see the module)."""
+    """The controller's side of the user-turn system: announce, hand over (see the module)."""
 
     def __init__(
         self, name: str, broadcast: Callable[[InterruptionDecision], Awaitable[None]]
@@ -95,6 +106,54 @@ class TurnHandover:
         self._releasing: InterruptionDecision | None = None
         self._claimed = False
         self._aggregators: list[FrameProcessor] = []
+        self._announcement: TurnStrategyAnnouncement | None = None
+        self._warned_from_below = False
+
+    def announce(
+        self, controller: "InterruptionController", default: UserTurnStrategies | None
+    ) -> None:
+        """Recommend the adapter at start, and wrap what services before it recommend.
+
+        Args:
+            controller: The controller whose adapter it recommends.
+            default: The strategies until a service recommends some (Pipecat's if None).
+
+        Raises:
+            TypeError: If ``default`` is not `UserTurnStrategies`.
+        """
+        from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
+
+        self._announcement = TurnStrategyAnnouncement(controller, self._name, default)
+
+    @property
+    def announcing(self) -> bool:
+        """Whether the adapter is recommended at start."""
+        return self._announcement is not None
+
+    def recommendation(self) -> Frame | None:
+        """The recommendation to push after the `StartFrame`, if announcing."""
+        return self._announcement.at_start() if self._announcement is not None else None
+
+    def wrap(self, frame: Frame, direction: FrameDirection) -> None:
+        """Put the adapter first in a service's recommendation passing (when announcing)."""
+        if self._announcement is not None:
+            self._announcement.wrap(frame, direction)
+
+    def note_interruption_from_below(self, deciding_on_speech: bool) -> None:
+        """An interruption came up from downstream; warn once if it is the aggregator's own.
+
+        Args:
+            deciding_on_speech: Whether the controller was still deciding on the user's
+                speech (the signature of an aggregator without the adapter).
+        """
+        if self._warned_from_below or not deciding_on_speech:
+            return
+        self._warned_from_below = True
+        logger.warning(
+            f"{self._name}: the bot was interrupted from downstream while the controller was "
+            f"still deciding on the user's speech; if the user aggregator did it, give it "
+            f"LLMUserAggregatorParams(user_turn_strategies=controlled_user_turn_strategies(controller))"
+        )
 
     @property
     def live(self) -> bool:
