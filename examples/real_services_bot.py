@@ -54,7 +54,6 @@ from pipecat.transports.websocket.server import (
 from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts import (
-    BotSpeakingGuard,
     EchoGuard,
     FlushCoordinator,
     InterruptionController,
@@ -162,22 +161,20 @@ def build_real_services_bot(
         ),
     )
     coordinator = FlushCoordinator()
-    snapshotter = StateSnapshotter(context=context)
+    snapshotter = StateSnapshotter(context=context, guard_speaking=True)  # + speaking signals
+    snapshotter.listen_to(stt_service, llm_service)  # the caller's words, the LLM's text
     metrics = InterruptionMetricsObserver(push_metrics_frames=True)  # next to Pipecat's own metrics
     metrics.watch_snapshotter(snapshotter)
     pipeline = Pipeline(
         [
             transport.input(),
             stt_service,
-            snapshotter.tap(),  # hears the caller's words
             controller,
             pair.user(),
             coordinator,
             llm_service,
-            snapshotter.tap(),  # sees what the LLM generated
             tts_service,
             transport.output(),
-            BotSpeakingGuard(),  # truthful bot-speaking signals after a late chunk
             snapshotter,
             pair.assistant(),
         ]

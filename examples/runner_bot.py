@@ -41,7 +41,6 @@ from pipecat.transports.base_transport import BaseTransport, TransportParams
 from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts import (
-    BotSpeakingGuard,
     EchoGuard,
     FlushCoordinator,
     InterruptionController,
@@ -104,20 +103,19 @@ def build_worker(transport: BaseTransport) -> PipelineWorker:
             empty_user_turn=None,  # the snapshotter resumes after a cough instead
         ),
     )
-    snapshotter = StateSnapshotter(context=context)
+    # Truthful bot-speaking signals after a late chunk, without a processor of their own.
+    snapshotter = StateSnapshotter(context=context, guard_speaking=True)
+    snapshotter.listen_to(stt, llm)  # the caller's words, what the LLM generated: no taps
     pipeline = Pipeline(
         [
             transport.input(),
             stt,
-            snapshotter.tap(),  # the caller's words
             controller,  # decides: barge-in, backchannel, or not yet
             pair.user(),
             FlushCoordinator(),  # one flush per interruption, both ways
             llm,
-            snapshotter.tap(),  # what the LLM generated
             tts,
             transport.output(),
-            BotSpeakingGuard(),  # truthful bot-speaking signals
             snapshotter,  # what the caller heard -> the context
             pair.assistant(),
         ]

@@ -13,9 +13,11 @@ this file too when the ``runner`` extra is installed.
 
 Pipeline, as the README's "Where each processor goes" places it::
 
-    transport.input() -> STT -> tap -> InterruptionController -> LLMUserAggregator (Silero)
-        -> FlushCoordinator -> OpenAILLMService -> tap -> EspeakTTS -> transport.output()
-        -> BotSpeakingGuard -> StateSnapshotter -> LLMAssistantAggregator
+    transport.input() -> STT -> InterruptionController -> LLMUserAggregator (Silero)
+        -> FlushCoordinator -> OpenAILLMService -> EspeakTTS -> transport.output()
+        -> StateSnapshotter -> LLMAssistantAggregator
+
+(the snapshotter listens to the STT and the LLM, and repairs the speaking signals)
 
 ``plain=True`` builds the same bot without the plugin (plain Pipecat 1.14), for the
 benchmark's comparison.
@@ -40,7 +42,6 @@ from pipecat.transports.base_transport import BaseTransport
 from pipecat.workers.runner import WorkerRunner
 
 from pipecat_interrupts import (
-    BotSpeakingGuard,
     EchoGuard,
     FlushCoordinator,
     InterruptionController,
@@ -108,7 +109,6 @@ class WebBot:
     timeline: LoopTimeline
     controller: InterruptionController | None = None
     snapshotter: StateSnapshotter | None = None
-    guard: BotSpeakingGuard | None = None
     events: list[str] = field(default_factory=list)
 
 
@@ -159,19 +159,20 @@ def build_web_bot(transport: BaseTransport, options: WebBotOptions) -> WebBot:
         # false-interruption window must outlast that, or the bot resumes the cut answer
         # before "wait, stop please" is transcribed (seen with the 2 s default).
         snapshotter = StateSnapshotter(
-            context=context, false_interruption_timeout_secs=FALSE_INTERRUPTION_TIMEOUT_SECS
+            context=context,
+            false_interruption_timeout_secs=FALSE_INTERRUPTION_TIMEOUT_SECS,
+            guard_speaking=True,
         )
-        guard = BotSpeakingGuard()
+        snapshotter.listen_to(stt, llm)
         # The README's explicit placement; the wiring helper can replace this list.
         processors = [
-            transport.input(), stt, snapshotter.tap(), controller, pair.user(),
-            FlushCoordinator(), llm, snapshotter.tap(), tts, transport.output(),
-            guard, snapshotter, pair.assistant(),
+            transport.input(), stt, controller, pair.user(), FlushCoordinator(), llm, tts,
+            transport.output(), snapshotter, pair.assistant(),
         ]
         timeline = LoopTimeline()
         bot = WebBot(
             worker=_worker(processors, timeline), context=context, stt=stt, tts=tts,
-            llm=llm, timeline=timeline, controller=controller, snapshotter=snapshotter, guard=guard,
+            llm=llm, timeline=timeline, controller=controller, snapshotter=snapshotter,
         )
         _log_decisions(bot, controller)
     _attach_client_events(bot, transport, options)

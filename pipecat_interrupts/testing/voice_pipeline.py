@@ -8,8 +8,8 @@
 
 ::
 
-    ScriptedUser -> [before_user_aggregator] -> LLMUserAggregator -> [after_user_aggregator]
-        -> LLM -> [before_tts] -> TTS -> MockOutputTransport -> [BotSpeakingGuard]
+    ScriptedUser -> [before_user_aggregator] -> [InterruptionController] -> LLMUserAggregator
+        -> [after_user_aggregator] -> LLM -> [before_tts] -> TTS -> MockOutputTransport
         -> [StateSnapshotter] -> [after_output] -> LLMAssistantAggregator
 
 Every part is real Pipecat except the fakes from this package (LLM, TTS, transport,
@@ -225,8 +225,8 @@ def build_voice_pipeline(
 
     Args:
         controller: An `InterruptionController`: placed right before the user aggregator,
-            whose start strategies get its adapter (through a `TurnStrategyAnnouncer`
-            unless ``follow_service_recommendations`` is False).
+            whose start strategies get its adapter (the controller recommends it, unless
+            ``follow_service_recommendations`` is False).
         snapshotter: A `StateSnapshotter`: placed right after the output transport and
             given the pipeline's context. When it recovers false interruptions, the
             default user parameters set ``empty_user_turn=None`` so that Pipecat does not
@@ -249,12 +249,13 @@ def build_voice_pipeline(
         observers: Pipeline observers.
         params: Pipeline parameters.
         end_timeout_secs: Deadline for starting and ending the pipeline.
-        snapshot_taps: With a snapshotter, place its taps (`StateSnapshotter.tap()`)
-            right after the user (the STT's place) and right after the LLM; False leaves
-            them out, so the snapshotter observes the pipeline instead.
-        speaking_guard: Place a `BotSpeakingGuard` right after the output transport.
-            None (the default) places one when a controller or a snapshotter is given,
-            and leaves a plain Pipecat pipeline plain.
+        snapshot_taps: With a snapshotter, let it listen to what the user (the STT's
+            place) and the LLM push (`StateSnapshotter.listen_to`); False leaves that
+            out, so the snapshotter observes the pipeline instead.
+        speaking_guard: Repair the bot's speaking signals after a late chunk: the
+            snapshotter does, or a `BotSpeakingGuard` after the output transport when
+            there is only a controller. None (the default) does it when a controller or
+            a snapshotter is given, and leaves a plain Pipecat pipeline plain.
         follow_service_recommendations: With a controller, keep applying the user-turn
             strategies a service recommends (``user_params``' strategies stand in until
             one does); False hands the aggregator final strategies, as Pipecat does.
