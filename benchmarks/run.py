@@ -23,16 +23,18 @@ whether this run met it:
    so the plugin's extra processors pay for it too);
 3. CPU per 20 ms audio frame of each plugin processor against a pass-through processor
    (ten copies of each in a chain; a processor that adds a pipeline observer is timed as
-   one copy among nine pass-throughs);
+   one copy among nine pass-throughs); the push hooks the snapshotter adds to the STT and
+   the LLM are part of section 4's conversations;
 4. 100 and 500 concurrent conversations in one process: CPU time with tracemalloc off,
    then peak traced memory in a run of its own;
 5. the snapshot and context work at an interruption at 10 and 1,000 context messages
    (`snapshot_cost.py`);
 6. where the time goes: the barge-in hop by hop (`hops.py`).
 
-The plugin side is what `interruption_pipeline` places, with the `InterruptionController`
-configured to decide on voice activity start (as Pipecat does), so the comparison
-measures overhead, not policy.
+The plugin side is what `interruption_pipeline` places (the controller, the snapshotter,
+which listens to the STT and the LLM and repairs the speaking signals) plus a
+`FlushCoordinator`, with the `InterruptionController` configured to decide on voice
+activity start (as Pipecat does), so the comparison measures overhead, not policy.
 """
 
 import argparse
@@ -273,9 +275,9 @@ _GAP_SECS = 0.005  # chunks closer than this play back to back
 CHAIN = 10
 
 
-def tapped_snapshotter() -> StateSnapshotter:
-    snapshotter = StateSnapshotter()
-    snapshotter.tap()  # its taps are timed as a case of their own
+def listening_snapshotter(**kwargs) -> StateSnapshotter:
+    snapshotter = StateSnapshotter(**kwargs)
+    snapshotter.listen_to(PassThrough())  # in-band reports (as the wiring's hooks): no observer
     return snapshotter
 
 
@@ -506,12 +508,13 @@ async def main(quick: bool) -> int:
         "InterruptionController (direct mode)": CpuCase(lambda: plugin_parts()[0]),
         "FlushCoordinator (direct mode)": CpuCase(FlushCoordinator),
         "FlushHookProcessor": CpuCase(lambda: FlushHookProcessor(lambda f: None)),
-        "StateSnapshotter (taps in use)": CpuCase(tapped_snapshotter),
-        "SnapshotTap": CpuCase(lambda: StateSnapshotter().tap()),
-        "BotSpeakingGuard, user audio": CpuCase(BotSpeakingGuard),
+        "StateSnapshotter (as wired: hooks, repair)": CpuCase(lambda: listening_snapshotter(guard_speaking=True)),
         "pass-through, bot audio": CpuCase(PassThrough, output_audio=True),
-        "BotSpeakingGuard, bot audio": CpuCase(BotSpeakingGuard, output_audio=True),
-        "StateSnapshotter, no taps: observer, 1 of 10": CpuCase(StateSnapshotter, alone=True),
+        "StateSnapshotter as wired, bot audio": CpuCase(
+            lambda: listening_snapshotter(guard_speaking=True), output_audio=True
+        ),
+        "BotSpeakingGuard (no snapshotter), bot audio": CpuCase(BotSpeakingGuard, output_audio=True),
+        "StateSnapshotter, nothing heard: observer, 1 of 10": CpuCase(StateSnapshotter, alone=True),
     }
     cpu = await cpu_per_frame(cases, frames)
     for name, case in cases.items():

@@ -280,7 +280,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             if flush_id:
                 decision = decision_of(frame)
-                await self._flush(
+                self._start_flush(
                     frame, reason=decision.reason if decision else None, flush_id=flush_id
                 )
         elif isinstance(frame, self._event_types):
@@ -297,7 +297,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
                     await self.broadcast_interruption()  # type: ignore[no-untyped-call]
-                await self._flush(frame)
+                self._start_flush(frame)
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown(
                 f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}"
@@ -333,17 +333,23 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         self._handled_frame_ids.append(frame.id)
         return True
 
-    async def _flush(
+    def _start_flush(
         self, trigger: Frame, *, reason: str | None = None, flush_id: str | None = None
     ) -> None:
-        started_at = time.monotonic()
+        # The flush runs as a task of its own, started after the pushing processor's step:
+        # the trigger was just handed to the next processor, which takes it up first (the
+        # loop runs ready callbacks in order), and the processor that interrupted is not
+        # held up by the flush's work. Everything made before this moment is residual.
         self._fence_id = Frame().id  # ids grow: anything older was made before this flush
-        # The trigger was just handed to the next processor: yield once so that it starts
-        # on it before this flush's work and the rest of the pushing processor's work run
-        # in this task (the flush follows the interruption; it must not hold it up).
-        await asyncio.sleep(0)
-        reason = reason or reason_for(trigger)
         flush_id = flush_id or new_flush_id()
+        task = self.create_task(
+            self._flush(trigger, reason or reason_for(trigger), flush_id, time.monotonic()),
+            name=f"flush-{flush_id}",
+        )
+        self._supervisors.add(task)
+        task.add_done_callback(self._supervisors.discard)
+
+    async def _flush(self, trigger: Frame, reason: str, flush_id: str, started_at: float) -> None:
         tasks = await self._registry.cancel_interruptible(
             f"{reason} (flush {flush_id})", timeout=self._task_cancel_timeout_secs
         )
@@ -361,9 +367,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         await self._call_event_handler("on_flush_started", down)
         await self.push_frame(down, FrameDirection.DOWNSTREAM)
         await self.push_frame(up, FrameDirection.UPSTREAM)
-        supervisor = self.create_task(self._supervise(pending), name=f"flush-{flush_id}")
-        self._supervisors.add(supervisor)
-        supervisor.add_done_callback(self._supervisors.discard)
+        await self._supervise(pending)
 
     async def _supervise(self, pending: _PendingFlush) -> None:
         completed = True
