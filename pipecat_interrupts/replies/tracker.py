@@ -88,7 +88,8 @@ class ReplyTracker:
         Args:
             writer: The context writer.
             judge: The shared backchannel judge.
-            context_window: Recent context messages a snapshot copies (None for all).
+            context_window: Most context messages a snapshot copies of the exchange the
+                interruption cut (`cut_exchange`); None for no bound.
             clock: The clock (seconds).
 
         Raises:
@@ -184,7 +185,7 @@ class ReplyTracker:
         Args:
             frame: The interruption.
             conversation_id: The conversation the snapshot belongs to.
-            messages: The context's messages (a bounded window is copied).
+            messages: The context's messages (the cut exchange is copied).
             watching: Whether false interruptions are watched for at all.
 
         Returns:
