@@ -54,7 +54,9 @@ from pipecat_interrupts.replies.evidence import InterruptionEvidence  # noqa: E4
 from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch  # noqa: E402
 from pipecat_interrupts.replies.ledger import ReplyLedger  # noqa: E402
 from pipecat_interrupts.replies.output_guard import OutputGuard  # noqa: E402
+from pipecat_interrupts.replies.reply import Reply  # noqa: E402
 from pipecat_interrupts.replies.snapshots import InMemorySnapshotStore  # noqa: E402
+from pipecat_interrupts.replies.text import PlayedText  # noqa: E402
 from pipecat_interrupts.replies.tracker import ReplyTracker  # noqa: E402
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry  # noqa: E402
 
@@ -99,14 +101,22 @@ def snapshotter() -> StateSnapshotter:
     return StateSnapshotter(context=LLMContext(), backchannel_judge=JUDGE)
 
 
+def played_reply() -> Reply:
+    reply = Reply(1, response=1, generated=["One two."], context_ids={"c1"})
+    reply.played.append(PlayedText("One two.", "c1", False, False))
+    return reply
+
+
 def arbiter_parts() -> tuple[Any, ...]:
     runner = UserCodeRunner("controller")
     checker = ConditionChecker(runner, timeout_secs=0.5, on_error=True)
     return runner, checker, InterruptionsEnabled(), UninterruptibleSegments()
 
 
+PROCESSORS_BASE: Callable[[], Any] = FrameProcessor
+
 PROCESSORS: dict[str, Callable[[], Any]] = {
-    "FrameProcessor (Pipecat's base, for scale)": lambda: FrameProcessor(),
+    "FrameProcessor (Pipecat's base, for scale)": PROCESSORS_BASE,
     "InterruptionController (3 detectors)": controller,
     "StateSnapshotter": snapshotter,
     "FlushCoordinator": FlushCoordinator,
@@ -129,6 +139,7 @@ PLAIN: dict[str, Callable[[], Any]] = {
     "  FalseInterruptionWatch": lambda: FalseInterruptionWatch(JUDGE),
     "  ContextWriter": lambda: ContextWriter(None),
     "snapshotter: InMemorySnapshotStore (empty)": InMemorySnapshotStore,
+    "Reply (one per bot reply; the ledger keeps the last 64)": played_reply,
     "coordinator: InterruptibleTaskRegistry": lambda: InterruptibleTaskRegistry(name="flush"),
     "InterruptionTracer": InterruptionTracer,
     "InterruptionMetricsObserver": lambda: InterruptionMetricsObserver(log_summary=False),
@@ -137,9 +148,13 @@ PLAIN: dict[str, Callable[[], Any]] = {
 
 def main() -> int:
     print(f"bytes per conversation, part by part (tracemalloc, Python {sys.version.split()[0]})")
-    print("processors as built (each includes Pipecat's FrameProcessor base):")
+    print("processors as built, and beyond Pipecat's FrameProcessor base (their own):")
+    base = 0.0
     for name, build in PROCESSORS.items():
-        print(f"  {name:<62} {bytes_per_copy(build):8.0f} B")
+        size = bytes_per_copy(build)
+        base = base or size
+        own = f"{size - base:8.0f} B own" if build is not PROCESSORS_BASE else ""
+        print(f"  {name:<62} {size:8.0f} B {own}")
     print("plain objects inside them, alone:")
     for name, build in PLAIN.items():
         print(f"  {name:<62} {bytes_per_copy(build):8.0f} B")

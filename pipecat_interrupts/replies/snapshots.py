@@ -12,7 +12,7 @@ messages of the exchange it cut (`cut_exchange`), copied at that moment. A `Snap
 generation can resume, summarise or apologise.
 """
 
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -50,7 +50,7 @@ def unspoken_remainder(generated: str, spoken: str) -> str:
     return unheard_remainder(generated, spoken)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InterruptionSnapshot:
     """What the bot had generated versus what the caller heard when it was cut off.
 
@@ -161,6 +161,8 @@ class InMemorySnapshotStore:
     ``max_conversations`` conversations (least recently updated are forgotten first).
     """
 
+    __slots__ = ("_by_conversation", "_max_conversations", "_max_per")
+
     def __init__(self, *, max_per_conversation: int = 20, max_conversations: int = 1000):
         """Initialize the store.
 
@@ -177,7 +179,8 @@ class InMemorySnapshotStore:
             raise ValueError("max_per_conversation must be >= 1")
         if self._max_conversations == 0:
             raise ValueError("max_conversations must be >= 1")
-        self._by_conversation: OrderedDict[str, deque[InterruptionSnapshot]] = OrderedDict()
+        # Least recently updated first.
+        self._by_conversation: dict[str, deque[InterruptionSnapshot]] = {}
 
     @property
     def max_per_conversation(self) -> int:
@@ -195,7 +198,7 @@ class InMemorySnapshotStore:
         snapshots.append(snapshot)
         self._by_conversation[key] = snapshots
         while len(self._by_conversation) > self._max_conversations:
-            self._by_conversation.popitem(last=False)
+            del self._by_conversation[next(iter(self._by_conversation))]
 
     def latest(self, conversation_id: str = DEFAULT_CONVERSATION) -> InterruptionSnapshot | None:
         """The most recent snapshot of a conversation, or None."""

@@ -57,7 +57,7 @@ from pipecat_interrupts.replies.text import PlayedText
 _NOTED_IDS = 64  # frames several taps may report: each counts once
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cut:
     """A reply an interruption cut, frozen.
 
@@ -74,6 +74,17 @@ class Cut:
 
 class ReplyTracker:
     """Feeds the ledger from frames; freezes a snapshot at each interruption."""
+
+    __slots__ = (
+        "_clock",
+        "_noted",
+        "_window",
+        "evidence",
+        "generation_seen",
+        "guard",
+        "ledger",
+        "watch",
+    )
 
     def __init__(
         self,
