@@ -31,7 +31,7 @@ from pipecat_interrupts.validation import (
 DEFAULT_TASK_CANCEL_TIMEOUT_SECS = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskCancellationReport:
     """What happened to the tasks of one cancellation round.
 
