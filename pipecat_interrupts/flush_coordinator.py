@@ -61,7 +61,7 @@ DEFAULT_RESIDUAL_FRAME_TYPES: tuple[type[Frame], ...] = (
 )
 _REMEMBERED_FRAME_IDS = 128
 _REMEMBERED_REPORTS = 256
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,7 +487,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         self._pending.clear()
 
 
-def _append_bounded(items: list[T], item: T, bound: int) -> None:
+def _append_bounded(items: list[_T], item: _T, bound: int) -> None:
     items.append(item)
     if len(items) > bound:
         del items[0]  # at most a few hundred, once per flush

@@ -291,7 +291,7 @@ class InterruptionMetricsObserver(BaseObserver):
         self._turn = _Turn()
         self._onset = _Onset()
         self._open: _OpenState | None = None
-        self._seen: list[int] = []  # the last interruption ids and sibling keys, a few
+        self._seen: list[int] = []  # ids and sibling keys of the last few interruptions
         self._summary_logged = False
         self._bot_speaking = False
         self._clock: Any = None

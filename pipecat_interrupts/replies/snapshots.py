@@ -8,8 +8,9 @@
 
 An `InterruptionSnapshot` freezes, at the moment the bot was cut off, what it had
 generated versus what the caller actually heard, why it was cut off, and the context
-messages of the exchange it cut (`cut_exchange`), copied at that moment. A `SnapshotStore` keeps the recent ones per conversation so the next
-generation can resume, summarise or apologise.
+messages of the exchange it cut (`cut_exchange`), copied at that moment. A
+`SnapshotStore` keeps the recent ones per conversation so the next generation can
+resume, summarise or apologise.
 """
 
 from collections import deque
