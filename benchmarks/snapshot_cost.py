@@ -9,9 +9,12 @@
     .venv/bin/python benchmarks/snapshot_cost.py
 
 Times `ReplyTracker.interrupted` (the ledger's cut, the context writer's mark, the
-snapshot with its bounded context copy) on a reply that played a few sentences, with
-a context of 10 and of 1,000 messages, and the memory a full store retains (20
-snapshots per conversation) at each length. The two should be the same.
+snapshot with its copy of the cut exchange) on a reply that played a few sentences and
+answers the context's last caller message, with a context of 10, 100 and 1,000
+messages, and the memory a full store retains (20 snapshots per conversation) at each
+length. A snapshot copies the exchange the interruption cut (`cut_exchange`: the
+caller's question and the reply's own message here), found by walking back from the
+end of the context, so all should be the same.
 """
 
 import gc
@@ -39,12 +42,16 @@ from pipecat_interrupts.replies.tracker import ReplyTracker  # noqa: E402
 
 ANSWER = "Alpha beta gamma delta. Epsilon zeta eta theta. Iota kappa lambda mu."
 ROUNDS = 2000
+WARMUP = 50
 
 
 def context_of(length: int) -> LLMContext:
+    """A call ``length`` messages long, taking turns, ending with the caller's question."""
     words = " ".join(["word"] * 40)
     roles = ("user", "assistant")
-    return LLMContext([{"role": roles[n % 2], "content": f"{n} {words}"} for n in range(length)])
+    return LLMContext(
+        [{"role": roles[(length - 1 - n) % 2], "content": f"{n} {words}"} for n in range(length)]
+    )
 
 
 def one_cut(tracker: ReplyTracker, context: LLMContext, n: int) -> float:
@@ -60,6 +67,7 @@ def one_cut(tracker: ReplyTracker, context: LLMContext, n: int) -> float:
     )
     elapsed = time.perf_counter() - began
     assert cut is not None
+    assert len(cut.snapshot.context_messages) == 2  # the question and the cut reply
     del context.get_messages()[-1]  # keep the context's length steady
     return elapsed
 
@@ -71,6 +79,8 @@ def measure(length: int, rounds: int = ROUNDS) -> tuple[float, float, int]:
         PhraseInterruptionDetector(),
         context_window=DEFAULT_CONTEXT_WINDOW,
     )
+    for n in range(WARMUP):  # untimed: first-use costs belong to neither length
+        one_cut(tracker, context, -1 - n)
     gc.collect()
     gc.disable()  # a collection's pause is not the snapshot's cost
     try:
@@ -111,8 +121,8 @@ def main() -> int:
         )
     print(
         f"  ratio 1,000 / 10 messages (median): {results[1000][0] / results[10][0]:.2f}; "
-        f"1,000 / 100: {results[1000][0] / results[100][0]:.2f} (a window of {DEFAULT_CONTEXT_WINDOW} "
-        f"messages is copied once a call has that many)"
+        f"1,000 / 100: {results[1000][0] / results[100][0]:.2f} (the cut exchange is copied: "
+        f"the question and the reply, at most {DEFAULT_CONTEXT_WINDOW} messages)"
     )
     return 0
 

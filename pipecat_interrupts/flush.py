@@ -17,7 +17,6 @@ untouched, as stock Pipecat processors do with any frame they do not know.
 """
 
 import inspect
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -63,7 +62,9 @@ class FlushableMixin:
             **kwargs: Passed to the processor's constructor.
         """
         self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
-        self._flushed_ids: deque[str] = deque(maxlen=_REMEMBERED_FLUSH_IDS)
+        # The last _REMEMBERED_FLUSH_IDS, in a list grown per flush (an empty deque is a
+        # 64-slot block per processor before any barge-in).
+        self._flushed_ids: list[str] = []
         super().__init__(**kwargs)
         self._flush_runner = UserCodeRunner(str(self))
 
@@ -84,6 +85,8 @@ class FlushableMixin:
         """
         if isinstance(frame, FlushFrame) and frame.flush_id not in self._flushed_ids:
             self._flushed_ids.append(frame.flush_id)
+            if len(self._flushed_ids) > _REMEMBERED_FLUSH_IDS:
+                del self._flushed_ids[0]
             await self._run_flush_cleanup(frame, direction)
         await super().process_frame(frame, direction)  # type: ignore[misc]
 

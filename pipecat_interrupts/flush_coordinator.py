@@ -9,10 +9,9 @@
 import asyncio
 import re
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -61,9 +60,11 @@ DEFAULT_RESIDUAL_FRAME_TYPES: tuple[type[Frame], ...] = (
     OutputAudioRawFrame,
 )
 _REMEMBERED_FRAME_IDS = 128
+_REMEMBERED_REPORTS = 256
+_T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlushReport:
     """How one flush went.
 
@@ -92,7 +93,7 @@ class FlushReport:
     downstream_trail: tuple[FlushStep, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class _PendingFlush:
     flush_id: str
     reason: str
@@ -165,6 +166,24 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             print(f"flush {report.flush_id} took {report.elapsed_secs * 1000:.1f} ms")
     """
 
+    # Its own state in slots: added to the many attributes of Pipecat's FrameProcessor,
+    # it would make every coordinator's instance dict grow past its small size (~1.3 KB).
+    __slots__ = (
+        "_event_types",
+        "_fence_id",
+        "_flush_timeout_secs",
+        "_handled_frame_ids",
+        "_interrupt_on_events",
+        "_pending",
+        "_registry",
+        "_reports",
+        "_residual_dropped",
+        "_residual_types",
+        "_supervisors",
+        "_task_cancel_timeout_secs",
+        "_worker_hooked",
+    )
+
     def __init__(
         self,
         *,
@@ -232,11 +251,13 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                 name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
             )
         )
-        self._handled_frame_ids: deque[int] = deque(maxlen=_REMEMBERED_FRAME_IDS)
+        # Lists and a dict, grown as flushes happen: an empty deque is a 64-slot block and
+        # an empty set 216 bytes, per coordinator, before any barge-in.
+        self._handled_frame_ids: list[int] = []  # the last _REMEMBERED_FRAME_IDS
         self._pending: dict[str, _PendingFlush] = {}
-        self._supervisors: set[asyncio.Task[None]] = set()
+        self._supervisors: dict[asyncio.Task[None], None] = {}
         self._worker_hooked = False
-        self._reports: deque[FlushReport] = deque(maxlen=256)
+        self._reports: list[FlushReport] = []  # the last _REMEMBERED_REPORTS
 
         self._register_event_handler("on_flush_started")
         self._register_event_handler("on_flush_completed")
@@ -256,7 +277,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     @property
     def reports(self) -> list[FlushReport]:
         """The most recent flush reports (up to 256), oldest first."""
-        return list(self._reports)
+        return self._reports.copy()
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Process a frame.
@@ -330,7 +351,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         ):
             logger.trace(f"{self}: {frame} already flushed (broadcast sibling)")
             return False
-        self._handled_frame_ids.append(frame.id)
+        _append_bounded(self._handled_frame_ids, frame.id, _REMEMBERED_FRAME_IDS)
         return True
 
     def _start_flush(
@@ -346,8 +367,8 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             self._flush(trigger, reason or reason_for(trigger), flush_id, time.monotonic()),
             name=f"flush-{flush_id}",
         )
-        self._supervisors.add(task)
-        task.add_done_callback(self._supervisors.discard)
+        self._supervisors[task] = None
+        task.add_done_callback(self._forget_supervisor)
 
     async def _flush(self, trigger: Frame, reason: str, flush_id: str, started_at: float) -> None:
         tasks = await self._registry.cancel_interruptible(
@@ -368,6 +389,9 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         await self.push_frame(down, FrameDirection.DOWNSTREAM)
         await self.push_frame(up, FrameDirection.UPSTREAM)
         await self._supervise(pending)
+
+    def _forget_supervisor(self, task: asyncio.Task[None]) -> None:
+        self._supervisors.pop(task, None)
 
     async def _supervise(self, pending: _PendingFlush) -> None:
         completed = True
@@ -394,7 +418,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             upstream_trail=tuple(pending.upstream.trail) if pending.upstream else (),
             downstream_trail=tuple(pending.downstream.trail) if pending.downstream else (),
         )
-        self._reports.append(report)
+        _append_bounded(self._reports, report, _REMEMBERED_REPORTS)
         if completed:
             logger.debug(
                 f"{self}: flush {report.flush_id} reached both ends in {elapsed * 1000:.2f} ms"
@@ -472,6 +496,12 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self.cancel_task(supervisor, timeout=self._task_cancel_timeout_secs)
         self._supervisors.clear()
         self._pending.clear()
+
+
+def _append_bounded(items: list[_T], item: _T, bound: int) -> None:
+    items.append(item)
+    if len(items) > bound:
+        del items[0]  # at most a few hundred, once per flush
 
 
 def _since(start: float, end: float | None) -> float | None:

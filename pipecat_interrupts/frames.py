@@ -70,7 +70,7 @@ def new_flush_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-@dataclass
+@dataclass(slots=True)
 class FlushStep:
     """One processor's cleanup, as recorded on the `FlushFrame` that passed it.
 

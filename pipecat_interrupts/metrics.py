@@ -68,7 +68,7 @@ DEFAULT_RECORD_WINDOW = 256
 _REMEMBERED_INTERRUPTIONS = 8
 
 
-@dataclass
+@dataclass(slots=True)
 class InterruptionRecord:
     """The measurements of one interruption.
 
@@ -167,7 +167,7 @@ class MetricsExport(Protocol):
         ...
 
 
-@dataclass
+@dataclass(slots=True)
 class _Turn:
     """What the current reply generated and played so far."""
 
@@ -175,7 +175,7 @@ class _Turn:
     spoken: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Onset:
     """The start of the user's current attempt to speak.
 
@@ -207,7 +207,7 @@ class _Onset:
         return at
 
 
-@dataclass
+@dataclass(slots=True)
 class _OpenState:
     """Bookkeeping for the record still being measured."""
 
@@ -284,18 +284,26 @@ class InterruptionMetricsObserver(BaseObserver):
         ):
             raise TypeError(f"export must have record() and false_interruption(), got {export!r}")
         self._export = export
-        self.records: deque[InterruptionRecord] = deque(maxlen=record_window)
+        self._record_window = record_window
+        self._records: deque[InterruptionRecord] | None = None  # made at the first barge-in
         self.false_interruptions = 0
         self._aggregates = MetricsAggregates()
         self._turn = _Turn()
         self._onset = _Onset()
         self._open: _OpenState | None = None
-        self._seen: deque[int] = deque(maxlen=_REMEMBERED_INTERRUPTIONS)
+        self._seen: list[int] = []  # ids and sibling keys of the last few interruptions
         self._summary_logged = False
         self._bot_speaking = False
         self._clock: Any = None
         self._clock_offset: float | None = None
         self._ending = False
+
+    @property
+    def records(self) -> deque[InterruptionRecord]:
+        """The last ``record_window`` barge-ins, oldest first."""
+        if self._records is None:
+            self._records = deque(maxlen=self._record_window)
+        return self._records
 
     def watch_snapshotter(self, snapshotter: Any) -> None:
         """Count the false interruptions a `StateSnapshotter` reports.
@@ -396,14 +404,9 @@ class InterruptionMetricsObserver(BaseObserver):
                 open_.flush_pending = False  # timed out: nothing more will come
             if open_.settled:
                 await self._report(open_)
-        elif (
-            open_ is None
-            and self.records
-            and self.records[-1].flush_secs is None
-            and frame.completed
-        ):
-            self.records[-1].flush_secs = frame.elapsed_secs  # its record settled already
-            self._aggregates.fold_latencies(self.records[-1], ("flush_secs",))
+        elif open_ is None and self._records and self._records[-1].flush_secs is None and frame.completed:
+            self._records[-1].flush_secs = frame.elapsed_secs  # its record settled already
+            self._aggregates.fold_latencies(self._records[-1], ("flush_secs",))
 
     async def on_process_frame(self, data: FrameProcessed) -> None:
         """Note when an interruption reaches the output transport, and text leaving it.
@@ -433,7 +436,7 @@ class InterruptionMetricsObserver(BaseObserver):
         key = frame.broadcast_sibling_id if frame.broadcast_sibling_id is not None else frame.id
         if key in self._seen or frame.id in self._seen:
             return
-        self._seen.extend((frame.id, key))
+        self._seen = [*self._seen[2 - _REMEMBERED_INTERRUPTIONS :], frame.id, key]
         onset_at = self._onset.consume()
         if not self._bot_speaking:
             self._turn = _Turn()  # Pipecat interrupts a silent bot at every user turn: no barge-in
@@ -509,12 +512,12 @@ class InterruptionMetricsObserver(BaseObserver):
             The summary.
         """
         unsettled = [self._open.record] if self._open is not None and not self._open.folded else []
-        result = self._aggregates.summary(list(self.records), unsettled)
+        result = self._aggregates.summary(list(self._records or ()), unsettled)
         result["false_interruptions"] = self.false_interruptions
         return result
 
     def _maybe_log_summary(self) -> None:
-        if self._log_summary and not self._summary_logged and self.records:
+        if self._log_summary and not self._summary_logged and self._records:
             self._summary_logged = True
             logger.info(f"{self}: interruption metrics {self.summary()}")
 

@@ -50,7 +50,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[rank]
 
 
-@dataclass
+@dataclass(slots=True)
 class LatencyAggregate:
     """Count, sum and maximum of one latency over a whole call.
 
@@ -89,7 +89,10 @@ class LatencyAggregate:
         return copy
 
 
-@dataclass
+_NO_SAMPLES = LatencyAggregate()  # read only: `merged` copies
+
+
+@dataclass(slots=True)
 class MetricsAggregates:
     """Totals over a whole call.
 
@@ -98,16 +101,15 @@ class MetricsAggregates:
         by_reason: Barge-ins per reason.
         generated_chars: Characters generated for the interrupted replies.
         spoken_chars: Characters of them that were played.
-        latencies: One aggregate per name in `LATENCY_FIELDS`.
+        latencies: One aggregate per name in `LATENCY_FIELDS` with a sample (made at its
+            first sample: an observer that never sees a barge-in keeps none).
     """
 
     interruptions: int = 0
     by_reason: Counter[str] = field(default_factory=Counter)
     generated_chars: int = 0
     spoken_chars: int = 0
-    latencies: dict[str, LatencyAggregate] = field(
-        default_factory=lambda: {name: LatencyAggregate() for name in LATENCY_FIELDS}
-    )
+    latencies: dict[str, LatencyAggregate] = field(default_factory=dict)
 
     def count(self, record: _Measured) -> None:
         """Count a new barge-in (its reason and characters are known at once).
@@ -131,7 +133,10 @@ class MetricsAggregates:
         for name in names:
             value = getattr(record, name)
             if value is not None:
-                self.latencies[name].add(value)
+                aggregate = self.latencies.get(name)
+                if aggregate is None:
+                    aggregate = self.latencies[name] = LatencyAggregate()
+                aggregate.add(value)
 
     def summary(self, window: list[Any], unsettled: list[Any]) -> dict[str, Any]:
         """Counts by reason, and per latency the call's mean and the window's p50/p95, in ms.
@@ -152,7 +157,7 @@ class MetricsAggregates:
         }
         for name in LATENCY_FIELDS:
             extra = [v for r in unsettled if (v := getattr(r, name)) is not None]
-            aggregate = self.latencies[name].merged(extra)
+            aggregate = self.latencies.get(name, _NO_SAMPLES).merged(extra)
             recent = [v for r in window if (v := getattr(r, name)) is not None]
             if not aggregate.count or not recent:
                 continue

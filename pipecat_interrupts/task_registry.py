@@ -31,7 +31,7 @@ from pipecat_interrupts.validation import (
 DEFAULT_TASK_CANCEL_TIMEOUT_SECS = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskCancellationReport:
     """What happened to the tasks of one cancellation round.
 
@@ -62,7 +62,7 @@ class TaskCancellationReport:
         return len(self.cancelled) + len(self.swallowed) + len(self.failed) + len(self.stuck)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     task: asyncio.Task[Any]
     name: str
@@ -82,6 +82,8 @@ class InterruptibleTaskRegistry:
 
     Finished tasks drop out of the registry by themselves.
     """
+
+    __slots__ = ("_cancel_timeout_secs", "_entries", "_name")
 
     def __init__(
         self,

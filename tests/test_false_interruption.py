@@ -340,3 +340,25 @@ async def test_the_window_counts_from_when_the_caller_stops_not_from_the_interru
     assert snapshotter.false_interruptions == 0
     assert len(vp.output.interruptions) == 1
     assert [m["content"] for m in vp.messages if m["role"] == "user"] == ["wait, stop please"]
+
+
+async def test_the_watch_timer_waits_for_the_caller_to_stop_and_restarts_on_speech(virtual_time):
+    # The watch makes its asyncio.Event only when something waits on it: speech that
+    # started before (and changes during) the wait must still hold the timer.
+    from pipecat_interrupts.detectors import PhraseInterruptionDetector
+    from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch
+
+    watch = FalseInterruptionWatch(PhraseInterruptionDetector())
+    watch.voice_started()  # the caller is speaking before anything waits
+    began = virtual_time()
+    quiet = asyncio.create_task(watch.quiet_for(2.0, 60.0))
+    await asyncio.sleep(1.0)
+    assert not quiet.done()
+    watch.voice_stopped()  # the window counts from here: 1.0
+    await asyncio.sleep(1.5)
+    watch.voice_started()  # speech inside the window starts it again
+    await asyncio.sleep(0.5)
+    watch.voice_stopped()  # from here: 3.0
+    await asyncio.wait_for(quiet, timeout=10)
+    assert virtual_time() - began == pytest.approx(5.0, abs=0.01)
+    assert watch.caller_quiet.is_set()

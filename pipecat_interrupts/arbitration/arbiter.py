@@ -53,6 +53,20 @@ DEFAULT_RECHECK_SECS = 0.1
 class InterruptionArbiter:
     """Decides whether, and when, the user (or an event) may cut the bot off."""
 
+    __slots__ = (
+        "_attempt",
+        "_bot_started_at",
+        "_clock",
+        "_evaluator",
+        "_hold_timeout_secs",
+        "_judge",
+        "_muted",
+        "_name",
+        "_recheck_secs",
+        "_state",
+        "_user_speaking",
+    )
+
     def __init__(
         self,
         *,

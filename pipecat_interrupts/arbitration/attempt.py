@@ -54,7 +54,7 @@ class EventTrigger:
         return self.frame.name
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """The user's (or an event's) pending attempt to take the floor while the bot speaks.
 

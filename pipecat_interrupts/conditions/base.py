@@ -145,6 +145,8 @@ class ConditionOutcome:
 class ConditionChecker:
     """Evaluates conditions, each under its own deadline, with one error policy."""
 
+    __slots__ = ("_errors", "_on_error", "_runner", "_timeout_secs")
+
     def __init__(
         self,
         runner: UserCodeRunner,

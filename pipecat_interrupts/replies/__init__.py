@@ -11,11 +11,13 @@
 - `OutputGuard`: the one place that knows Pipecat's late chunk (`played_late`).
 - `ContextWriter`: the only writer of the bot's spoken replies in the context.
 - `FalseInterruptionWatch`, `InterruptionEvidence`: recovery and reasons.
-- `InterruptionSnapshot`, `SnapshotStore`, `InMemorySnapshotStore`: frozen views.
+- `InterruptionSnapshot`, `SnapshotStore`, `InMemorySnapshotStore`: frozen views;
+  `cut_exchange`: the context messages a snapshot keeps.
 - `StateSnapshotter`, `SnapshotTap`: the thin processors.
 """
 
 from pipecat_interrupts.replies.context_writer import ContextWriter
+from pipecat_interrupts.replies.exchange import cut_exchange
 from pipecat_interrupts.replies.ledger import RESUME_TEXT_TYPE, ReplyLedger
 from pipecat_interrupts.replies.output_guard import LATE_CHUNK, OutputGuard, played_late
 from pipecat_interrupts.replies.reply import Reply, ReplyState
@@ -48,6 +50,7 @@ __all__ = [
     "SnapshotStore",
     "SnapshotTap",
     "StateSnapshotter",
+    "cut_exchange",
     "join_played",
     "played_late",
     "recovery_message",

@@ -26,6 +26,8 @@ from pipecat_interrupts.replies.text import join_played
 class ContextWriter:
     """Writes each reply's assistant message from what was played."""
 
+    __slots__ = ("_context", "_marker", "_note", "_note_role")
+
     def __init__(
         self,
         context: LLMContext | None = None,

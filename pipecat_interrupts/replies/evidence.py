@@ -16,7 +16,7 @@ EVIDENCE_SECS = 0.5
 """A VAD stop or an event frame this recent still explains an interruption."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Event:
     reason: str
     at: float
@@ -30,6 +30,8 @@ class InterruptionEvidence:
     `Reason.VAD` before any words (plain Pipecat's VAD start strategy), `Reason.TEXT`
     once words were heard. Anything else is an unexplained `Reason.INTERRUPTION`.
     """
+
+    __slots__ = ("_clock", "_event", "_vad_active", "_vad_stopped_at", "_words_since_vad")
 
     def __init__(self, clock: Callable[[], float] = clocks.monotonic):
         """Initialize the evidence.

@@ -25,6 +25,8 @@ class FalseInterruptionWatch:
     again. The timer itself belongs to the processor; this object only keeps the state.
     """
 
+    __slots__ = ("_armed", "_judge", "_quiet", "_quiet_event", "_voice_changes")
+
     def __init__(self, judge: BackchannelJudge):
         """Initialize the watch.
 
@@ -33,14 +35,18 @@ class FalseInterruptionWatch:
         """
         self._judge = judge
         self._armed: Reply | None = None
-        self._caller_quiet = asyncio.Event()
-        self._caller_quiet.set()
+        self._quiet = True
+        self._quiet_event: asyncio.Event | None = None  # made when first waited on
         self._voice_changes = 0
 
     @property
     def caller_quiet(self) -> asyncio.Event:
-        """Set while the caller's voice activity is stopped."""
-        return self._caller_quiet
+        """Set while the caller's voice activity is stopped (made when first asked for)."""
+        if self._quiet_event is None:
+            self._quiet_event = asyncio.Event()
+            if self._quiet:
+                self._quiet_event.set()
+        return self._quiet_event
 
     @property
     def voice_changes(self) -> int:
@@ -49,12 +55,16 @@ class FalseInterruptionWatch:
 
     def voice_started(self) -> None:
         """The caller's voice activity started."""
-        self._caller_quiet.clear()
+        self._quiet = False
+        if self._quiet_event is not None:
+            self._quiet_event.clear()
         self._voice_changes += 1
 
     def voice_stopped(self) -> None:
         """The caller's voice activity stopped: the timer counts from now."""
-        self._caller_quiet.set()
+        self._quiet = True
+        if self._quiet_event is not None:
+            self._quiet_event.set()
         self._voice_changes += 1
 
     @property
@@ -86,8 +96,9 @@ class FalseInterruptionWatch:
         """
         while True:
             try:
-                async with asyncio.timeout(max_speech_secs):
-                    await self._caller_quiet.wait()
+                if not self._quiet:
+                    async with asyncio.timeout(max_speech_secs):
+                        await self.caller_quiet.wait()
             except TimeoutError:
                 logger.warning(
                     f"FalseInterruptionWatch: caller still speaking after {max_speech_secs:g}s"

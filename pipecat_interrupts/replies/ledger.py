@@ -19,7 +19,6 @@ cut; a resumed remainder is recognised by its text type (`RESUME_TEXT_TYPE`).
 """
 
 import itertools
-from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,7 +35,7 @@ RESUME_TEXT_TYPE = "pipecat_interrupts.resumed"
 DEFAULT_MAX_REPLIES = 64
 
 
-@dataclass
+@dataclass(slots=True)
 class _Waiting:
     """A generated unit waiting for its TTS context."""
 
@@ -49,6 +48,23 @@ class ReplyLedger:
 
     Retained memory is bounded: the last ``max_replies`` replies are kept by context id.
     """
+
+    __slots__ = (
+        "_bot_started_at",
+        "_by_context",
+        "_clock",
+        "_generating",
+        "_last_cut",
+        "_max_replies",
+        "_numbers",
+        "_pending_resume",
+        "_responses",
+        "_speaking",
+        "_unattributed_secs",
+        "_waiting",
+        "_writer",
+        "bound_listeners",
+    )
 
     def __init__(
         self,
@@ -71,8 +87,9 @@ class ReplyLedger:
         self._max_replies = max_replies
         self._numbers = itertools.count(1)
         self._responses = itertools.count(1)
-        self._waiting: deque[_Waiting] = deque()
-        self._by_context: OrderedDict[str, Reply] = OrderedDict()
+        # A list, not a deque: it holds a unit or two, and an empty deque is a 64-slot block.
+        self._waiting: list[_Waiting] = []
+        self._by_context: dict[str, Reply] = {}  # oldest first
         self._generating: Reply | None = None
         self._speaking: Reply | None = None
         self._pending_resume: Reply | None = None
@@ -116,7 +133,7 @@ class ReplyLedger:
         reply.generation_open = False
         reply.generation_end_id = frame_id
         if not reply.generated_text:  # a tool call, say: it will never be spoken
-            self._waiting = deque(w for w in self._waiting if w.reply is not reply)
+            self._waiting = [w for w in self._waiting if w.reply is not reply]
 
     def speak_requested(self, frame_id: int, text: str) -> None:
         """A `TTSSpeakFrame` will be spoken as a reply of its own."""
@@ -211,7 +228,7 @@ class ReplyLedger:
                 if w.since_frame_id < frame_id and w.reply.generated_text
             ]
             cut = unheard[-1] if unheard else self._pending_resume
-        self._waiting = deque(w for w in self._waiting if w.since_frame_id > frame_id)
+        self._waiting = [w for w in self._waiting if w.since_frame_id > frame_id]
         if cut is not None and cut is not self._speaking:
             self._start_speaking(cut)  # nothing of it was heard, but its audio may have begun
         self._speaking = None
@@ -265,7 +282,7 @@ class ReplyLedger:
         elif late and self._last_cut is not None and not self._last_cut.context_ids:
             reply = self._last_cut
         elif self._waiting:
-            reply = self._waiting.popleft().reply
+            reply = self._waiting.pop(0).reply
         if reply is None:
             reply = Reply(next(self._numbers))
             logger.debug(
@@ -281,4 +298,4 @@ class ReplyLedger:
         reply.context_ids.add(context_id)
         self._by_context[context_id] = reply
         while len(self._by_context) > self._max_replies:
-            self._by_context.popitem(last=False)
+            del self._by_context[next(iter(self._by_context))]

@@ -57,7 +57,7 @@ def queued_before(frame: Frame, interruption_id: int) -> bool:
     return frame.interruptible and frame.id < interruption_id
 
 
-@dataclass
+@dataclass(slots=True)
 class _Destination:
     interruption_id: int = -1  # the latest interruption seen (frame ids grow)
 
@@ -69,6 +69,8 @@ class OutputGuard:
     notes interruptions and stamps each other frame once. A frame already stamped (by
     a guard earlier in the pipeline) keeps its answer.
     """
+
+    __slots__ = ("_destinations",)
 
     def __init__(self) -> None:
         """Initialize the guard."""

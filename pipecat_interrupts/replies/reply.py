@@ -23,7 +23,7 @@ class ReplyState(Enum):
     FINISHED = "finished"  # played to the end
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Reply:
     """One bot reply (like LiveKit's ``SpeechHandle``).
 

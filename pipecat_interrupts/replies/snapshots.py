@@ -7,17 +7,19 @@
 """Interruption snapshots and where they are kept.
 
 An `InterruptionSnapshot` freezes, at the moment the bot was cut off, what it had
-generated versus what the caller actually heard, why it was cut off, and the LLM context
-at that moment. A `SnapshotStore` keeps the recent ones per conversation so the next
-generation can resume, summarise or apologise.
+generated versus what the caller actually heard, why it was cut off, and the context
+messages of the exchange it cut (`cut_exchange`), copied at that moment. A
+`SnapshotStore` keeps the recent ones per conversation so the next generation can
+resume, summarise or apologise.
 """
 
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pipecat_interrupts import clocks
+from pipecat_interrupts.replies.exchange import cut_exchange
 from pipecat_interrupts.replies.message_copy import copy_message
 from pipecat_interrupts.replies.text import unheard_remainder
 from pipecat_interrupts.validation import require_non_negative_int
@@ -27,8 +29,10 @@ if TYPE_CHECKING:
 
 DEFAULT_CONVERSATION = "default"
 DEFAULT_CONTEXT_WINDOW = 16
-"""Context messages a snapshot keeps (the most recent ones): its cost stays the same
-whatever the length of the call."""
+"""Most context messages a snapshot keeps. A snapshot keeps the exchange its reply was
+cut in (`cut_exchange`: the caller's message, the bot's tool calls, the reply), whose
+size does not grow with the call; this only bounds an unusually long exchange (a chain
+of tool calls), keeping its most recent messages."""
 
 
 def unspoken_remainder(generated: str, spoken: str) -> str:
@@ -47,7 +51,7 @@ def unspoken_remainder(generated: str, spoken: str) -> str:
     return unheard_remainder(generated, spoken)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InterruptionSnapshot:
     """What the bot had generated versus what the caller heard when it was cut off.
 
@@ -67,8 +71,11 @@ class InterruptionSnapshot:
         bot_started_at: ``time.monotonic()`` when the bot started this reply, if it did.
         interrupted_at: ``time.monotonic()`` when the interruption reached the recorder.
         spoken_secs: Seconds of audio played for this reply.
-        context_messages: Deep copy of the most recent LLM context messages at that
-            moment (a bounded window, `DEFAULT_CONTEXT_WINDOW` by default).
+        context_messages: Deep copy of the LLM context messages of the exchange the
+            interruption cut, at that moment (`cut_exchange`): from the caller's message
+            the reply answered (the start of the context if the bot spoke first) to the
+            end, the reply's own message included; at most `DEFAULT_CONTEXT_WINDOW` (the
+            most recent) by default. Its size does not depend on the call's length.
         created_at: Wall-clock time (``time.time()``).
         generation_complete: False when the interruption also cut the LLM's stream:
             ``generated_text`` (and so ``unspoken_text``) is then only what had been
@@ -155,6 +162,8 @@ class InMemorySnapshotStore:
     ``max_conversations`` conversations (least recently updated are forgotten first).
     """
 
+    __slots__ = ("_by_conversation", "_max_conversations", "_max_per")
+
     def __init__(self, *, max_per_conversation: int = 20, max_conversations: int = 1000):
         """Initialize the store.
 
@@ -171,7 +180,8 @@ class InMemorySnapshotStore:
             raise ValueError("max_per_conversation must be >= 1")
         if self._max_conversations == 0:
             raise ValueError("max_conversations must be >= 1")
-        self._by_conversation: OrderedDict[str, deque[InterruptionSnapshot]] = OrderedDict()
+        # Least recently updated first.
+        self._by_conversation: dict[str, deque[InterruptionSnapshot]] = {}
 
     @property
     def max_per_conversation(self) -> int:
@@ -189,7 +199,7 @@ class InMemorySnapshotStore:
         snapshots.append(snapshot)
         self._by_conversation[key] = snapshots
         while len(self._by_conversation) > self._max_conversations:
-            self._by_conversation.popitem(last=False)
+            del self._by_conversation[next(iter(self._by_conversation))]
 
     def latest(self, conversation_id: str = DEFAULT_CONVERSATION) -> InterruptionSnapshot | None:
         """The most recent snapshot of a conversation, or None."""
@@ -281,9 +291,9 @@ def snapshot_of(
         flush_id: The flush id, if any.
         user_text: What the caller said, if known.
         interrupted_at: Clock time of the interruption.
-        context_messages: The context's messages (only the last ``context_window``
-            are copied).
-        context_window: How many recent messages to copy (None for all).
+        context_messages: The context's messages (only the cut exchange is read and
+            copied: `cut_exchange`).
+        context_window: Most messages of the exchange to copy (None: no bound).
 
     Returns:
         The snapshot.
@@ -302,7 +312,9 @@ def snapshot_of(
         bot_started_at=reply.started_at,
         interrupted_at=interrupted_at,
         spoken_secs=reply.spoken_secs,
-        context_messages=InterruptionSnapshot.copy_messages(context_messages, context_window),
+        context_messages=InterruptionSnapshot.copy_messages(
+            cut_exchange(context_messages, reply.root.message, context_window)
+        ),
         generation_complete=not reply.cut_while_generating,
     )
 

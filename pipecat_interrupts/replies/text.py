@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pipecat.utils.string import TextPartForConcatenation, concatenate_aggregated_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlayedText:
     """Text the output transport released after playing its audio.
 

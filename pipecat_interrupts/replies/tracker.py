@@ -57,7 +57,7 @@ from pipecat_interrupts.replies.text import PlayedText
 _NOTED_IDS = 64  # frames several taps may report: each counts once
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cut:
     """A reply an interruption cut, frozen.
 
@@ -75,6 +75,17 @@ class Cut:
 class ReplyTracker:
     """Feeds the ledger from frames; freezes a snapshot at each interruption."""
 
+    __slots__ = (
+        "_clock",
+        "_noted",
+        "_window",
+        "evidence",
+        "generation_seen",
+        "guard",
+        "ledger",
+        "watch",
+    )
+
     def __init__(
         self,
         writer: ContextWriter,
@@ -88,7 +99,8 @@ class ReplyTracker:
         Args:
             writer: The context writer.
             judge: The shared backchannel judge.
-            context_window: Recent context messages a snapshot copies (None for all).
+            context_window: Most context messages a snapshot copies of the exchange the
+                interruption cut (`cut_exchange`); None for no bound.
             clock: The clock (seconds).
 
         Raises:
@@ -184,7 +196,7 @@ class ReplyTracker:
         Args:
             frame: The interruption.
             conversation_id: The conversation the snapshot belongs to.
-            messages: The context's messages (a bounded window is copied).
+            messages: The context's messages (the cut exchange is copied).
             watching: Whether false interruptions are watched for at all.
 
         Returns:

@@ -1,0 +1,175 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""Where the plugin's bytes per conversation go: each part as built, measured alone.
+
+    .venv/bin/python benchmarks/memory_parts.py
+
+Builds many copies of each part the plugin allocates per conversation and prints the
+traced bytes each copy keeps (tracemalloc), so the README's "where the bytes go" note
+can name them. Parts shared by every conversation (phrase tables, language data, the
+classes themselves) are built once before measuring and are not counted. The processors
+are given beside Pipecat's bare `FrameProcessor`, whose bytes each of them pays (most of
+them its frame queues, which a direct-mode processor never uses); the plain objects
+inside them are measured alone. A processor also pays for its instance dict: past a few
+attributes of its own it grows from about 0.3 to 1.6 KB, which ``__slots__`` avoid.
+"""
+
+import asyncio
+import gc
+import sys
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from loguru import logger
+
+logger.remove()
+
+from pipecat.processors.aggregators.llm_context import LLMContext  # noqa: E402
+from pipecat.processors.frame_processor import (  # noqa: E402
+    FrameProcessor,
+    FrameProcessorQueue,
+    FrameQueue,
+)
+
+from pipecat_interrupts import (  # noqa: E402
+    FlushCoordinator,
+    InterruptionController,
+    InterruptionMetricsObserver,
+    StateSnapshotter,
+)
+from pipecat_interrupts._deadlines import UserCodeRunner  # noqa: E402
+from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard  # noqa: E402
+from pipecat_interrupts.conditions import (  # noqa: E402
+    ConditionChecker,
+    InterruptionsEnabled,
+    UninterruptibleSegments,
+)
+from pipecat_interrupts.detectors import (  # noqa: E402
+    PhraseInterruptionDetector,
+    TextInterruptionDetector,
+    VADInterruptionDetector,
+    default_detectors,
+)
+from pipecat_interrupts.observability.tracing import InterruptionTracer  # noqa: E402
+from pipecat_interrupts.replies.context_writer import ContextWriter  # noqa: E402
+from pipecat_interrupts.replies.evidence import InterruptionEvidence  # noqa: E402
+from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch  # noqa: E402
+from pipecat_interrupts.replies.ledger import ReplyLedger  # noqa: E402
+from pipecat_interrupts.replies.output_guard import OutputGuard  # noqa: E402
+from pipecat_interrupts.replies.reply import Reply  # noqa: E402
+from pipecat_interrupts.replies.snapshots import InMemorySnapshotStore  # noqa: E402
+from pipecat_interrupts.replies.text import PlayedText  # noqa: E402
+from pipecat_interrupts.replies.tracker import ReplyTracker  # noqa: E402
+from pipecat_interrupts.task_registry import InterruptibleTaskRegistry  # noqa: E402
+
+COPIES = 200
+
+JUDGE = PhraseInterruptionDetector()  # one judge, shared as the wiring shares it
+
+
+def bytes_per_copy(build: Callable[[], Any], copies: int = COPIES) -> float:
+    """Traced bytes each of ``copies`` objects from ``build`` keeps alive.
+
+    Args:
+        build: Makes one object.
+        copies: How many to keep while measuring.
+
+    Returns:
+        Bytes per object.
+    """
+    build()  # first-use caches (tables, compiled patterns) are shared, not per copy
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = [build() for _ in range(copies)]
+    gc.collect()
+    size = (tracemalloc.get_traced_memory()[0] - before) / copies
+    tracemalloc.stop()
+    del kept
+    return size
+
+
+def controller() -> InterruptionController:
+    return InterruptionController(
+        detectors=[
+            PhraseInterruptionDetector(),
+            TextInterruptionDetector(),
+            VADInterruptionDetector(min_speech_secs=0.2),
+        ]
+    )
+
+
+def snapshotter() -> StateSnapshotter:
+    return StateSnapshotter(context=LLMContext(), backchannel_judge=JUDGE)
+
+
+def played_reply() -> Reply:
+    reply = Reply(1, response=1, generated=["One two."], context_ids={"c1"})
+    reply.played.append(PlayedText("One two.", "c1", False, False))
+    return reply
+
+
+def base_queues() -> tuple[Any, ...]:
+    """What Pipecat's FrameProcessor builds for queued mode: its input and process queues,
+    and its setup Event (a direct-mode processor, as the plugin's are, uses the Event)."""
+    return FrameProcessorQueue(), FrameQueue(frame_getter=lambda item: item[0]), asyncio.Event()
+
+
+def arbiter_parts() -> tuple[Any, ...]:
+    runner = UserCodeRunner("controller")
+    checker = ConditionChecker(runner, timeout_secs=0.5, on_error=True)
+    return runner, checker, InterruptionsEnabled(), UninterruptibleSegments()
+
+
+PROCESSORS: dict[str, Callable[[], Any]] = {
+    "InterruptionController (3 detectors)": controller,
+    "StateSnapshotter": snapshotter,
+    "FlushCoordinator": FlushCoordinator,
+    "BotSpeakingGuard": BotSpeakingGuard,
+}
+
+PLAIN: dict[str, Callable[[], Any]] = {
+    "  of it, its two frame queues and an Event": base_queues,
+    "controller: default detectors (phrase, text, VAD)": default_detectors,
+    "  PhraseInterruptionDetector": PhraseInterruptionDetector,
+    "  TextInterruptionDetector": TextInterruptionDetector,
+    "  VADInterruptionDetector": lambda: VADInterruptionDetector(min_speech_secs=0.2),
+    "controller: runner, checker, built-in conditions": arbiter_parts,
+    "UserCodeRunner (one per processor and per handler set)": lambda: UserCodeRunner("x"),
+    "snapshotter: ReplyTracker (ledger, guard, evidence, watch)": lambda: ReplyTracker(
+        ContextWriter(None), JUDGE, context_window=16
+    ),
+    "  ReplyLedger": lambda: ReplyLedger(ContextWriter(None)),
+    "  OutputGuard": OutputGuard,
+    "  InterruptionEvidence": InterruptionEvidence,
+    "  FalseInterruptionWatch": lambda: FalseInterruptionWatch(JUDGE),
+    "  ContextWriter": lambda: ContextWriter(None),
+    "snapshotter: InMemorySnapshotStore (empty)": InMemorySnapshotStore,
+    "Reply (one per bot reply; the ledger keeps the last 64)": played_reply,
+    "coordinator: InterruptibleTaskRegistry": lambda: InterruptibleTaskRegistry(name="flush"),
+    "InterruptionTracer": InterruptionTracer,
+    "InterruptionMetricsObserver": lambda: InterruptionMetricsObserver(log_summary=False),
+}
+
+
+def main() -> int:
+    print(f"bytes per conversation, part by part (tracemalloc, Python {sys.version.split()[0]})")
+    base = bytes_per_copy(FrameProcessor)
+    print("processors as built, and their own bytes beyond Pipecat's FrameProcessor base:")
+    print(f"  {'FrameProcessor (Pipecat, for scale)':<62} {base:8.0f} B")
+    for name, build in PROCESSORS.items():
+        size = bytes_per_copy(build)
+        print(f"  {name:<62} {size:8.0f} B {size - base:8.0f} B own")
+    print("parts, alone:")
+    for name, build in PLAIN.items():
+        print(f"  {name:<62} {bytes_per_copy(build):8.0f} B")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+#
+# Copyright (c) 2026, pipecat-interrupts developers
+#
+# SPDX-License-Identifier: BSD-2-Clause
+#
+
+"""What the plugin's parts keep per conversation before any barge-in: no preallocated windows.
+
+Bounds in traced bytes per object (tracemalloc, averaged over many copies), with a wide
+margin over what each part keeps on Python 3.11 to 3.13 (``benchmarks/memory_parts.py``
+prints the figures); each was at least half as large again with an empty deque, set or
+Event per window.
+"""
+
+import gc
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pipecat.processors.frame_processor import FrameProcessor
+
+from pipecat_interrupts import FlushCoordinator, InterruptionMetricsObserver
+from pipecat_interrupts.detectors import PhraseInterruptionDetector
+from pipecat_interrupts.replies import ContextWriter
+from pipecat_interrupts.replies.tracker import ReplyTracker
+
+COPIES = 100
+JUDGE = PhraseInterruptionDetector()
+
+
+def bytes_per_copy(build: Callable[[], Any]) -> float:
+    build()  # first-use caches are shared, not per copy
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [build() for _ in range(COPIES)]
+        gc.collect()
+        size = (tracemalloc.get_traced_memory()[0] - before) / COPIES
+    finally:
+        tracemalloc.stop()
+    assert len(kept) == COPIES
+    return size
+
+
+@pytest.mark.parametrize(
+    ("part", "build", "bound"),
+    [
+        # 2.8 KB with a deque of waiting units, an OrderedDict and an asyncio.Event.
+        ("reply tracker", lambda: ReplyTracker(ContextWriter(None), JUDGE, context_window=16), 1500),
+        # 3.5 KB with two 256-record windows and six latency aggregates made up front.
+        ("metrics observer", lambda: InterruptionMetricsObserver(log_summary=False), 2000),
+    ],
+)
+def test_a_part_keeps_no_preallocated_window(part, build, bound):
+    size = bytes_per_copy(build)
+    assert size < bound, f"{part}: {size:.0f} B"
+
+
+def test_the_flush_coordinator_keeps_little_beyond_pipecats_processor():
+    # 4.5 KB of its own with two deques, a set and its state in the instance dict.
+    own = bytes_per_copy(FlushCoordinator) - bytes_per_copy(FrameProcessor)
+    assert own < 3000, f"{own:.0f} B"
