@@ -133,7 +133,7 @@ class UserCodeRunner:
         """
         self._owner = owner
         self._clock = clock
-        self._abandoned: set[asyncio.Task[Any]] = set()
+        self._abandoned: set[asyncio.Task[Any]] | None = None  # made at the first abandonment
 
     def __str__(self) -> str:
         return self._owner
@@ -141,11 +141,11 @@ class UserCodeRunner:
     @property
     def abandoned(self) -> int:
         """How many abandoned callbacks are still running."""
-        return sum(1 for task in self._abandoned if not task.done())
+        return sum(1 for task in self._abandoned or () if not task.done())
 
     def is_abandoned(self, task: "asyncio.Future[Any]") -> bool:
         """Whether ``task`` was cut at its deadline and left running (it ignored cancellation)."""
-        return task in self._abandoned
+        return self._abandoned is not None and task in self._abandoned
 
     @overload
     async def call(
@@ -292,11 +292,14 @@ class UserCodeRunner:
     def _abandon(self, task: asyncio.Future[Any]) -> None:
         if not isinstance(task, asyncio.Task):
             return
+        if self._abandoned is None:
+            self._abandoned = set()
         self._abandoned.add(task)
         task.add_done_callback(self._forget)
 
     def _forget(self, task: asyncio.Task[Any]) -> None:
-        self._abandoned.discard(task)
+        if self._abandoned is not None:
+            self._abandoned.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.debug(f"{self._owner}: an abandoned callback ended with {task.exception()!r}")
 
@@ -310,7 +313,7 @@ class UserCodeRunner:
             The names of the tasks still running after the grace period (also logged at
             warning: they swallow cancellation and may outlive the pipeline).
         """
-        pending = [task for task in self._abandoned if not task.done()]
+        pending = [task for task in self._abandoned or () if not task.done()]
         for task in pending:
             task.cancel()
         if pending:

@@ -45,7 +45,9 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
     Example::
 
         class MyProcessor(DeadlineEventHandlersMixin, FrameProcessor):
-            def __init__(self, **kwargs):
+            __slots__ = ("_event_handler_calls", "_event_handler_runner", "_event_handler_timeout_secs")
+
+    def __init__(self, **kwargs):
                 super().__init__(**kwargs)
                 self._register_event_handler("on_something")
     """
@@ -71,7 +73,7 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
         super().__init__(**kwargs)
         self._event_handler_timeout_secs = timeout
         self._event_handler_runner = UserCodeRunner(str(self))
-        self._event_handler_calls: set[asyncio.Task[Any]] = set()
+        self._event_handler_calls: dict[asyncio.Task[Any], None] = {}
 
     @property
     def event_handler_timeout_secs(self) -> float:
@@ -108,8 +110,11 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
             task = self._event_handler_runner.spawn(
                 returned, deadline_secs=self._event_handler_timeout_secs, name=f"{self}::{name}"
             )
-            self._event_handler_calls.add(task)
-            task.add_done_callback(self._event_handler_calls.discard)
+            self._event_handler_calls[task] = None
+            task.add_done_callback(self._forget_call)
+
+    def _forget_call(self, task: "asyncio.Task[Any]") -> None:
+        self._event_handler_calls.pop(task, None)
 
     async def _close_event_handlers(self) -> list[str]:
         """Wait (bounded) for handler calls under way, then report abandoned handlers.

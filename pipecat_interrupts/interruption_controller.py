@@ -134,6 +134,20 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     swallows its cancellation cannot hold the pipeline's end.
     """
 
+    # Pipecat's processor keeps an instance dict; our own state in slots keeps it small.
+    __slots__ = (
+        "_arbiter",
+        "_bypass_types",
+        "_clock",
+        "_event_types",
+        "_handover",
+        "_judge",
+        "_lock",
+        "_recheck_task",
+        "_runner",
+        "_segments",
+    )
+
     def __init__(
         self,
         *,

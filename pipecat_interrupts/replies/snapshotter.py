@@ -73,6 +73,22 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
     ``event_handler_timeout_secs`` (`DeadlineEventHandlersMixin`).
     """
 
+    __slots__ = (
+        "_conversation_id",
+        "_false_timeout",
+        "_judge",
+        "_resume",
+        "_runner",
+        "_signals",
+        "_sources",
+        "_store",
+        "_tracker",
+        "_warned_no_generation",
+        "_watch_task",
+        "_writer",
+        "false_interruptions",
+    )
+
     def __init__(
         self,
         *,
@@ -107,7 +123,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
             backchannel_judge: Decides which words are only a backchannel; pass the
                 controller's so both judge alike (a `PhraseInterruptionDetector` by default).
             backchannel_detector: Former name of ``backchannel_judge``.
-            context_window: Recent context messages a snapshot copies (None for all).
+            context_window: Most messages of the cut exchange a snapshot copies (None: no bound).
             guard_speaking: Also repair the bot's speaking signals after a chunk the
                 transport played late (what a `BotSpeakingGuard` does, without its
                 processor); `wiring.interruption_pipeline` turns it on.
