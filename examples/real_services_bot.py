@@ -162,7 +162,7 @@ def build_real_services_bot(
     )
     coordinator = FlushCoordinator()
     snapshotter = StateSnapshotter(context=context, guard_speaking=True)  # + speaking signals
-    snapshotter.listen_to(stt_service, llm_service)  # the caller's words, the LLM's text
+    snapshotter.listen_to(controller, llm_service)  # the caller's words, the LLM's text
     metrics = InterruptionMetricsObserver(push_metrics_frames=True)  # next to Pipecat's own metrics
     metrics.watch_snapshotter(snapshotter)
     pipeline = Pipeline(

@@ -105,7 +105,7 @@ def build_worker(transport: BaseTransport) -> PipelineWorker:
     )
     # Truthful bot-speaking signals after a late chunk, without a processor of their own.
     snapshotter = StateSnapshotter(context=context, guard_speaking=True)
-    snapshotter.listen_to(stt, llm)  # the caller's words, what the LLM generated: no taps
+    snapshotter.listen_to(controller, llm)  # the caller's words, what the LLM generated: no taps
     pipeline = Pipeline(
         [
             transport.input(),

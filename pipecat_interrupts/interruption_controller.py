@@ -50,6 +50,7 @@ from pipecat.frames.frames import (
     ServiceMetadataFrame,
     StartFrame,
     TranscriptionFrame,
+    TTSSpeakFrame,
     UserBackchannelFrame,
     UserMuteStartedFrame,
     UserMuteStoppedFrame,
@@ -110,6 +111,7 @@ from pipecat_interrupts.turn_handover import TurnHandover
 from pipecat_interrupts.validation import require_frame_types, require_name
 
 ControllerMode = ArbiterState  # 0.1 name
+_REPORTED = (InterimTranscriptionFrame, TranscriptionFrame, TTSSpeakFrame)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         "_recheck_task",
         "_runner",
         "_segments",
+        "_user_frame_listeners",
     )
 
     def __init__(
@@ -223,6 +226,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task[None] | None = None
         self._handover = TurnHandover(str(self), self._broadcast_interruption)
+        self._user_frame_listeners: list[Callable[[Frame], None]] = []
         for event in ("on_interruption", "on_interruption_suppressed", "on_backchannel"):
             self._register_event_handler(event)
 
@@ -278,6 +282,20 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         lambda self: self._handover.announcing, doc="Whether it recommends the adapter."
     )
 
+    def report_user_frames(self, listener: Callable[[Frame], None], *, stop: bool = False) -> None:
+        """Tell ``listener`` of each transcript and `TTSSpeakFrame` as it arrives (held or not).
+
+        The snapshotter hears the caller's words this way, with no hook on the STT.
+
+        Args:
+            listener: Called in line with the frame (the plugin's own code: keep it quick).
+            stop: Stop telling it instead.
+        """
+        if stop:
+            self._user_frame_listeners = [f for f in self._user_frame_listeners if f != listener]
+        else:
+            self._user_frame_listeners.append(listener)
+
     def protect_current_speech(self) -> None:
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
         self._segments.protect_current_speech()
@@ -305,6 +323,13 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             return
         if isinstance(frame, ServiceMetadataFrame):
             self._handover.wrap(frame, direction)
+        elif (
+            self._user_frame_listeners
+            and isinstance(frame, _REPORTED)
+            and direction == FrameDirection.DOWNSTREAM
+        ):
+            for listener in self._user_frame_listeners:
+                listener(frame)
         async with self._lock:
             await self._arbiter.evaluator.observe_frame(frame, direction)
             await self._dispatch(frame, direction)

@@ -28,8 +28,8 @@ So a decision that starts a user turn is handed over, not broadcast:
 2. the controller's adapter strategy, first in the aggregator's start strategies, reads
    it and starts the user turn with its interruption (`start_turn`): the aggregator
    broadcasts the `InterruptionFrame` itself, and this object, listening to what the
-   aggregator pushes (Pipecat's ``on_before_push_frame``), puts the decision on both
-   siblings while it does, so every reader downstream still finds it (`decision_of`).
+   aggregator pushes during that call only (Pipecat's ``on_before_push_frame``), puts the
+   decision on both siblings, so every reader downstream still finds it (`decision_of`).
 
 The controller broadcasts itself whenever the hand-over cannot work: no adapter is live
 in an aggregator (its strategies were replaced), the decision starts no user turn (an
@@ -169,21 +169,27 @@ class TurnHandover:
         self._adapters.discard(id(adapter))
 
     def listen_to(self, aggregators: Sequence[FrameProcessor]) -> None:
-        """Listen to what these user aggregators push (their interruptions).
+        """The user aggregators after the controller, to listen to while one starts a turn.
 
         Args:
             aggregators: The user aggregators after the controller.
         """
         for aggregator in aggregators:
             if not any(a is aggregator for a in self._aggregators):
-                aggregator.add_event_handler("on_before_push_frame", self._on_pushed)
                 self._aggregators.append(aggregator)
 
     def release(self) -> None:
-        """Stop listening (at cleanup: the aggregators may outlive this pipeline)."""
-        for aggregator in self._aggregators:
-            aggregator.remove_event_handler("on_before_push_frame", self._on_pushed)
+        """Forget the aggregators (at cleanup: they may outlive this pipeline)."""
+        self._listen(False)
         self._aggregators = []
+
+    def _listen(self, on: bool) -> None:
+        # Only while an aggregator starts a turn: its other pushes cost nothing.
+        for aggregator in self._aggregators:
+            if on:
+                aggregator.add_event_handler("on_before_push_frame", self._on_pushed)
+            else:
+                aggregator.remove_event_handler("on_before_push_frame", self._on_pushed)
 
     def offer(
         self,
@@ -227,10 +233,12 @@ class TurnHandover:
             decision: The decision.
         """
         self._releasing, self._claimed = decision, False
+        self._listen(True)
         try:
             await adapter.trigger_user_turn_started(enable_interruptions=True)
         finally:
             self._releasing = None
+            self._listen(False)
         if not self._claimed:
             logger.debug(f"{self._name}: the aggregator broadcast no interruption; broadcasting it")
             await self._broadcast(decision)

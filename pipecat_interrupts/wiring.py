@@ -117,15 +117,19 @@ def _guard_speaking(
 def _listen(
     snapshotter: StateSnapshotter | None,
     wanted: bool,
+    controller: InterruptionController | None,
     words: FrameProcessor | None,
     llm: FrameProcessor,
 ) -> tuple[SnapshotTap | None, SnapshotTap | None]:
-    # Push hooks on the STT (or transcribing input) and the LLM: no processor. A tap only
-    # where there is nothing to listen to: no STT or input given, or a compound LLM.
+    # The caller's words from the controller (else a push hook on the STT or transcribing
+    # input), the generation from a push hook on the LLM: no processor. A tap only where
+    # there is nothing to hear them from: no controller, STT or input; a compound LLM.
     if snapshotter is None or not wanted:
         return None, None
     top_tap = generation_tap = None
-    if words is not None:
+    if controller is not None:
+        snapshotter.sources.hear_through(controller)
+    elif words is not None:
         snapshotter.listen_to(words)
     else:
         top_tap = snapshotter.tap()
@@ -228,7 +232,9 @@ def interruption_pipeline(
         params.user_turn_strategies = None  # unset again: the aggregator follows recommendations
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
     guard = _guard_speaking(controller, snapshotter, speaking_guard)
-    top_tap, generation_tap = _listen(snapshotter, snapshot_taps, stt or transport_input, llm)
+    top_tap, generation_tap = _listen(
+        snapshotter, snapshot_taps, controller, stt or transport_input, llm
+    )
     processors: list[FrameProcessor | None] = [
         transport_input,
         stt,

@@ -180,7 +180,7 @@ def test_runner_style_single_file_bot_builds_with_the_plugin_placed(monkeypatch)
     assert names.index("SmallWebRTCOutputTransport") == names.index("StateSnapshotter") - 1
     snapshotter = next(p for p in processors if type(p).__name__ == "StateSnapshotter")
     assert snapshotter.guards_speaking
-    assert [type(p).__name__ for p in snapshotter.sources.listened] == ["WhisperSTTService", "OpenAILLMService"]
+    assert [type(p).__name__ for p in snapshotter.sources.listened] == ["InterruptionController", "OpenAILLMService"]
     llm = next(p for p in processors if isinstance(p, OpenAILLMService))
     tts = next(p for p in processors if isinstance(p, OpenAITTSService))
     assert client_url(llm) == "http://127.0.0.1:8080/v1"

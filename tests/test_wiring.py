@@ -268,13 +268,17 @@ def test_the_helper_adds_two_processors_and_no_more():
     assert wiring.speaking_guard is None
     assert wiring.controller is not None and wiring.controller.announces_turn_strategies
     assert wiring.snapshotter is not None and wiring.snapshotter.guards_speaking
-    assert wiring.snapshotter.sources.listened == [stt, llm]
+    assert wiring.snapshotter.sources.listened == [wiring.controller, llm]
 
 
 def test_a_compound_llm_and_no_input_get_taps():
     llm = Pipeline([FakeLLMService()])
     wiring = interruption_pipeline(
-        context=LLMContext(), llm=llm, tts=FakeTTSService(), transport_output=MockOutputTransport()
+        context=LLMContext(),
+        llm=llm,
+        tts=FakeTTSService(),
+        transport_output=MockOutputTransport(),
+        controller=False,  # with one, the controller would report the caller's words
     )
     taps = [p for p in wiring.processors if isinstance(p, SnapshotTap)]
     assert len(taps) == 2
@@ -299,6 +303,8 @@ async def test_the_snapshotter_stops_listening_when_its_pipeline_ends():
     )
     hooks = llm._event_handlers["on_before_push_frame"].handlers  # Pipecat's registry
     assert len(hooks) == 1
+    assert len(wiring.controller._user_frame_listeners) == 1
     async with running_pipeline(wiring.processors):
         pass
     assert hooks == []  # the LLM may be used again in another pipeline
+    assert wiring.controller._user_frame_listeners == []

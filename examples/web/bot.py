@@ -163,7 +163,7 @@ def build_web_bot(transport: BaseTransport, options: WebBotOptions) -> WebBot:
             false_interruption_timeout_secs=FALSE_INTERRUPTION_TIMEOUT_SECS,
             guard_speaking=True,
         )
-        snapshotter.listen_to(stt, llm)
+        snapshotter.listen_to(controller, llm)
         # The README's explicit placement; the wiring helper can replace this list.
         processors = [
             transport.input(), stt, controller, pair.user(), FlushCoordinator(), llm, tts,

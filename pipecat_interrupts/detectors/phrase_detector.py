@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from pipecat_interrupts.detectors.base import (
     NOT_YET,
@@ -83,6 +84,21 @@ def _merged(
     lists["interrupt"] += extra_interrupt
     lists["backchannel"] += extra_backchannel
     return dataclasses.replace(table, **lists)
+
+
+@lru_cache(maxsize=32)
+def _tables_for(
+    chosen: tuple[LanguageTable, ...],
+    overrides: tuple[tuple[str, tuple[str, ...]], ...],
+    extra_interrupt: tuple[str, ...],
+    extra_backchannel: tuple[str, ...],
+    acknowledge_thanks: bool,
+    acknowledge_reactions: bool,
+) -> PhraseTables:
+    # One merge per configuration per process: each conversation's detector (and the
+    # snapshotter's judge) is built in microseconds and shares the tables.
+    merged = tuple(_merged(t, dict(overrides), extra_interrupt, extra_backchannel) for t in chosen)
+    return phrase_tables(merged, acknowledge_thanks, acknowledge_reactions)
 
 
 class PhraseInterruptionDetector(BaseInterruptionDetector):
@@ -159,9 +175,13 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             overrides["fillers"] = _phrase_list("fillers", fillers)
         extra_interrupt = _phrase_list("extra_interrupt_phrases", extra_interrupt_phrases)
         extra_backchannel = _phrase_list("extra_backchannel_phrases", extra_backchannel_phrases)
-        merged = tuple(_merged(t, overrides, extra_interrupt, extra_backchannel) for t in chosen)
-        self._tables: PhraseTables = phrase_tables(
-            merged, bool(acknowledge_thanks), bool(acknowledge_reactions)
+        self._tables: PhraseTables = _tables_for(
+            chosen,
+            tuple(sorted(overrides.items())),
+            extra_interrupt,
+            extra_backchannel,
+            bool(acknowledge_thanks),
+            bool(acknowledge_reactions),
         )
         self._fillers_interrupt = bool(fillers_interrupt)
 

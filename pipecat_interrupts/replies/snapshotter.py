@@ -220,13 +220,14 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         return self._sources
 
     def listen_to(self, *processors: FrameProcessor) -> None:
-        """Hear what these processors push: the STT (the caller's words) and the LLM.
+        """Hear the caller's words and what the LLM generates, with no processor added.
 
-        No processor is added to the pipeline (Pipecat's ``on_before_push_frame``).
+        An `InterruptionController` reports the caller's words itself; from any other
+        processor (the STT, or the transport input that transcribes; the LLM) the
+        snapshotter hears what it pushes (Pipecat's ``on_before_push_frame``).
 
         Args:
-            *processors: The processors (the STT, or the transport input that
-                transcribes; the LLM).
+            *processors: The controller (or the STT) and the LLM.
 
         Raises:
             TypeError: If one is not a `FrameProcessor`.

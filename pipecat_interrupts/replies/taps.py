@@ -8,9 +8,11 @@
 
 Three sources, cheapest first:
 
-- push hooks (`SnapshotSources.listen_to`): the snapshotter listens to what a processor
-  you already have (the STT, the LLM) pushes, through Pipecat's ``on_before_push_frame``
-  event. No processor is added; `wiring.interruption_pipeline` does this;
+- the controller and push hooks: the `InterruptionController`, which sees the caller's
+  words first, reports them (`SnapshotSources.hear_through`), and the snapshotter listens
+  to what a processor you already have (the LLM; the STT when there is no controller)
+  pushes, through Pipecat's ``on_before_push_frame`` event (`SnapshotSources.listen_to`).
+  No processor is added; `wiring.interruption_pipeline` does this;
 - taps (`SnapshotTap`), processors placed right after the STT and right after the LLM,
   for a pipeline built by hand or an LLM that is a compound processor;
 - a pipeline observer (`SnapshotObserver`), the fallback when there is neither: an
@@ -36,6 +38,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import LLMService
 
 if TYPE_CHECKING:
+    from pipecat_interrupts.interruption_controller import InterruptionController
     from pipecat_interrupts.replies.snapshotter import StateSnapshotter
 
 GENERATION_FRAMES = (LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEndFrame)
@@ -105,6 +108,7 @@ class SnapshotSources:
         self.listened: list[FrameProcessor] = []
         self._generation_source: FrameProcessor | None = None
         self._observer: SnapshotObserver | None = None
+        self._reporters: list[InterruptionController] = []
 
     @property
     def in_band(self) -> bool:
@@ -132,10 +136,30 @@ class SnapshotSources:
         """
         if not isinstance(processor, FrameProcessor):
             raise TypeError(f"processor must be a FrameProcessor, got {type(processor).__name__}")
+        from pipecat_interrupts.interruption_controller import InterruptionController
+
+        if isinstance(processor, InterruptionController):
+            self.hear_through(processor)  # it reports the caller's words: no hook needed
+            return
         if any(p is processor for p in self.listened):
             return
         processor.add_event_handler("on_before_push_frame", self._on_pushed)
         self.listened.append(processor)
+
+    def hear_through(self, controller: "InterruptionController") -> None:
+        """Hear the caller's words from the controller, which sees them first (no hook).
+
+        Args:
+            controller: The `InterruptionController` before the user aggregator.
+        """
+        if any(p is controller for p in self.listened):
+            return
+        controller.report_user_frames(self._on_user_frame)
+        self.listened.append(controller)
+        self._reporters.append(controller)
+
+    def _on_user_frame(self, frame: Frame) -> None:
+        self._snapshotter.note_frame(frame)
 
     async def _on_pushed(self, processor: FrameProcessor, frame: Frame) -> None:
         # Called in line by Pipecat for every push of a listened processor: audio costs
@@ -173,7 +197,9 @@ class SnapshotSources:
         """Stop listening to the processors (at cleanup: they may outlive this pipeline)."""
         for processor in self.listened:
             processor.remove_event_handler("on_before_push_frame", self._on_pushed)
-        self.listened = []
+        for controller in self._reporters:
+            controller.report_user_frames(self._on_user_frame, stop=True)
+        self.listened, self._reporters = [], []
 
 
 class SnapshotObserver(BaseObserver):
