@@ -28,6 +28,7 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts.event_handlers import (
     DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
@@ -44,6 +45,7 @@ from pipecat_interrupts.frames import (
     decision_of,
     new_flush_id,
 )
+from pipecat_interrupts.output_arrival import OutputArrival
 from pipecat_interrupts.task_registry import (
     DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
     InterruptibleTaskRegistry,
@@ -105,6 +107,11 @@ class _PendingFlush:
     upstream_at: float | None = None
     downstream_at: float | None = None
     both_ends: asyncio.Event = field(default_factory=asyncio.Event)
+    trigger_id: int = -1
+    begun: bool = False  # the rest of the flush (tasks, upstream frame) has started
+
+
+_NO_TASKS = TaskCancellationReport(reason="")  # until the flush's cancellation round ran
 
 
 def reason_for(frame: Frame) -> str:
@@ -169,6 +176,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     # Its own state in slots: added to the many attributes of Pipecat's FrameProcessor,
     # it would make every coordinator's instance dict grow past its small size (~1.3 KB).
     __slots__ = (
+        "_arrival",
         "_event_types",
         "_fence_id",
         "_flush_timeout_secs",
@@ -258,6 +266,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         self._supervisors: dict[asyncio.Task[None], None] = {}
         self._worker_hooked = False
         self._reports: list[FlushReport] = []  # the last _REMEMBERED_REPORTS
+        self._arrival = OutputArrival()
 
         self._register_event_handler("on_flush_started")
         self._register_event_handler("on_flush_completed")
@@ -301,7 +310,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             if flush_id:
                 decision = decision_of(frame)
-                self._start_flush(
+                await self._start_flush(
                     frame, reason=decision.reason if decision else None, flush_id=flush_id
                 )
         elif isinstance(frame, self._event_types):
@@ -318,7 +327,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
                     await self.broadcast_interruption()  # type: ignore[no-untyped-call]
-                self._start_flush(frame)
+                await self._start_flush(frame)
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown(
                 f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}"
@@ -354,39 +363,57 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         _append_bounded(self._handled_frame_ids, frame.id, _REMEMBERED_FRAME_IDS)
         return True
 
-    def _start_flush(
+    async def _start_flush(
         self, trigger: Frame, *, reason: str | None = None, flush_id: str | None = None
     ) -> None:
-        # The flush runs as a task of its own, started after the pushing processor's step:
-        # the trigger was just handed to the next processor, which takes it up first (the
-        # loop runs ready callbacks in order), and the processor that interrupted is not
-        # held up by the flush's work. Everything made before this moment is residual.
+        # The downstream FlushFrame follows the trigger at once, right behind it in every
+        # queue; the rest (your tasks, the upstream FlushFrame) waits until the trigger has
+        # reached the output transport, so none of it competes with the LLM's cancellation
+        # or the output's stop (`OutputArrival`). Everything made before now is residual.
         self._fence_id = Frame().id  # ids grow: anything older was made before this flush
+        reason = reason or reason_for(trigger)
         flush_id = flush_id or new_flush_id()
-        task = self.create_task(
-            self._flush(trigger, reason or reason_for(trigger), flush_id, time.monotonic()),
-            name=f"flush-{flush_id}",
+        pending = _PendingFlush(
+            flush_id, reason, trigger.name, time.monotonic(), _NO_TASKS, trigger_id=trigger.id
         )
+        self._pending[flush_id] = pending
+        down = self._flush_frame(pending)
+        await self.push_frame(down, FrameDirection.DOWNSTREAM)
+        if isinstance(trigger, InterruptionFrame) and self._arrival.watching:
+            self._arrival.when_reached(trigger, lambda: self._begin(pending, down))
+        else:
+            self._begin(pending, down)
+
+    def _flush_frame(self, pending: _PendingFlush) -> FlushFrame:
+        frame = FlushFrame(
+            flush_id=pending.flush_id,
+            reason=pending.reason,
+            origin=self.name,
+            trigger=pending.trigger,
+        )
+        frame.created_at = pending.started_at
+        return frame
+
+    def _begin(self, pending: _PendingFlush, down: FlushFrame) -> None:
+        if pending.begun:
+            return
+        pending.begun = True
+        task = self.create_task(self._flush(pending, down), name=f"flush-{pending.flush_id}")
         self._supervisors[task] = None
         task.add_done_callback(self._forget_supervisor)
 
-    async def _flush(self, trigger: Frame, reason: str, flush_id: str, started_at: float) -> None:
-        tasks = await self._registry.cancel_interruptible(
-            f"{reason} (flush {flush_id})", timeout=self._task_cancel_timeout_secs
+    async def _flush(self, pending: _PendingFlush, down: FlushFrame) -> None:
+        pending.tasks = await self._registry.cancel_interruptible(
+            f"{pending.reason} (flush {pending.flush_id})", timeout=self._task_cancel_timeout_secs
         )
-        if tasks.total:
-            await self._call_event_handler("on_tasks_cancelled", tasks)
-        pending = _PendingFlush(flush_id, reason, trigger.name, started_at, tasks)
-        self._pending[flush_id] = pending
-        down, up = (
-            FlushFrame(flush_id=flush_id, reason=reason, origin=self.name, trigger=trigger.name)
-            for _ in range(2)
-        )
-        down.created_at = up.created_at = started_at
+        if pending.tasks.total:
+            await self._call_event_handler("on_tasks_cancelled", pending.tasks)
+        up = self._flush_frame(pending)
         down.broadcast_sibling_id, up.broadcast_sibling_id = up.id, down.id
-        logger.debug(f"{self}: flush {flush_id} ({reason}) started by {trigger.name}")
+        logger.debug(
+            f"{self}: flush {pending.flush_id} ({pending.reason}) started by {pending.trigger}"
+        )
         await self._call_event_handler("on_flush_started", down)
-        await self.push_frame(down, FrameDirection.DOWNSTREAM)
         await self.push_frame(up, FrameDirection.UPSTREAM)
         await self._supervise(pending)
 
@@ -459,6 +486,11 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         worker.add_event_handler("on_frame_reached_upstream", self._on_reached_upstream)
         worker.add_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
         self._worker_hooked = True
+        from pipecat_interrupts.wiring import flatten  # wiring imports this module
+
+        processors = flatten(worker.pipeline)
+        after = processors[next((i for i, p in enumerate(processors) if p is self), 0) :]
+        self._arrival.watch([p for p in after if isinstance(p, BaseOutputTransport)])
 
     def _unhook_worker(self) -> None:
         if not self._worker_hooked:
@@ -485,6 +517,8 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             pending.upstream, pending.upstream_at = frame, now
         else:
             pending.downstream, pending.downstream_at = frame, now
+            if not pending.begun and self._arrival.forget(pending.trigger_id):
+                self._begin(pending, frame)  # the trigger never showed at an output
         if pending.upstream_at is not None and pending.downstream_at is not None:
             pending.both_ends.set()
 
@@ -496,6 +530,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self.cancel_task(supervisor, timeout=self._task_cancel_timeout_secs)
         self._supervisors.clear()
         self._pending.clear()
+        self._arrival.release()
 
 
 def _append_bounded(items: list[_T], item: _T, bound: int) -> None:

@@ -361,3 +361,43 @@ async def test_cancel_frame_cancels_registered_tasks():
         await worker.cancel(reason="caller hung up")
         await asyncio.wait([task], timeout=5)
     assert task.cancelled()
+
+
+async def test_the_flush_work_waits_until_the_interruption_reached_the_output():
+    # The downstream FlushFrame rides right behind the InterruptionFrame; your tasks'
+    # cancellation and the upstream FlushFrame wait until the interruption has reached the
+    # output transport, so they never compete with the LLM's cancellation or the output's stop.
+    events: list[str] = []
+    coordinator = FlushCoordinator()
+    top = FrameRecorder(name="top", enable_direct_mode=True)
+    vp = build_voice_pipeline(
+        user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait", word_secs=0.02)]),
+        llm=FakeLLMService(replies=[LONG_ANSWER, "Sure."], token_delay_secs=0.005),
+        tts=FakeTTSService(secs_per_word=0.05),
+        before_user_aggregator=[top],
+        after_user_aggregator=[coordinator],
+    )
+
+    async def at_output(_, frame):
+        if isinstance(frame, InterruptionFrame):
+            events.append("interruption at the output")
+
+    vp.output.add_event_handler("on_before_process_frame", at_output)
+    reports, done = completion_waiter(coordinator)
+    async with vp:
+        coordinator.task_registry.create_task(_cancelled_at(events), name="prefetch")
+        await vp.start_bot_turn()
+        async with asyncio.timeout(10):
+            await done.wait()
+    upstream = [f for d, f in top.frames if isinstance(f, FlushFrame) and d == FrameDirection.UPSTREAM]
+    assert len(upstream) == 1 and reports[0].completed
+    assert events[:2] == ["interruption at the output", "prefetch cancelled"]
+    assert reports[0].tasks.cancelled == ("prefetch",)
+
+
+async def _cancelled_at(events: list[str]) -> None:
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        events.append("prefetch cancelled")
+        raise
