@@ -10,8 +10,40 @@ from loguru import logger
 logger.remove()
 logger.add(sys.stderr, level="WARNING")
 
-# The `virtual_time` marker and fixture: the kit's own plugin, as users enable it.
-pytest_plugins = ["pipecat_interrupts.testing.pytest_plugin"]
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The `virtual_time` marker and fixture: the kit's own plugin, where tests run.
+
+    Users list it in ``pytest_plugins``; here it is registered in each process that runs
+    tests, and not in the xdist controller, which runs none: the plugin imports Pipecat
+    and the package (about a second), and the controller's start delays the workers'.
+    """
+    controller = getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
+    if not controller:
+        config.pluginmanager.import_plugin("pipecat_interrupts.testing.pytest_plugin")
+
+# Modules whose tests take seconds each of their own (a subprocess: mypy, the README
+# blocks, an example; or the wall clock: the Silero VAD, sockets), longest first. They run
+# first, so that with several workers (`--dist worksteal`) the others run the many short
+# tests beside them, and none is left running alone at the end of the suite.
+LONG_RUNNING_FIRST = (
+    "test_typing.py",  # mypy --strict: 8 s of CPU with a cold cache
+    "test_silero_vad.py",
+    "test_readme_snippets.py",
+    "test_otel_example.py",
+    "test_state_consistency.py",
+    "test_web_real_services.py",
+    "test_websocket_bot.py",
+    "test_tracing.py",
+    "test_openai_node.py",
+    "test_packaging.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the long-running modules first (a stable sort: each module's order is kept)."""
+    rank = {name: index for index, name in enumerate(LONG_RUNNING_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(autouse=True)
