@@ -44,7 +44,8 @@ import importlib, json, os, select, signal, sys, threading, time
 for name in sys.argv[1:]:
     importlib.import_module(name)
 if threading.active_count() != 1:
-    print(json.dumps({"ready": False, "why": f"{threading.active_count()} threads after the preload"}), flush=True)
+    why = f"{threading.active_count()} threads after the preload"
+    print(json.dumps({"ready": False, "why": why}), flush=True)
     sys.exit(0)
 import gc
 gc.freeze()  # the preloaded objects: no collection in a child touches (and copies) them
@@ -201,7 +202,8 @@ class PreloadedPython:
         Returns:
             The finished process (a killed one has a negative return code).
         """
-        return self._run({"path": str(path), "module": None}, [str(path), *args], args, cwd, timeout_secs)
+        target = {"path": str(path), "module": None}
+        return self._run(target, [str(path), *args], args, cwd, timeout_secs)
 
     def run_module(
         self, module: str, args: Sequence[str] = (), *, cwd: Path, timeout_secs: float
@@ -217,7 +219,8 @@ class PreloadedPython:
         Returns:
             The finished process (a killed one has a negative return code).
         """
-        return self._run({"path": None, "module": module}, ["-m", module, *args], args, cwd, timeout_secs)
+        target = {"path": None, "module": module}
+        return self._run(target, ["-m", module, *args], args, cwd, timeout_secs)
 
     def _run(
         self,

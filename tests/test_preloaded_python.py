@@ -25,7 +25,8 @@ SCRIPT = textwrap.dedent(
     atexit.register(lambda: print("atexit ran", flush=True))
     threading.Thread(target=late_worker).start()  # not a daemon: the exit waits for it
     print(__name__, os.path.basename(sys.argv[0]), sys.argv[1:], os.getcwd() == sys.argv[1])
-    print("path0 is the script's folder:", sys.path[0] == os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.dirname(os.path.abspath(__file__))
+    print("path0 is the script's folder:", sys.path[0] == here)
     print("stdin is empty:", sys.stdin.read() == "")
     print("to stderr", file=sys.stderr)
     sys.exit(int(sys.argv[2]))
@@ -94,7 +95,9 @@ def test_a_module_runs_as_python_dash_m(preloaded, tmp_path):
 
 def test_a_script_past_its_deadline_is_killed_and_the_next_one_runs(preloaded, tmp_path):
     script = tmp_path / "hangs.py"
-    script.write_text("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(60)\n")
+    script.write_text(
+        "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(60)\n"
+    )
     done = preloaded.run_path(script, cwd=tmp_path, timeout_secs=0.2)
     assert done.returncode == -9
     assert "deadline" in done.stderr
