@@ -31,6 +31,10 @@ import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the caller makes one; .ci/check_installed copies this file alone
+    from preloaded_python import PreloadedPython
 
 RUN = "run"
 PYTEST = "pytest"
@@ -132,7 +136,10 @@ def undefined_names(code: str) -> set[str]:
 
 
 def run_script(
-    snippet: Snippet, python: str = sys.executable, cwd: Path | None = None
+    snippet: Snippet,
+    python: str = sys.executable,
+    cwd: Path | None = None,
+    preloaded: PreloadedPython | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Execute a ``run`` block as a script of its own.
 
@@ -140,6 +147,8 @@ def run_script(
         snippet: The block.
         python: The interpreter (a fresh venv's for the install check).
         cwd: Where to run it (a temporary directory when None).
+        preloaded: Run it in a process forked from this interpreter, which has the
+            package imported already, instead of a new one (`PreloadedPython`).
 
     Returns:
         The finished process.
@@ -147,6 +156,10 @@ def run_script(
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch) / "snippet.py"
         script.write_text(snippet.code)
+        if preloaded is not None:
+            return preloaded.run_path(
+                script, cwd=cwd or Path(scratch), timeout_secs=SNIPPET_TIMEOUT_SECS
+            )
         return subprocess.run(
             [python, str(script)],
             cwd=cwd or scratch,
@@ -158,7 +171,9 @@ def run_script(
 
 
 def run_pytest(
-    snippets: list[Snippet], python: str = sys.executable
+    snippets: list[Snippet],
+    python: str = sys.executable,
+    preloaded: PreloadedPython | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the ``pytest`` blocks in a fresh project made of the ``pytest-project`` blocks.
 
@@ -168,6 +183,8 @@ def run_pytest(
     Args:
         snippets: Every block of the README.
         python: The interpreter.
+        preloaded: Run pytest in a process forked from this interpreter instead of a new
+            one (`PreloadedPython`).
 
     Returns:
         The finished pytest process.
@@ -180,18 +197,13 @@ def run_pytest(
         tests = [snippet for snippet in snippets if snippet.kind == PYTEST]
         for number, snippet in enumerate(tests):
             (project / f"test_readme_{number}.py").write_text(snippet.code)
+        args = ["-q", "-p", "no:cacheprovider", "-p", "no:xdist", str(project)]
+        if preloaded is not None:
+            return preloaded.run_module(
+                "pytest", args, cwd=project, timeout_secs=SNIPPET_TIMEOUT_SECS
+            )
         return subprocess.run(
-            [
-                python,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-p",
-                "no:xdist",
-                str(project),
-            ],
+            [python, "-m", "pytest", *args],
             cwd=project,
             capture_output=True,
             text=True,

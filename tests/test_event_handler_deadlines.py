@@ -39,6 +39,8 @@ from pipecat_interrupts.testing import (
 ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen."
 DEADLINE = 0.1
 
+pytestmark = pytest.mark.virtual_time
+
 
 def warnings_naming(log_records: list, name: str) -> list[str]:
     return [r["message"] for r in log_records if r["level"].name == "WARNING" and name in r["message"]]

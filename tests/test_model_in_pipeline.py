@@ -1,5 +1,6 @@
 """The model detector deciding inside a running pipeline (the controller awaits it)."""
 
+import pytest
 from pipecat.frames.frames import InterruptionFrame
 from pipeline_helpers import FrameRecorder
 
@@ -49,6 +50,9 @@ def pipeline(classifier, utterance: str):
     return vp, controller, probe, detector
 
 
+# The scripted classifier's tests run on virtual time; the OpenAI classifier's talks to the
+# FakeOpenAIServer over real localhost sockets, which virtual time does not track.
+@pytest.mark.virtual_time
 async def test_the_model_keeps_the_bot_talking_over_a_sentence_it_reads_as_a_backchannel():
     # Without the model the text rule interrupts on any final transcript.
     classifier = ScriptedClassifier("backchannel")
@@ -81,6 +85,7 @@ async def test_the_openai_classifier_interrupts_on_words_the_phrase_lists_call_a
     assert len(probe.of_type(InterruptionFrame)) == 1 and vp.output.interruptions
 
 
+@pytest.mark.virtual_time
 async def test_an_interrupt_phrase_in_a_pipeline_never_asks_the_model():
     classifier = ScriptedClassifier("backchannel")
     vp, controller, probe, detector = pipeline(classifier, "stop")

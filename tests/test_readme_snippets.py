@@ -2,9 +2,11 @@
 the blocks marked ``run`` execute as scripts, and the copyable test passes with pytest in a
 fresh project that has only what the README tells a user to write."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from preloaded_python import PreloadedPython, PreloadUnavailable
 from readme_snippets import (
     COMPILE,
     PROJECT,
@@ -49,24 +51,45 @@ def test_the_undefined_name_check_finds_missing_names() -> None:
 RUNNABLE = [snippet for snippet in SNIPPETS if snippet.kind == RUN]
 
 
+@pytest.fixture(scope="module")
+def preloaded() -> Iterator[PreloadedPython | None]:
+    """One interpreter with the package imported, forking a process per block.
+
+    Each block still runs in a process of its own, as a script; the second of imports a
+    new interpreter spends is paid once for the module instead of once per block. None
+    (a new interpreter per block) where the platform cannot fork.
+    """
+    try:
+        python = PreloadedPython(["pipecat_interrupts", "pipecat_interrupts.testing"]).start()
+    except PreloadUnavailable:
+        yield None
+        return
+    try:
+        yield python
+    finally:
+        python.close()
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("snippet", RUNNABLE, ids=[snippet.name for snippet in RUNNABLE])
-def test_runnable_block_executes(snippet: Snippet) -> None:
-    done = run_script(snippet)
+def test_runnable_block_executes(snippet: Snippet, preloaded: PreloadedPython | None) -> None:
+    done = run_script(snippet, preloaded=preloaded)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
 @pytest.mark.timeout(300)
-def test_the_copyable_test_passes_in_a_fresh_project() -> None:
-    done = run_pytest(SNIPPETS)
+def test_the_copyable_test_passes_in_a_fresh_project(preloaded: PreloadedPython | None) -> None:
+    done = run_pytest(SNIPPETS, preloaded=preloaded)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "1 passed" in done.stdout
 
 
 @pytest.mark.timeout(300)
-def test_the_copyable_test_needs_the_asyncio_setting_the_readme_states() -> None:
+def test_the_copyable_test_needs_the_asyncio_setting_the_readme_states(
+    preloaded: PreloadedPython | None,
+) -> None:
     # Without the pyproject block (asyncio_mode = "auto") the async test is not run: the
     # README's setting is what makes it pass.
     without_config = [snippet for snippet in SNIPPETS if snippet.target != "pyproject.toml"]
-    done = run_pytest(without_config)
+    done = run_pytest(without_config, preloaded=preloaded)
     assert "1 passed" not in done.stdout

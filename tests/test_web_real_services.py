@@ -42,6 +42,29 @@ from pipecat_interrupts.testing.fake_openai_server import usage_object
 EXAMPLE = Path(__file__).parent.parent / "examples" / "real_services_bot.py"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_whisper_model_per_module():
+    """Load each faster-whisper model once for the module (0.75 s of CPU a load).
+
+    Two tests build the local WhisperSTTService (it loads its model when built); they
+    check which services are built and where they sit, not the model, so they share it.
+    """
+    import pipecat.services.whisper.stt as whisper_stt
+
+    loaded = {}
+    real = whisper_stt.WhisperModel
+
+    def shared(model, **kwargs):
+        key = (model, tuple(sorted(kwargs.items())))
+        if key not in loaded:
+            loaded[key] = real(model, **kwargs)
+        return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(whisper_stt, "WhisperModel", shared)
+        yield loaded
+
+
 def load_example():
     spec = importlib.util.spec_from_file_location("real_services_bot_under_test", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
