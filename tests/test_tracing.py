@@ -204,8 +204,13 @@ async def test_a_false_interruption_is_traced_as_one(spans):
 
 
 async def test_nothing_is_traced_when_the_pipeline_does_not_trace(spans):
-    vp, _, _ = voice([WaitForBot(), Pause(0.25), Utterance("stop")], tracing=False)
+    vp, controller, snapshotter = voice([WaitForBot(), Pause(0.25), Utterance("stop")], tracing=False)
+    assert len(controller._event_handlers["on_interruption"].handlers) == 1  # attached...
     async with vp:
+        # ...and taken off at the first frame: the pipeline does not trace, so a decision
+        # costs no tracer call at all.
+        assert controller._event_handlers["on_interruption"].handlers == []
+        assert snapshotter._event_handlers["on_snapshot"].handlers == []
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
     assert len(vp.output.interruptions) == 1

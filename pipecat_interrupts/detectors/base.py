@@ -125,8 +125,12 @@ class BaseInterruptionDetector:
     """A pure object that reads `UserActivity` and returns a `Detection`.
 
     Subclasses implement `detect`. Detectors keep no state between calls, so one
-    instance can serve many conversations.
+    instance can serve many conversations. One that only reads words sets
+    ``reads_words = True``: it is not asked while there are none (voice activity alone),
+    which keeps a voice-triggered decision short.
     """
+
+    reads_words: bool = False
 
     def detect(self, activity: UserActivity) -> Detection:
         """Read the user's activity.
@@ -156,7 +160,10 @@ def run_detectors(
     Returns:
         The winning detection, or ``NOT_YET``.
     """
+    wordless = not activity.text
     for detector in detectors:
+        if wordless and detector.reads_words:
+            continue
         detection = detector.detect(activity)
         if detection.decisive:
             return detection
@@ -197,7 +204,10 @@ async def run_detectors_async(
     Returns:
         The winning detection, or ``NOT_YET``.
     """
+    wordless = not activity.text
     for detector in detectors:
+        if wordless and detector.reads_words:
+            continue  # it would say NOT_YET: nothing to read yet
         # An attribute lookup, not isinstance(AsyncInterruptionDetector): a runtime
         # protocol check walks the protocol's members on every call (tens of microseconds).
         detect_async = getattr(detector, "detect_async", None)

@@ -98,6 +98,8 @@ class ModelInterruptionDetector(BaseInterruptionDetector):
         controller = InterruptionController(detectors=[detector, TextInterruptionDetector()])
     """
 
+    reads_words = True
+
     def __init__(
         self,
         classifier: InterruptionClassifier,

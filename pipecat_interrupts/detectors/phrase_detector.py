@@ -126,6 +126,8 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
     languages and the first (in ``languages`` order) with a verdict decides.
     """
 
+    reads_words = True
+
     def __init__(
         self,
         *,

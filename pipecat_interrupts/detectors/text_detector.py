@@ -24,6 +24,8 @@ class TextInterruptionDetector(BaseInterruptionDetector):
     English); ``finals_only`` waits for the final transcript.
     """
 
+    reads_words = True
+
     def __init__(
         self, *, min_chars: int = 2, min_words: int | None = None, finals_only: bool = False
     ):

@@ -21,8 +21,9 @@ current turn span (or the conversation span between turns) for each:
 
 Pipecat's ``TracingContext`` holds the turn's span *context*, not the span, so these are
 child spans, not events on the turn span. The handlers are plain functions, so they run in
-line where the event fires (no task each); with tracing off (or OpenTelemetry absent) a
-handler returns at its first check and nothing from OpenTelemetry is imported.
+line where the event fires (no task each). When a processor's pipeline does not trace,
+the tracer takes its handlers off at that processor's first frame, so its events cost
+nothing; nothing from OpenTelemetry is imported.
 """
 
 import time
@@ -77,6 +78,7 @@ class InterruptionTracer:
         """
         self._provider = tracer_provider
         self._tracer: Any = None
+        self._attached: dict[int, tuple[tuple[str, Any], ...]] = {}
 
     def __str__(self) -> str:
         return type(self).__name__
@@ -108,17 +110,43 @@ class InterruptionTracer:
         ):
             if value is not None and not isinstance(value, kind):
                 raise TypeError(f"{name} must be a {kind.__name__}, got {value!r}")
-        if controller is not None:
-            controller.add_event_handler("on_interruption", self._on_interruption)
-            controller.add_event_handler("on_interruption_suppressed", self._on_suppressed)
-            controller.add_event_handler("on_backchannel", self._on_backchannel)
-        if snapshotter is not None:
-            snapshotter.add_event_handler("on_snapshot", self._on_snapshot)
-            snapshotter.add_event_handler("on_false_interruption", self._on_false_interruption)
-        if flush_coordinator is not None:
-            flush_coordinator.add_event_handler("on_flush_completed", self._on_flush)
-            flush_coordinator.add_event_handler("on_flush_timeout", self._on_flush)
+        handlers: list[tuple[FrameProcessor | None, tuple[tuple[str, Any], ...]]] = [
+            (
+                controller,
+                (
+                    ("on_interruption", self._on_interruption),
+                    ("on_interruption_suppressed", self._on_suppressed),
+                    ("on_backchannel", self._on_backchannel),
+                ),
+            ),
+            (
+                snapshotter,
+                (
+                    ("on_snapshot", self._on_snapshot),
+                    ("on_false_interruption", self._on_false_interruption),
+                ),
+            ),
+            (
+                flush_coordinator,
+                (("on_flush_completed", self._on_flush), ("on_flush_timeout", self._on_flush)),
+            ),
+        ]
+        for processor, events in handlers:
+            if processor is None:
+                continue
+            for event, handler in events:
+                processor.add_event_handler(event, handler)
+            self._attached[id(processor)] = events
+            # At its first frame (the StartFrame, after setup) the processor knows whether
+            # its pipeline traces; if not, every handler comes off: events cost nothing.
+            processor.add_event_handler("on_before_process_frame", self._on_first_frame)
         return self
+
+    async def _on_first_frame(self, processor: FrameProcessor, frame: Any) -> None:
+        processor.remove_event_handler("on_before_process_frame", self._on_first_frame)
+        if _tracing_context_of(processor) is None:
+            for event, handler in self._attached.pop(id(processor), ()):
+                processor.remove_event_handler(event, handler)
 
     def _on_interruption(self, controller: FrameProcessor, decision: InterruptionDecision) -> None:
         if _tracing_context_of(controller) is None:
