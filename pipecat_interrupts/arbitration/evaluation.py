@@ -176,6 +176,9 @@ class AttemptEvaluator:
             direction: Its direction.
         """
         for hook in self._hooks:
+            if hook.direct:
+                hook.hook(frame, direction)  # the plugin's own: nothing to contain
+                continue
             await self._runner.call(
                 hook.hook, frame, direction, deadline_secs=hook.deadline_secs, name=hook.name
             )

@@ -63,6 +63,9 @@ class InterruptionCondition:
     """
 
     name: str = "condition"
+    runs_user_code: bool = True
+    """False only for the plugin's own synchronous conditions that cannot raise or block:
+    they are called directly, not through the deadline runner (a decision pays less)."""
 
     def allows(self, context: InterruptionContext) -> bool | Awaitable[bool]:
         """Whether the interruption may happen now.
@@ -181,6 +184,8 @@ class ConditionChecker:
         """
         if isinstance(condition, CombinedCondition):
             return await condition.combine(lambda child: self.allows(child, context))
+        if not condition.runs_user_code:
+            return bool(condition.allows(context))
         result = await self._runner.call(
             condition.allows,
             context,
@@ -226,9 +231,9 @@ class ConditionChecker:
             One `FrameHook` per hook, named for logs, under the conditions' deadline.
         """
         return [
-            FrameHook(hook, f"condition {name}.process_frame", self._timeout_secs)
+            FrameHook(hook, f"condition {name}.process_frame", self._timeout_secs, direct)
             for condition in conditions
-            for name, hook in _frame_hooks(condition)
+            for name, hook, direct in _frame_hooks(condition)
         ]
 
 
@@ -240,18 +245,22 @@ class FrameHook:
         hook: The hook (sync or async).
         name: Its name in logs.
         deadline_secs: Its deadline.
+        direct: Called directly (the plugin's own code), not through the deadline runner.
     """
 
     hook: Callable[..., Any]
     name: str
     deadline_secs: float
+    direct: bool = False
 
 
-def _frame_hooks(condition: InterruptionCondition) -> list[tuple[str, Callable[..., Any]]]:
+def _frame_hooks(
+    condition: InterruptionCondition,
+) -> list[tuple[str, Callable[..., Any], bool]]:
     if isinstance(condition, CombinedCondition):
         return [hook for child in condition.children for hook in _frame_hooks(child)]
     hook = getattr(condition, "process_frame", None)
-    return [(condition.name, hook)] if callable(hook) else []
+    return [(condition.name, hook, not condition.runs_user_code)] if callable(hook) else []
 
 
 async def check_conditions(

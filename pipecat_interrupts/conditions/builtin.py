@@ -95,6 +95,7 @@ class UninterruptibleSegments(InterruptionCondition):
     """
 
     name = "uninterruptible_segment"
+    runs_user_code = False
 
     def __init__(self) -> None:
         """Initialize the condition (nothing protected)."""
@@ -142,6 +143,7 @@ class InterruptionsEnabled(InterruptionCondition):
     """Holds interruptions back while an `InterruptionsControlFrame` switched them off."""
 
     name = "interruptions_disabled"
+    runs_user_code = False
 
     def __init__(self) -> None:
         """Initialize the condition (interruptions on)."""
