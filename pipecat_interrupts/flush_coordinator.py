@@ -108,7 +108,7 @@ class _PendingFlush:
     downstream_at: float | None = None
     both_ends: asyncio.Event = field(default_factory=asyncio.Event)
     trigger_id: int = -1
-    begun: bool = False  # the rest of the flush (tasks, upstream frame) has started
+    go: asyncio.Event = field(default_factory=asyncio.Event)  # the trigger reached the output
 
 
 _NO_TASKS = TaskCancellationReport(reason="")  # until the flush's cancellation round ran
@@ -310,7 +310,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             if flush_id:
                 decision = decision_of(frame)
-                await self._start_flush(
+                self._start_flush(
                     frame, reason=decision.reason if decision else None, flush_id=flush_id
                 )
         elif isinstance(frame, self._event_types):
@@ -327,7 +327,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
                     await self.broadcast_interruption()  # type: ignore[no-untyped-call]
-                await self._start_flush(frame)
+                self._start_flush(frame)
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown(
                 f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}"
@@ -363,13 +363,15 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         _append_bounded(self._handled_frame_ids, frame.id, _REMEMBERED_FRAME_IDS)
         return True
 
-    async def _start_flush(
+    def _start_flush(
         self, trigger: Frame, *, reason: str | None = None, flush_id: str | None = None
     ) -> None:
-        # The downstream FlushFrame follows the trigger at once, right behind it in every
-        # queue; the rest (your tasks, the upstream FlushFrame) waits until the trigger has
-        # reached the output transport, so none of it competes with the LLM's cancellation
-        # or the output's stop (`OutputArrival`). Everything made before now is residual.
+        # The flush is a task of its own: it starts after the step that handed the trigger
+        # on, when the next processor has taken the trigger up. Its downstream FlushFrame
+        # then rides right behind the trigger; the rest (your tasks, the upstream
+        # FlushFrame) waits until the trigger has reached the output transport, so none
+        # of it competes with the LLM's cancellation or the output's stop (`OutputArrival`).
+        # Everything made before now is residual.
         self._fence_id = Frame().id  # ids grow: anything older was made before this flush
         reason = reason or reason_for(trigger)
         flush_id = flush_id or new_flush_id()
@@ -377,12 +379,9 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             flush_id, reason, trigger.name, time.monotonic(), _NO_TASKS, trigger_id=trigger.id
         )
         self._pending[flush_id] = pending
-        down = self._flush_frame(pending)
-        await self.push_frame(down, FrameDirection.DOWNSTREAM)
-        if isinstance(trigger, InterruptionFrame) and self._arrival.watching:
-            self._arrival.when_reached(trigger, lambda: self._begin(pending, down))
-        else:
-            self._begin(pending, down)
+        task = self.create_task(self._flush(pending, trigger), name=f"flush-{flush_id}")
+        self._supervisors[task] = None
+        task.add_done_callback(self._forget_supervisor)
 
     def _flush_frame(self, pending: _PendingFlush) -> FlushFrame:
         frame = FlushFrame(
@@ -394,15 +393,16 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         frame.created_at = pending.started_at
         return frame
 
-    def _begin(self, pending: _PendingFlush, down: FlushFrame) -> None:
-        if pending.begun:
-            return
-        pending.begun = True
-        task = self.create_task(self._flush(pending, down), name=f"flush-{pending.flush_id}")
-        self._supervisors[task] = None
-        task.add_done_callback(self._forget_supervisor)
-
-    async def _flush(self, pending: _PendingFlush, down: FlushFrame) -> None:
+    async def _flush(self, pending: _PendingFlush, trigger: Frame) -> None:
+        down = self._flush_frame(pending)
+        await self.push_frame(down, FrameDirection.DOWNSTREAM)
+        if isinstance(trigger, InterruptionFrame) and self._arrival.watching:
+            self._arrival.when_reached(trigger, pending.go.set)
+            try:  # or the downstream FlushFrame reaching the end (`_mark_end`) says go
+                async with asyncio.timeout(self._flush_timeout_secs):
+                    await pending.go.wait()
+            except TimeoutError:
+                self._arrival.forget(trigger.id)  # supervision reports the timeout
         pending.tasks = await self._registry.cancel_interruptible(
             f"{pending.reason} (flush {pending.flush_id})", timeout=self._task_cancel_timeout_secs
         )
@@ -517,8 +517,8 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             pending.upstream, pending.upstream_at = frame, now
         else:
             pending.downstream, pending.downstream_at = frame, now
-            if not pending.begun and self._arrival.forget(pending.trigger_id):
-                self._begin(pending, frame)  # the trigger never showed at an output
+            if self._arrival.forget(pending.trigger_id):
+                pending.go.set()  # the trigger never showed at an output
         if pending.upstream_at is not None and pending.downstream_at is not None:
             pending.both_ends.set()
 

@@ -308,8 +308,14 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             direction: The direction of the frame.
         """
         await super().process_frame(frame, direction)
-        if isinstance(frame, InputAudioRawFrame):
-            await self.push_frame(frame, direction)  # the hot path: audio only passes through
+        if isinstance(frame, InputAudioRawFrame) or (
+            isinstance(frame, InterruptionFrame)
+            and direction == FrameDirection.UPSTREAM
+            and self._arbiter.pending is None
+        ):
+            # Hot paths: audio only passes through; the aggregator's interruption going up
+            # (nothing being decided) is on the barge-in's own path.
+            await self.push_frame(frame, direction)
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown()

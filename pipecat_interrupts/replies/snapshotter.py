@@ -182,7 +182,8 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
 
     @property
     def ledger(self) -> ReplyLedger:
-        """The reply ledger."""
+        """The reply ledger (up to date with what the LLM generated)."""
+        self._sources.drain()
         return self._tracker.ledger
 
     @property
@@ -275,6 +276,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         await self.push_frame(upstream, FrameDirection.UPSTREAM)
 
     async def _handle(self, frame: Frame) -> None:
+        self._sources.drain()  # what the LLM generated before this frame left the output
         if isinstance(frame, InterruptionFrame):
             await self._on_interruption(frame)
         elif isinstance(frame, StartFrame):
@@ -336,6 +338,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
 
     async def _await_words(self, cut: Cut) -> None:
         await self._tracker.watch.quiet_for(self._false_timeout or 0, MAX_CALLER_SPEECH_SECS)
+        self._sources.drain()  # a new response started meanwhile disarms the watch
         if not self._tracker.watch.expire(cut.reply):
             return
         self._watch_task = None

@@ -109,6 +109,7 @@ class SnapshotSources:
         self._generation_source: FrameProcessor | None = None
         self._observer: SnapshotObserver | None = None
         self._reporters: list[InterruptionController] = []
+        self._generated: list[Frame] = []
 
     @property
     def in_band(self) -> bool:
@@ -164,13 +165,23 @@ class SnapshotSources:
     async def _on_pushed(self, processor: FrameProcessor, frame: Frame) -> None:
         # Called in line by Pipecat for every push of a listened processor: audio costs
         # one type check. Pipecat does not say the direction; these frames go downstream.
+        # Generation is only kept here (the LLM may be mid-cancellation: its task is the
+        # interruption's path) and read in order before the snapshotter's next frame
+        # (`drain`); the caller's words count at once (they disarm a false-interruption watch).
         if isinstance(frame, InputAudioRawFrame):
             return
         if isinstance(frame, GENERATION_FRAMES):
             self._generation_source = processor
-            self._snapshotter.note_frame(frame, generated_by_llm=True)
+            self._generated.append(frame)
         elif isinstance(frame, TAPPED_FRAMES):
             self._snapshotter.note_frame(frame)
+
+    def drain(self) -> None:
+        """Report the generation kept since the last call, in order."""
+        if self._generated:
+            generated, self._generated = self._generated, []
+            for frame in generated:
+                self._snapshotter.note_frame(frame, generated_by_llm=True)
 
     @property
     def generation_source(self) -> FrameProcessor | None:
