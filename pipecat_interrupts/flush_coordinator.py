@@ -10,7 +10,6 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from loguru import logger
@@ -28,11 +27,19 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts.event_handlers import (
     DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
     DeadlineEventHandlersMixin,
+)
+from pipecat_interrupts.flush_ends import (
+    NO_TASKS,
+    FlushEnds,
+    PendingFlush,
+    missing_ends,
+)
+from pipecat_interrupts.flush_ends import (
+    FlushReport as FlushReport,  # re-exported: its 0.2 home
 )
 from pipecat_interrupts.frames import (
     FLUSH_ID,
@@ -41,15 +48,12 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     FlushCompletedFrame,
     FlushFrame,
-    FlushStep,
     decision_of,
     new_flush_id,
 )
-from pipecat_interrupts.output_arrival import OutputArrival
 from pipecat_interrupts.task_registry import (
     DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
     InterruptibleTaskRegistry,
-    TaskCancellationReport,
 )
 from pipecat_interrupts.validation import require_bool, require_frame_types, require_positive_secs
 
@@ -62,56 +66,7 @@ DEFAULT_RESIDUAL_FRAME_TYPES: tuple[type[Frame], ...] = (
     OutputAudioRawFrame,
 )
 _REMEMBERED_FRAME_IDS = 128
-_REMEMBERED_REPORTS = 256
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True, slots=True)
-class FlushReport:
-    """How one flush went.
-
-    Parameters:
-        flush_id: The flush's id.
-        reason: Why it happened.
-        trigger: Name of the frame that caused it.
-        completed: True when both ends of the pipeline were reached before the deadline.
-        elapsed_secs: Start of the flush to the last end reached (or to the deadline).
-        upstream_secs: Start to arrival at the pipeline source, None if it never arrived.
-        downstream_secs: Start to arrival at the pipeline sink, None if it never arrived.
-        tasks: The cancellation round run for this flush.
-        upstream_trail: Cleanups run by processors on the way up, in order.
-        downstream_trail: Cleanups run by processors on the way down, in order.
-    """
-
-    flush_id: str
-    reason: str
-    trigger: str | None
-    completed: bool
-    elapsed_secs: float
-    upstream_secs: float | None
-    downstream_secs: float | None
-    tasks: TaskCancellationReport
-    upstream_trail: tuple[FlushStep, ...] = ()
-    downstream_trail: tuple[FlushStep, ...] = ()
-
-
-@dataclass(slots=True)
-class _PendingFlush:
-    flush_id: str
-    reason: str
-    trigger: str | None
-    started_at: float
-    tasks: TaskCancellationReport
-    upstream: FlushFrame | None = None
-    downstream: FlushFrame | None = None
-    upstream_at: float | None = None
-    downstream_at: float | None = None
-    both_ends: asyncio.Event = field(default_factory=asyncio.Event)
-    trigger_id: int = -1
-    go: asyncio.Event = field(default_factory=asyncio.Event)  # the trigger reached the output
-
-
-_NO_TASKS = TaskCancellationReport(reason="")  # until the flush's cancellation round ran
 
 
 def reason_for(frame: Frame) -> str:
@@ -176,20 +131,17 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     # Its own state in slots: added to the many attributes of Pipecat's FrameProcessor,
     # it would make every coordinator's instance dict grow past its small size (~1.3 KB).
     __slots__ = (
-        "_arrival",
+        "_ends",
         "_event_types",
         "_fence_id",
         "_flush_timeout_secs",
         "_handled_frame_ids",
         "_interrupt_on_events",
-        "_pending",
         "_registry",
-        "_reports",
         "_residual_dropped",
         "_residual_types",
         "_supervisors",
         "_task_cancel_timeout_secs",
-        "_worker_hooked",
     )
 
     def __init__(
@@ -262,11 +214,8 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         # Lists and a dict, grown as flushes happen: an empty deque is a 64-slot block and
         # an empty set 216 bytes, per coordinator, before any barge-in.
         self._handled_frame_ids: list[int] = []  # the last _REMEMBERED_FRAME_IDS
-        self._pending: dict[str, _PendingFlush] = {}
         self._supervisors: dict[asyncio.Task[None], None] = {}
-        self._worker_hooked = False
-        self._reports: list[FlushReport] = []  # the last _REMEMBERED_REPORTS
-        self._arrival = OutputArrival()
+        self._ends = FlushEnds(str(self), self._flush_timeout_secs)
 
         self._register_event_handler("on_flush_started")
         self._register_event_handler("on_flush_completed")
@@ -286,7 +235,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     @property
     def reports(self) -> list[FlushReport]:
         """The most recent flush reports (up to 256), oldest first."""
-        return self._reports.copy()
+        return self._ends.reports
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Process a frame.
@@ -375,15 +324,15 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         self._fence_id = Frame().id  # ids grow: anything older was made before this flush
         reason = reason or reason_for(trigger)
         flush_id = flush_id or new_flush_id()
-        pending = _PendingFlush(
-            flush_id, reason, trigger.name, time.monotonic(), _NO_TASKS, trigger_id=trigger.id
+        pending = PendingFlush(
+            flush_id, reason, trigger.name, time.monotonic(), NO_TASKS, trigger_id=trigger.id
         )
-        self._pending[flush_id] = pending
+        self._ends.open(pending)
         task = self.create_task(self._flush(pending, trigger), name=f"flush-{flush_id}")
         self._supervisors[task] = None
         task.add_done_callback(self._forget_supervisor)
 
-    def _flush_frame(self, pending: _PendingFlush) -> FlushFrame:
+    def _flush_frame(self, pending: PendingFlush) -> FlushFrame:
         frame = FlushFrame(
             flush_id=pending.flush_id,
             reason=pending.reason,
@@ -393,16 +342,17 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         frame.created_at = pending.started_at
         return frame
 
-    async def _flush(self, pending: _PendingFlush, trigger: Frame) -> None:
+    async def _flush(self, pending: PendingFlush, trigger: Frame) -> None:
         down = self._flush_frame(pending)
         await self.push_frame(down, FrameDirection.DOWNSTREAM)
-        if isinstance(trigger, InterruptionFrame) and self._arrival.watching:
-            self._arrival.when_reached(trigger, pending.go.set)
+        arrival = self._ends.arrival
+        if isinstance(trigger, InterruptionFrame) and arrival.watching:
+            arrival.when_reached(trigger, pending.go.set)
             try:  # or the downstream FlushFrame reaching the end (`_mark_end`) says go
                 async with asyncio.timeout(self._flush_timeout_secs):
                     await pending.go.wait()
             except TimeoutError:
-                self._arrival.forget(trigger.id)  # supervision reports the timeout
+                arrival.forget(trigger.id)  # supervision reports the timeout
         pending.tasks = await self._registry.cancel_interruptible(
             f"{pending.reason} (flush {pending.flush_id})", timeout=self._task_cancel_timeout_secs
         )
@@ -420,107 +370,38 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     def _forget_supervisor(self, task: asyncio.Task[None]) -> None:
         self._supervisors.pop(task, None)
 
-    async def _supervise(self, pending: _PendingFlush) -> None:
-        completed = True
-        try:
-            async with asyncio.timeout(self._flush_timeout_secs):
-                await pending.both_ends.wait()
-        except TimeoutError:
-            completed = False
-        finally:
-            self._pending.pop(pending.flush_id, None)
-        ends = [t for t in (pending.upstream_at, pending.downstream_at) if t is not None]
-        elapsed = (
-            max(ends) - pending.started_at if completed else time.monotonic() - pending.started_at
-        )
-        report = FlushReport(
-            flush_id=pending.flush_id,
-            reason=pending.reason,
-            trigger=pending.trigger,
-            completed=completed,
-            elapsed_secs=elapsed,
-            upstream_secs=_since(pending.started_at, pending.upstream_at),
-            downstream_secs=_since(pending.started_at, pending.downstream_at),
-            tasks=pending.tasks,
-            upstream_trail=tuple(pending.upstream.trail) if pending.upstream else (),
-            downstream_trail=tuple(pending.downstream.trail) if pending.downstream else (),
-        )
-        _append_bounded(self._reports, report, _REMEMBERED_REPORTS)
-        if completed:
+    async def _supervise(self, pending: PendingFlush) -> None:
+        report = await self._ends.settle(pending)
+        if report.completed:
             logger.debug(
-                f"{self}: flush {report.flush_id} reached both ends in {elapsed * 1000:.2f} ms"
+                f"{self}: flush {report.flush_id} reached both ends in "
+                f"{report.elapsed_secs * 1000:.2f} ms"
             )
             await self._call_event_handler("on_flush_completed", report)
         else:
-            missing = [
-                end
-                for end, at in (
-                    ("upstream", pending.upstream_at),
-                    ("downstream", pending.downstream_at),
-                )
-                if at is None
-            ]
             logger.warning(
-                f"{self}: flush {report.flush_id} did not reach the {' and '.join(missing)} "
-                f"end within {self._flush_timeout_secs:.3f}s; giving up"
+                f"{self}: flush {report.flush_id} did not reach the "
+                f"{' and '.join(missing_ends(report))} end within "
+                f"{self._flush_timeout_secs:.3f}s; giving up"
             )
             await self._call_event_handler("on_flush_timeout", report)
         await self.push_frame(
             FlushCompletedFrame(
                 flush_id=report.flush_id,
                 reason=report.reason,
-                completed=completed,
-                elapsed_secs=elapsed,
+                completed=report.completed,
+                elapsed_secs=report.elapsed_secs,
             )
         )
 
     def _hook_worker(self) -> None:
-        if self._worker_hooked:
-            return
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        if worker is None:
-            logger.warning(f"{self}: no pipeline worker; flush completion cannot be observed")
-            return
-        worker.add_reached_upstream_filter((FlushFrame,))
-        worker.add_reached_downstream_filter((FlushFrame,))
-        worker.add_event_handler("on_frame_reached_upstream", self._on_reached_upstream)
-        worker.add_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
-        self._worker_hooked = True
         from pipecat_interrupts.wiring import flatten  # wiring imports this module
 
-        processors = flatten(worker.pipeline)
-        after = processors[next((i for i, p in enumerate(processors) if p is self), 0) :]
-        self._arrival.watch([p for p in after if isinstance(p, BaseOutputTransport)])
+        self._ends.hook(worker, self, flatten(worker.pipeline) if worker is not None else [])
 
     def _unhook_worker(self) -> None:
-        if not self._worker_hooked:
-            return
-        worker = self.processor_setup.pipeline_worker
-        worker.remove_event_handler("on_frame_reached_upstream", self._on_reached_upstream)
-        worker.remove_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
-        self._worker_hooked = False
-
-    async def _on_reached_upstream(self, worker: Any, frame: Frame) -> None:
-        self._mark_end(frame, upstream=True)
-
-    async def _on_reached_downstream(self, worker: Any, frame: Frame) -> None:
-        self._mark_end(frame, upstream=False)
-
-    def _mark_end(self, frame: Frame, *, upstream: bool) -> None:
-        if not isinstance(frame, FlushFrame):
-            return
-        pending = self._pending.get(frame.flush_id)
-        if pending is None:
-            return
-        now = time.monotonic()
-        if upstream:
-            pending.upstream, pending.upstream_at = frame, now
-        else:
-            pending.downstream, pending.downstream_at = frame, now
-            if self._arrival.forget(pending.trigger_id):
-                pending.go.set()  # the trigger never showed at an output
-        if pending.upstream_at is not None and pending.downstream_at is not None:
-            pending.both_ends.set()
+        self._ends.unhook()
 
     async def _teardown(self, reason: str) -> None:
         report = await self._registry.cancel_all(reason, timeout=self._task_cancel_timeout_secs)
@@ -529,15 +410,10 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         for supervisor in list(self._supervisors):
             await self.cancel_task(supervisor, timeout=self._task_cancel_timeout_secs)
         self._supervisors.clear()
-        self._pending.clear()
-        self._arrival.release()
+        self._ends.clear()
 
 
 def _append_bounded(items: list[_T], item: _T, bound: int) -> None:
     items.append(item)
     if len(items) > bound:
         del items[0]  # at most a few hundred, once per flush
-
-
-def _since(start: float, end: float | None) -> float | None:
-    return None if end is None else end - start
