@@ -352,7 +352,8 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             await self._act(await arbiter.bot_stopped())
         elif isinstance(frame, (UserMuteStartedFrame, UserMuteStoppedFrame)):
             await self._act(
-                arbiter.set_muted(isinstance(frame, UserMuteStartedFrame)), trailing=frame
+                arbiter.set_muted(isinstance(frame, UserMuteStartedFrame)),
+                trailing=HeldFrame(frame, direction),
             )
             await self.push_frame(frame, direction)
         elif isinstance(frame, UserStoppedSpeakingFrame):
@@ -373,7 +374,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
                 decisions = await arbiter.voice_stopped()
             else:
                 decisions = await arbiter.voice_continues()
-            await self._act(decisions, trailing=frame)
+            await self._act(decisions, trailing=HeldFrame(frame, direction))
             if arbiter.holds_user_turns:
                 frame.metadata[HELD_BY_CONTROLLER] = True
             await self.push_frame(frame, direction)
@@ -387,7 +388,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
                 user_id=frame.user_id or "",
             )
             forwarded = not any(isinstance(d, (Hold, Backchannel)) for d in decisions)
-            await self._act(decisions, trailing=frame if forwarded else None)
+            await self._act(decisions, trailing=HeldFrame(frame, direction) if forwarded else None)
             if forwarded:
                 await self.push_frame(frame, direction)
         else:
@@ -401,15 +402,14 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
                 await self._act(await arbiter.recheck())
 
     async def _act(
-        self, decisions: Sequence[ArbiterDecision], *, trailing: Frame | None = None
+        self, decisions: Sequence[ArbiterDecision], *, trailing: HeldFrame | None = None
     ) -> None:
         # ``trailing``: the frame the caller forwards right after these decisions.
         for decision in decisions:
             if isinstance(decision, (Interrupt, ReleaseHeldTurn)):
                 # A user turn's interruption rides on the last user frame forwarded to
                 # the user aggregator, which broadcasts it (`turn_handover`); else, here.
-                released = [i.frame for i in decision.released if isinstance(i, HeldFrame)]
-                if not self._handover.offer(decision.decision, released, trailing):
+                if not self._hand_over(decision.decision, decision.released, trailing):
                     await self._broadcast_interruption(decision.decision)
                 if isinstance(decision, Interrupt):
                     await self._call_event_handler("on_interruption", decision.decision)
@@ -435,6 +435,18 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         downstream.metadata[DECISION] = upstream.metadata[DECISION] = decision
         await self.push_frame(downstream)
         await self.push_frame(upstream, FrameDirection.UPSTREAM)
+
+    def _hand_over(
+        self, decision: InterruptionDecision, released: Sequence[object], trailing: HeldFrame | None
+    ) -> bool:
+        forwarded = [i for i in released if isinstance(i, HeldFrame)]
+        forwarded += [trailing] if trailing is not None else []
+        if not forwarded or forwarded[-1].direction != FrameDirection.DOWNSTREAM:
+            # Nothing goes down to the aggregator last: a decision taken on voice activity
+            # the aggregator's own VAD reported upstream is broadcast here.
+            return False
+        before = [i.frame for i in forwarded[:-1] if i.direction == FrameDirection.DOWNSTREAM]
+        return self._handover.offer(decision, before, forwarded[-1].frame)
 
     async def _forward(self, held: Sequence[object]) -> None:
         for item in held:

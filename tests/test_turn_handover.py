@@ -159,3 +159,41 @@ async def test_a_coroutine_that_does_not_suspend_costs_no_loop_iteration():
     result = await UserCodeRunner("owner").call(condition, None, deadline_secs=1.0)
     assert result.ok and result.value is True
     assert ran_between == []  # nothing else ran: the answer came in the caller's turn
+
+
+async def test_a_decision_on_voice_activity_reported_upstream_is_broadcast_by_the_controller():
+    # Pipecat's user aggregator with its own VAD reports voice activity upstream to the
+    # controller: that frame never reaches the aggregator, so it cannot carry the decision.
+    from pipecat.frames.frames import BotStartedSpeakingFrame, VADUserStartedSpeakingFrame
+    from pipecat.processors.aggregators.llm_context import LLMContext
+    from pipecat.processors.aggregators.llm_response_universal import (
+        LLMContextAggregatorPair,
+        LLMUserAggregatorParams,
+    )
+    from pipeline_helpers import running_pipeline
+
+    from pipecat_interrupts import VADInterruptionDetector
+    from pipecat_interrupts.testing import fast_user_turn_strategies
+    from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies
+
+    controller = InterruptionController(detectors=[VADInterruptionDetector(min_speech_secs=0.2)])
+    strategies = fast_user_turn_strategies()
+    aggregator = LLMContextAggregatorPair(
+        LLMContext(),
+        user_params=LLMUserAggregatorParams(
+            user_turn_strategies=controlled_user_turn_strategies(
+                controller, start=strategies.start, stop=strategies.stop
+            )
+        ),
+    ).user()
+    below = FrameRecorder(name="below", enable_direct_mode=True)
+    async with running_pipeline([controller, aggregator, below]) as worker:
+        assert controller.handover.live
+        await worker.queue_frame(BotStartedSpeakingFrame())
+        await below.wait_for(BotStartedSpeakingFrame)
+        await aggregator.push_frame(
+            VADUserStartedSpeakingFrame(start_secs=0.3), FrameDirection.UPSTREAM
+        )
+        await below.wait_for(InterruptionFrame)
+    (interruption,) = below.of_type(InterruptionFrame)
+    assert decision_of(interruption) is not None and decision_of(interruption).reason == "vad"
