@@ -27,6 +27,7 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts.event_handlers import (
     DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
@@ -396,9 +397,14 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
 
     def _hook_worker(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        from pipecat_interrupts.wiring import flatten  # wiring imports this module
+        from pipecat_interrupts.wiring import flatten, processors_after  # wiring imports this
 
-        self._ends.hook(worker, self, flatten(worker.pipeline) if worker is not None else [])
+        outputs = (
+            processors_after(flatten(worker.pipeline), self, BaseOutputTransport)
+            if worker is not None
+            else []
+        )
+        self._ends.hook(worker, outputs)
 
     def _unhook_worker(self) -> None:
         self._ends.unhook()

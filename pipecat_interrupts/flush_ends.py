@@ -14,13 +14,13 @@ turns a finished (or timed-out) flush into its `FlushReport`.
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameProcessor
-from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts.frames import FlushFrame, FlushStep
 from pipecat_interrupts.output_arrival import OutputArrival
@@ -112,13 +112,12 @@ class FlushEnds:
         """Record a flush that starts now."""
         self._pending[pending.flush_id] = pending
 
-    def hook(self, worker: Any, owner: FrameProcessor, processors: list[FrameProcessor]) -> None:
-        """Listen to the worker's reached-frame events; watch the outputs after ``owner``.
+    def hook(self, worker: Any, outputs: Sequence[FrameProcessor]) -> None:
+        """Listen to the worker's reached-frame events; watch these output transports.
 
         Args:
             worker: The pipeline worker (None: completion cannot be observed).
-            owner: The coordinator.
-            processors: The pipeline's processors, in order.
+            outputs: The output transports after the coordinator.
         """
         if self._worker is not None:
             return
@@ -130,8 +129,7 @@ class FlushEnds:
         worker.add_event_handler("on_frame_reached_upstream", self._on_reached_upstream)
         worker.add_event_handler("on_frame_reached_downstream", self._on_reached_downstream)
         self._worker = worker
-        after = processors[next((i for i, p in enumerate(processors) if p is owner), 0) :]
-        self._arrival.watch([p for p in after if isinstance(p, BaseOutputTransport)])
+        self._arrival.watch(outputs)
 
     def unhook(self) -> None:
         """Stop listening to the worker."""

@@ -50,7 +50,6 @@ from pipecat.frames.frames import (
     ServiceMetadataFrame,
     StartFrame,
     TranscriptionFrame,
-    TTSSpeakFrame,
     UserBackchannelFrame,
     UserMuteStartedFrame,
     UserMuteStoppedFrame,
@@ -59,6 +58,7 @@ from pipecat.frames.frames import (
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
@@ -107,11 +107,11 @@ from pipecat_interrupts.frames import (
     EmergencyStopFrame,
     InterruptionDecision,
 )
+from pipecat_interrupts.replies.taps import TAPPED_FRAMES
 from pipecat_interrupts.turn_handover import TurnHandover
 from pipecat_interrupts.validation import require_frame_types, require_name
 
 ControllerMode = ArbiterState  # 0.1 name
-_REPORTED = (InterimTranscriptionFrame, TranscriptionFrame, TTSSpeakFrame)
 
 
 @dataclass(frozen=True)
@@ -331,7 +331,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             self._handover.wrap(frame, direction)
         elif (
             self._user_frame_listeners
-            and isinstance(frame, _REPORTED)
+            and isinstance(frame, TAPPED_FRAMES)
             and direction == FrameDirection.DOWNSTREAM
         ):
             for listener in self._user_frame_listeners:
@@ -457,10 +457,11 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
         if worker is not None:
             # wiring imports this module
-            from pipecat_interrupts.wiring import report_wiring, user_aggregators_after
+            from pipecat_interrupts.wiring import flatten, processors_after, report_wiring
 
-            report_wiring(worker.pipeline, self)
-            self._handover.listen_to(user_aggregators_after(worker.pipeline, self))
+            processors = flatten(worker.pipeline)  # once, for the check and the hand-over
+            report_wiring(processors, self)
+            self._handover.listen_to(processors_after(processors, self, LLMUserAggregator))
 
     def _ensure_recheck(self) -> None:
         if self._recheck_task is None or self._recheck_task.done():

@@ -32,6 +32,7 @@ its processor setup) and logs one error naming each fix when the order defeats t
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from loguru import logger
 from pipecat.processors.aggregators.llm_context import LLMContext
@@ -56,6 +57,8 @@ from pipecat_interrupts.observability.tracing import InterruptionTracer
 from pipecat_interrupts.snapshotter import SnapshotTap, StateSnapshotter
 from pipecat_interrupts.turn_strategies import controlled_user_turn_strategies, has_adapter
 from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncer
+
+_P = TypeVar("_P", bound=FrameProcessor)
 
 
 @dataclass
@@ -344,36 +347,42 @@ def check_wiring(
     return problems
 
 
-def user_aggregators_after(
-    pipeline: FrameProcessor, controller: InterruptionController
-) -> list[LLMUserAggregator]:
-    """The user aggregators after ``controller`` in ``pipeline`` (it hands them decisions).
+def processors_after(
+    processors: Sequence[FrameProcessor], owner: FrameProcessor, kind: type[_P]
+) -> list[_P]:
+    """The processors of a kind after ``owner``.
+
+    The controller's user aggregators, the coordinator's output transports.
 
     Args:
-        pipeline: The pipeline (or any compound processor) the controller runs in.
-        controller: The controller.
+        processors: The pipeline's processors, in order (`flatten`).
+        owner: The processor asking.
+        kind: The class wanted.
 
     Returns:
-        The aggregators, in order (usually one).
+        Those after ``owner``, in order (none when ``owner`` is not among them).
     """
-    processors = flatten(pipeline)
-    at = next((i for i, p in enumerate(processors) if p is controller), None)
+    at = next((i for i, p in enumerate(processors) if p is owner), None)
     if at is None:
         return []
-    return [p for p in processors[at + 1 :] if isinstance(p, LLMUserAggregator)]
+    return [p for p in processors[at + 1 :] if isinstance(p, kind)]
 
 
-def report_wiring(pipeline: FrameProcessor, controller: InterruptionController) -> list[str]:
+def report_wiring(
+    pipeline: FrameProcessor | Sequence[FrameProcessor], controller: InterruptionController
+) -> list[str]:
     """Check the wiring and log one error naming every fix.
 
     Args:
-        pipeline: The pipeline (or any compound processor) the controller runs in.
+        pipeline: The pipeline (or any compound processor) the controller runs in, or its
+            processors already flattened.
         controller: The controller checking.
 
     Returns:
         The problems found.
     """
-    problems = check_wiring(flatten(pipeline), controller)
+    processors = flatten(pipeline) if isinstance(pipeline, FrameProcessor) else pipeline
+    problems = check_wiring(processors, controller)
     if problems:
         logger.error(
             f"{controller}: the pipeline's order defeats pipecat-interrupts: " + "; ".join(problems)
