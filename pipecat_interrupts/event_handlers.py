@@ -28,9 +28,11 @@ handler runs through a `UserCodeRunner` under ``event_handler_timeout_secs``, so
 import asyncio
 import functools
 import inspect
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from loguru import logger
+from pipecat.utils.base_object import BaseObject
 
 from pipecat_interrupts._deadlines import UserCodeRunner, callback_name
 from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
@@ -139,3 +141,28 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
         """Clean up the processor, then the handlers it started."""
         await super().cleanup()  # type: ignore[misc]
         await self._close_event_handlers()
+
+
+def listen(
+    processors: Iterable[BaseObject],
+    event: str,
+    handler: Callable[..., Awaitable[None]],
+    *,
+    on: bool,
+) -> None:
+    """Add (``on``) or remove a handler of a Pipecat event on each processor.
+
+    For the plugin's own listening on your processors (an aggregator's pushes, an
+    output's frames), switched on only while it is needed so the rest costs nothing.
+
+    Args:
+        processors: The processors (any Pipecat `BaseObject`).
+        event: The event's name (``"on_before_push_frame"``...).
+        handler: The handler.
+        on: Add it, or remove it (a no-op where it was not added).
+    """
+    for processor in processors:
+        if on:
+            processor.add_event_handler(event, handler)
+        else:
+            processor.remove_event_handler(event, handler)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameProcessor
 
+from pipecat_interrupts.event_handlers import listen
+
 
 class OutputArrival:
     """Calls back once an awaited frame reaches one of the output transports."""
@@ -76,11 +78,7 @@ class OutputArrival:
         self._outputs = []
 
     def _listen(self, on: bool) -> None:
-        for output in self._outputs:
-            if on:
-                output.add_event_handler("on_before_process_frame", self._on_frame)
-            else:
-                output.remove_event_handler("on_before_process_frame", self._on_frame)
+        listen(self._outputs, "on_before_process_frame", self._on_frame, on=on)
 
     async def _on_frame(self, output: FrameProcessor, frame: Frame) -> None:
         callback = self._waiting.get(frame.id)

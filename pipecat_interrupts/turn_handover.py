@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from pipecat_interrupts.interruption_controller import InterruptionController
     from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
 
+from pipecat_interrupts.event_handlers import listen
 from pipecat_interrupts.frames import (
     DECISION,
     HELD_BY_CONTROLLER,
@@ -185,11 +186,7 @@ class TurnHandover:
 
     def _listen(self, on: bool) -> None:
         # Only while an aggregator starts a turn: its other pushes cost nothing.
-        for aggregator in self._aggregators:
-            if on:
-                aggregator.add_event_handler("on_before_push_frame", self._on_pushed)
-            else:
-                aggregator.remove_event_handler("on_before_push_frame", self._on_pushed)
+        listen(self._aggregators, "on_before_push_frame", self._on_pushed, on=on)
 
     def offer(
         self,

@@ -37,6 +37,8 @@ from pipecat.pipeline.worker import PipelineWorker
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import LLMService
 
+from pipecat_interrupts.event_handlers import listen
+
 if TYPE_CHECKING:
     from pipecat_interrupts.interruption_controller import InterruptionController
     from pipecat_interrupts.replies.snapshotter import StateSnapshotter
@@ -144,7 +146,7 @@ class SnapshotSources:
             return
         if any(p is processor for p in self.listened):
             return
-        processor.add_event_handler("on_before_push_frame", self._on_pushed)
+        listen([processor], "on_before_push_frame", self._on_pushed, on=True)
         self.listened.append(processor)
 
     def hear_through(self, controller: "InterruptionController") -> None:
@@ -206,8 +208,7 @@ class SnapshotSources:
 
     def release(self) -> None:
         """Stop listening to the processors (at cleanup: they may outlive this pipeline)."""
-        for processor in self.listened:
-            processor.remove_event_handler("on_before_push_frame", self._on_pushed)
+        listen(self.listened, "on_before_push_frame", self._on_pushed, on=False)
         for controller in self._reporters:
             controller.report_user_frames(self._on_user_frame, stop=True)
         self.listened, self._reporters = [], []
