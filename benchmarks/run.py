@@ -31,10 +31,10 @@ whether this run met it:
    (`snapshot_cost.py`);
 6. where the time goes: the barge-in hop by hop (`hops.py`).
 
-The plugin side is what `interruption_pipeline` places (the controller, the snapshotter,
-which listens to the STT and the LLM and repairs the speaking signals) plus a
-`FlushCoordinator`, with the `InterruptionController` configured to decide on voice
-activity start (as Pipecat does), so the comparison measures overhead, not policy.
+The plugin side is what `interruption_pipeline` places (the controller, running the flush
+chain itself with ``flush=True``, and the snapshotter, which listens to the STT and the LLM
+and repairs the speaking signals), with the `InterruptionController` configured to decide on
+voice activity start (as Pipecat does), so the comparison measures overhead, not policy.
 """
 
 import argparse
@@ -101,12 +101,13 @@ class PassThrough(FrameProcessor):
         await self.push_frame(frame, direction)
 
 
-def plugin_parts():
+def plugin_parts(flush: bool = True):
     controller = InterruptionController(
-        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.2)]
+        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.2)],
+        flush=flush,  # the flush chain, run by the controller itself (`FlushRunner`)
     )
     # One backchannel judge for both, as `interruption_pipeline` wires them.
-    return controller, FlushCoordinator(), StateSnapshotter(backchannel_judge=controller.judge)
+    return controller, StateSnapshotter(backchannel_judge=controller.judge)
 
 
 def output_20ms() -> MockOutputTransport:
@@ -124,19 +125,17 @@ class Trial:
     flush: float | None
 
 
-ALL_PARTS = ("controller", "coordinator", "snapshotter", "guard")
+ALL_PARTS = ("controller", "flush", "snapshotter", "guard")
 
 
 def plugin_kwargs(parts: tuple[str, ...]) -> dict:
     """`build_voice_pipeline` arguments placing the chosen plugin processors."""
-    controller, coordinator, snapshotter = plugin_parts()
+    controller, snapshotter = plugin_parts(flush="flush" in parts)
     kwargs: dict = {}
     if "controller" in parts:
         kwargs["controller"] = controller
     if "snapshotter" in parts:
         kwargs["snapshotter"] = snapshotter
-    if "coordinator" in parts:
-        kwargs["after_user_aggregator"] = [coordinator]
     kwargs["speaking_guard"] = "guard" in parts
     return kwargs
 
@@ -190,8 +189,8 @@ class BareTrial:
     late_chunks: int  # chunks of the cut reply that started playing after the interruption
     onset_to_end: float  # VAD start to the InterruptionFrame reaching the pipeline's end
     onset_to_cancel: float | None  # VAD start to the LLM stream's end (cancelled)
-    flush: float | None  # the coordinator's flush round trip
-    flush_down: float | None  # its downstream copy: coordinator to the pipeline's end
+    flush: float | None  # the flush round trip
+    flush_down: float | None  # its downstream copy: controller to the pipeline's end
     flush_beyond: float | None  # last FlushFrame end reached minus the InterruptionFrame at the end
 
     @property
@@ -201,7 +200,7 @@ class BareTrial:
 
 
 async def bare_trial(with_plugin: bool) -> BareTrial:
-    """One barge-in timed by the user, the transport and the coordinator themselves.
+    """One barge-in timed by the user, the transport and the controller's flush themselves.
 
     No observer is attached: an observer is told about every push of every processor,
     so it would tax the pipeline with more processors (the plugin's) more. The cut
@@ -218,7 +217,7 @@ async def bare_trial(with_plugin: bool) -> BareTrial:
         output=output_20ms(),
         **kwargs,
     )
-    # Both sides are told, the way the coordinator is, when the InterruptionFrame
+    # Both sides are told, the way the flush is, when the InterruptionFrame
     # reaches the end of the pipeline: the FlushFrame follows it through every processor.
     # The flush is timed the same way: each FlushFrame's arrival at its end of the pipeline.
     reached_end: list[float] = []
@@ -242,8 +241,8 @@ async def bare_trial(with_plugin: bool) -> BareTrial:
         await vp.start_bot_turn()
         await vp.user.wait_finished(10)
         await vp.output.wait_until(lambda: "Okay." in vp.output.spoken_text, timeout=10)
-    coordinator = kwargs.get("after_user_aggregator", [None])[0]
-    report = coordinator.reports[0] if coordinator and coordinator.reports else None
+    controller = kwargs.get("controller")
+    report = controller.flush_reports[0] if controller and controller.flush_reports else None
     at_output = vp.output.interruptions[0]
     # The cut reply's audio: the chunk playing when the interruption arrived, and any
     # chunk played back to back with it (the next reply starts after a silence).
@@ -449,7 +448,7 @@ async def main(quick: bool) -> int:
     beyond = bare_ms(bare_plugin, "flush_beyond")
     if bare_flush:
         print(row("flush round trip p50", None, statistics.median(bare_flush), "ms"))
-        print(row("  of which coordinator -> pipeline end p50", None, statistics.median(bare_ms(bare_plugin, "flush_down")), "ms"))
+        print(row("  of which controller -> pipeline end p50", None, statistics.median(bare_ms(bare_plugin, "flush_down")), "ms"))
     if beyond:
         print(row("flush ends beyond the InterruptionFrame's trip p50", None, statistics.median(beyond), "ms"))
         print(row("flush ends beyond the InterruptionFrame's trip p90", None, p90(beyond), "ms"))

@@ -47,6 +47,7 @@ from pipecat_interrupts.flush import (
     FlushHookProcessor,
 )
 from pipecat_interrupts.flush_coordinator import FlushCoordinator, FlushReport
+from pipecat_interrupts.flush_runner import FlushRunner, FlushSettings
 from pipecat_interrupts.frames import (
     AgentGenerationCompleteFrame,
     AgentHandoffFrame,
@@ -170,6 +171,8 @@ __all__ = [
     "InterruptionRecord",
     # Flush chain and task cancellation
     "FlushCoordinator",
+    "FlushRunner",
+    "FlushSettings",
     "FlushHookProcessor",
     "FlushReport",
     "FlushableMixin",

@@ -6,11 +6,8 @@
 
 """`FlushCoordinator`: turns an interruption into task cancellation and a two-way flush."""
 
-import asyncio
-import re
-import time
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
@@ -34,21 +31,24 @@ from pipecat_interrupts.event_handlers import (
     DeadlineEventHandlersMixin,
 )
 from pipecat_interrupts.flush_ends import (
-    NO_TASKS,
-    FlushEnds,
-    PendingFlush,
-    missing_ends,
-)
-from pipecat_interrupts.flush_ends import (
     FlushReport as FlushReport,  # re-exported: its 0.2 home
+)
+from pipecat_interrupts.flush_runner import (
+    DEFAULT_FLUSH_TIMEOUT_SECS as DEFAULT_FLUSH_TIMEOUT_SECS,
+)
+from pipecat_interrupts.flush_runner import (
+    FLUSH_EVENTS,
+    FlushRunner,
+    FlushSettings,
+)
+from pipecat_interrupts.flush_runner import (
+    reason_for as reason_for,  # re-exported: its 0.2 home
 )
 from pipecat_interrupts.frames import (
     FLUSH_ID,
     HANDLED_BY_CONTROLLER,
     AgentHandoffFrame,
     EmergencyStopFrame,
-    FlushCompletedFrame,
-    FlushFrame,
     decision_of,
     new_flush_id,
 )
@@ -56,9 +56,8 @@ from pipecat_interrupts.task_registry import (
     DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
     InterruptibleTaskRegistry,
 )
-from pipecat_interrupts.validation import require_bool, require_frame_types, require_positive_secs
+from pipecat_interrupts.validation import require_bool, require_frame_types
 
-DEFAULT_FLUSH_TIMEOUT_SECS = 2.0
 AUDIO_FRAMES = (InputAudioRawFrame,)
 DEFAULT_RESIDUAL_FRAME_TYPES: tuple[type[Frame], ...] = (
     LLMTextFrame,
@@ -66,27 +65,16 @@ DEFAULT_RESIDUAL_FRAME_TYPES: tuple[type[Frame], ...] = (
     TTSSpeakFrame,
     OutputAudioRawFrame,
 )
-_REMEMBERED_FRAME_IDS = 128
-_T = TypeVar("_T")
-
-
-def reason_for(frame: Frame) -> str:
-    """Return the flush reason for a trigger frame (``EmergencyStopFrame`` -> ``emergency_stop``).
-
-    Args:
-        frame: The trigger frame.
-
-    Returns:
-        A snake_case reason.
-    """
-    if isinstance(frame, InterruptionFrame):
-        return "interruption"
-    stem = type(frame).__name__.removesuffix("Frame")
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", stem).lower()
 
 
 class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     """Converts interruptions into task cancellation plus a `FlushFrame` both ways.
+
+    The processor you place by hand around a `FlushRunner`. With an
+    `InterruptionController`, ``InterruptionController(flush=FlushSettings())`` runs the
+    same flush with no processor of its own (cheaper: one processor fewer for every frame);
+    an interruption the controller flushes already (it carries a flush id) is not flushed
+    again here.
 
     On an `InterruptionFrame` (or any configured event frame, such as
     `EmergencyStopFrame` and `AgentHandoffFrame`) it:
@@ -132,17 +120,12 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     # Its own state in slots: added to the many attributes of Pipecat's FrameProcessor,
     # it would make every coordinator's instance dict grow past its small size (~1.3 KB).
     __slots__ = (
-        "_ends",
         "_event_types",
         "_fence_id",
-        "_flush_timeout_secs",
-        "_handled_frame_ids",
         "_interrupt_on_events",
-        "_registry",
         "_residual_dropped",
         "_residual_types",
-        "_supervisors",
-        "_task_cancel_timeout_secs",
+        "_runner",
     )
 
     def __init__(
@@ -191,42 +174,18 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         if InterruptionFrame in self._event_types:
             self._event_types = tuple(t for t in self._event_types if t is not InterruptionFrame)
         self._interrupt_on_events = require_bool("interrupt_on_events", interrupt_on_events)
-        if task_registry is not None and not isinstance(task_registry, InterruptibleTaskRegistry):
-            raise TypeError(
-                f"task_registry must be an InterruptibleTaskRegistry, "
-                f"got {type(task_registry).__name__}"
-            )
-        self._task_cancel_timeout_secs = require_positive_secs(
-            "task_cancel_timeout_secs", task_cancel_timeout_secs
-        )
-        self._flush_timeout_secs = require_positive_secs("flush_timeout_secs", flush_timeout_secs)
+        settings = FlushSettings(task_registry, task_cancel_timeout_secs, flush_timeout_secs)
         self._residual_types = require_frame_types("residual_frame_types", residual_frame_types)
         self._fence_id = -1
         self._residual_dropped = 0
-        # `is None`, not `or`: the registry has a length, and a shared one is often
-        # still empty when the coordinator is built.
-        self._registry = (
-            task_registry
-            if task_registry is not None
-            else InterruptibleTaskRegistry(
-                name=f"{self.name}::tasks", cancel_timeout_secs=self._task_cancel_timeout_secs
-            )
-        )
-        # Lists and a dict, grown as flushes happen: an empty deque is a 64-slot block and
-        # an empty set 216 bytes, per coordinator, before any barge-in.
-        self._handled_frame_ids: list[int] = []  # the last _REMEMBERED_FRAME_IDS
-        self._supervisors: dict[asyncio.Task[None], None] = {}
-        self._ends = FlushEnds(str(self), self._flush_timeout_secs)
-
-        self._register_event_handler("on_flush_started")
-        self._register_event_handler("on_flush_completed")
-        self._register_event_handler("on_flush_timeout")
-        self._register_event_handler("on_tasks_cancelled")
+        self._runner = FlushRunner(self, settings, self._call_event_handler)
+        for event in FLUSH_EVENTS:
+            self._register_event_handler(event)
 
     @property
     def task_registry(self) -> InterruptibleTaskRegistry:
         """The registry whose tasks are cancelled on interruption."""
-        return self._registry
+        return self._runner.task_registry
 
     @property
     def residual_frames_dropped(self) -> int:
@@ -236,7 +195,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
     @property
     def reports(self) -> list[FlushReport]:
         """The most recent flush reports (up to 256), oldest first."""
-        return self._ends.reports
+        return self._runner.reports
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Process a frame.
@@ -253,7 +212,8 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             self._hook_worker()
             await self.push_frame(frame, direction)
         elif isinstance(frame, InterruptionFrame):
-            first = self._first_sight(frame)
+            # One with a flush id is flushed already (a controller with ``flush``).
+            first = FLUSH_ID not in frame.metadata and self._runner.first_sight(frame)
             flush_id = new_flush_id() if first else None
             if flush_id:
                 frame.metadata[FLUSH_ID] = flush_id  # snapshots downstream learn the flush id
@@ -265,7 +225,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                 )
         elif isinstance(frame, self._event_types):
             handled = bool(frame.metadata.get(HANDLED_BY_CONTROLLER))
-            first = not handled and self._first_sight(frame)
+            first = not handled and self._runner.first_sight(frame)
             if first and self._interrupt_on_events:
                 # Marked before it is forwarded: a route or coordinator after this one
                 # must not interrupt a second time for the same event.
@@ -290,9 +250,9 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
 
     async def cleanup(self) -> None:
-        """Cancel every registered task and supervisor; unhook; then end the handlers."""
+        """Cancel every registered task and flush under way; unhook; then end the handlers."""
         await self._teardown("pipeline cleanup")
-        self._unhook_worker()
+        self._runner.unhook()
         await super().cleanup()
 
     def _is_residual(self, frame: Frame) -> bool:
@@ -303,97 +263,12 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             and isinstance(frame, self._residual_types)
         )
 
-    def _first_sight(self, frame: Frame) -> bool:
-        if frame.id in self._handled_frame_ids or (
-            frame.broadcast_sibling_id is not None
-            and frame.broadcast_sibling_id in self._handled_frame_ids
-        ):
-            logger.trace(f"{self}: {frame} already flushed (broadcast sibling)")
-            return False
-        _append_bounded(self._handled_frame_ids, frame.id, _REMEMBERED_FRAME_IDS)
-        return True
-
     def _start_flush(
         self, trigger: Frame, *, reason: str | None = None, flush_id: str | None = None
     ) -> None:
-        # The flush is a task of its own: it starts after the step that handed the trigger
-        # on, when the next processor has taken the trigger up. Its downstream FlushFrame
-        # then rides right behind the trigger; the rest (your tasks, the upstream
-        # FlushFrame) waits until the trigger has reached the output transport, so none
-        # of it competes with the LLM's cancellation or the output's stop (`OutputArrival`).
-        # Everything made before now is residual.
-        self._fence_id = Frame().id  # ids grow: anything older was made before this flush
-        reason = reason or reason_for(trigger)
-        flush_id = flush_id or new_flush_id()
-        pending = PendingFlush(
-            flush_id, reason, trigger.name, time.monotonic(), NO_TASKS, trigger_id=trigger.id
-        )
-        self._ends.open(pending)
-        task = self.create_task(self._flush(pending, trigger), name=f"flush-{flush_id}")
-        self._supervisors[task] = None
-        task.add_done_callback(self._forget_supervisor)
-
-    def _flush_frame(self, pending: PendingFlush) -> FlushFrame:
-        frame = FlushFrame(
-            flush_id=pending.flush_id,
-            reason=pending.reason,
-            origin=self.name,
-            trigger=pending.trigger,
-        )
-        frame.created_at = pending.started_at
-        return frame
-
-    async def _flush(self, pending: PendingFlush, trigger: Frame) -> None:
-        down = self._flush_frame(pending)
-        await self.push_frame(down, FrameDirection.DOWNSTREAM)
-        arrival = self._ends.arrival
-        if isinstance(trigger, InterruptionFrame) and arrival.watching:
-            arrival.when_reached(trigger, pending.go.set)
-            try:  # or the downstream FlushFrame reaching the end (`_mark_end`) says go
-                async with asyncio.timeout(self._flush_timeout_secs):
-                    await pending.go.wait()
-            except TimeoutError:
-                arrival.forget(trigger.id)  # supervision reports the timeout
-        pending.tasks = await self._registry.cancel_interruptible(
-            f"{pending.reason} (flush {pending.flush_id})", timeout=self._task_cancel_timeout_secs
-        )
-        if pending.tasks.total:
-            await self._call_event_handler("on_tasks_cancelled", pending.tasks)
-        up = self._flush_frame(pending)
-        down.broadcast_sibling_id, up.broadcast_sibling_id = up.id, down.id
-        logger.debug(
-            f"{self}: flush {pending.flush_id} ({pending.reason}) started by {pending.trigger}"
-        )
-        await self._call_event_handler("on_flush_started", down)
-        await self.push_frame(up, FrameDirection.UPSTREAM)
-        await self._supervise(pending)
-
-    def _forget_supervisor(self, task: asyncio.Task[None]) -> None:
-        self._supervisors.pop(task, None)
-
-    async def _supervise(self, pending: PendingFlush) -> None:
-        report = await self._ends.settle(pending)
-        if report.completed:
-            logger.debug(
-                f"{self}: flush {report.flush_id} reached both ends in "
-                f"{report.elapsed_secs * 1000:.2f} ms"
-            )
-            await self._call_event_handler("on_flush_completed", report)
-        else:
-            logger.warning(
-                f"{self}: flush {report.flush_id} did not reach the "
-                f"{' and '.join(missing_ends(report))} end within "
-                f"{self._flush_timeout_secs:.3f}s; giving up"
-            )
-            await self._call_event_handler("on_flush_timeout", report)
-        await self.push_frame(
-            FlushCompletedFrame(
-                flush_id=report.flush_id,
-                reason=report.reason,
-                completed=report.completed,
-                elapsed_secs=report.elapsed_secs,
-            )
-        )
+        # Everything made before now is residual: frame ids grow.
+        self._fence_id = Frame().id
+        self._runner.start(trigger, reason=reason, flush_id=flush_id)
 
     def _hook_worker(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
@@ -404,22 +279,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             if worker is not None
             else []
         )
-        self._ends.hook(worker, outputs)
-
-    def _unhook_worker(self) -> None:
-        self._ends.unhook()
+        self._runner.hook(worker, outputs)
 
     async def _teardown(self, reason: str) -> None:
-        report = await self._registry.cancel_all(reason, timeout=self._task_cancel_timeout_secs)
-        if report.total:
-            await self._call_event_handler("on_tasks_cancelled", report)
-        for supervisor in list(self._supervisors):
-            await self.cancel_task(supervisor, timeout=self._task_cancel_timeout_secs)
-        self._supervisors.clear()
-        self._ends.clear()
-
-
-def _append_bounded(items: list[_T], item: _T, bound: int) -> None:
-    items.append(item)
-    if len(items) > bound:
-        del items[0]  # at most a few hundred, once per flush
+        await self._runner.teardown(reason)

@@ -60,6 +60,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.utils.time import time_now_iso8601
@@ -98,14 +99,18 @@ from pipecat_interrupts.event_handlers import (
     DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
     DeadlineEventHandlersMixin,
 )
-from pipecat_interrupts.flush_coordinator import reason_for
+from pipecat_interrupts.flush_ends import FlushReport
+from pipecat_interrupts.flush_runner import FLUSH_EVENTS, FlushRunner, FlushSettings, reason_for
 from pipecat_interrupts.frames import (
     DECISION,
+    FLUSH_ID,
     HANDLED_BY_CONTROLLER,
     HELD_BY_CONTROLLER,
     AgentHandoffFrame,
     EmergencyStopFrame,
     InterruptionDecision,
+    decision_of,
+    new_flush_id,
 )
 from pipecat_interrupts.replies.taps import TAPPED_FRAMES
 from pipecat_interrupts.turn_handover import TurnHandover
@@ -142,6 +147,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         "_bypass_types",
         "_clock",
         "_event_types",
+        "_flush",
         "_handover",
         "_judge",
         "_lock",
@@ -164,6 +170,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         recheck_secs: float = DEFAULT_RECHECK_SECS,
         backchannel_judge: BackchannelJudge | None = None,
         clock: Callable[[], float] = clocks.monotonic,
+        flush: FlushSettings | bool = False,
         enable_direct_mode: bool = True,
         event_handler_timeout_secs: float = DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
         **kwargs: Any,
@@ -183,13 +190,18 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             backchannel_judge: Says "only a backchannel"; the first phrase detector (or
                 a default `PhraseInterruptionDetector`) if None. Share it (`judge`).
             clock: Monotonic clock in seconds (inject one in tests).
+            flush: Run a flush at each interruption, as a `FlushCoordinator` does but with
+                no processor of its own (`FlushRunner`): your tasks cancelled and a
+                `FlushFrame` both ways. True for `FlushSettings()` (its own task registry),
+                or your `FlushSettings`; False for none.
             enable_direct_mode: Process frames in the pushing processor's task (on by
                 default: it saves a queue hop on the barge-in path).
             event_handler_timeout_secs: Deadline for each event handler.
             **kwargs: `FrameProcessor` arguments.
 
         Raises:
-            TypeError: If a detector, condition, event type or the judge has the wrong type.
+            TypeError: If a detector, condition, event type, the judge or ``flush`` has the
+                wrong type.
             ValueError: If a duration is not finite and positive.
         """
         if "name" in kwargs and kwargs["name"] is not None:
@@ -203,6 +215,9 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         backchannel_judge = judge_for(detectors, backchannel_judge)
         if not callable(clock):
             raise TypeError("clock must be callable")
+        if not isinstance(flush, (bool, FlushSettings)):
+            raise TypeError(f"flush must be a FlushSettings or a bool, got {flush!r}")
+        settings = FlushSettings() if flush is True else flush or None
         self._judge: BackchannelJudge = backchannel_judge
         self._segments = UninterruptibleSegments()
         self._event_types = require_frame_types("interrupt_event_types", interrupt_event_types)
@@ -225,9 +240,13 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         self._clock = clock
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task[None] | None = None
-        self._handover = TurnHandover(str(self), self._broadcast_interruption)
+        self._flush = FlushRunner(self, settings, self._call_event_handler) if settings else None
+        self._handover = TurnHandover(
+            str(self), self._broadcast_interruption, stamp_flush_ids=self._flush is not None
+        )
         self._user_frame_listeners: list[Callable[[Frame], None]] = []
-        for event in ("on_interruption", "on_interruption_suppressed", "on_backchannel"):
+        events = ("on_interruption", "on_interruption_suppressed", "on_backchannel")
+        for event in (*events, *FLUSH_EVENTS) if self._flush else events:
             self._register_event_handler(event)
 
     @property
@@ -239,6 +258,16 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     def handover(self) -> TurnHandover:
         """Hands user-turn decisions to the user aggregator, which broadcasts them."""
         return self._handover
+
+    @property
+    def flush_runner(self) -> FlushRunner | None:
+        """Runs the flushes (``flush``): its task registry and reports; None without."""
+        return self._flush
+
+    @property
+    def flush_reports(self) -> list[FlushReport]:
+        """The most recent flush reports (up to 256), oldest first; empty without ``flush``."""
+        return self._flush.reports if self._flush is not None else []
 
     @property
     def judge(self) -> BackchannelJudge:
@@ -316,6 +345,8 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             # Hot paths: audio only passes through; the aggregator's interruption going up
             # (nothing being decided) is on the barge-in's own path.
             await self.push_frame(frame, direction)
+            if isinstance(frame, InterruptionFrame):
+                self._flush_for(frame, direction)
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown()
@@ -392,12 +423,17 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             if forwarded:
                 await self.push_frame(frame, direction)
         else:
-            if isinstance(frame, InterruptionFrame) and direction == FrameDirection.UPSTREAM:
+            interruption = isinstance(frame, InterruptionFrame)
+            if interruption and direction == FrameDirection.UPSTREAM:
                 pending = arbiter.pending
                 self._handover.note_interruption_from_below(
                     pending is not None and pending.trigger is None
                 )
+            if interruption and self._flush is not None:
+                frame.metadata.setdefault(FLUSH_ID, new_flush_id())  # for snapshots below
             await self.push_frame(frame, direction)
+            if isinstance(frame, InterruptionFrame):
+                self._flush_for(frame, direction)
             if arbiter.pending is not None:
                 await self._act(await arbiter.recheck())
 
@@ -433,8 +469,23 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         downstream, upstream = InterruptionFrame(), InterruptionFrame()
         downstream.broadcast_sibling_id, upstream.broadcast_sibling_id = upstream.id, downstream.id
         downstream.metadata[DECISION] = upstream.metadata[DECISION] = decision
+        if self._flush is not None:
+            downstream.metadata[FLUSH_ID] = upstream.metadata[FLUSH_ID] = new_flush_id()
         await self.push_frame(downstream)
         await self.push_frame(upstream, FrameDirection.UPSTREAM)
+        self._flush_for(downstream, FrameDirection.DOWNSTREAM)
+
+    def _flush_for(self, frame: InterruptionFrame, direction: FrameDirection) -> None:
+        if self._flush is None:
+            return
+        decision = decision_of(frame)
+        flush_id = frame.metadata.get(FLUSH_ID)
+        self._flush.interrupted(
+            frame,
+            direction,
+            flush_id=flush_id if isinstance(flush_id, str) else None,
+            reason=decision.reason if decision is not None else None,
+        )
 
     def _hand_over(
         self, decision: InterruptionDecision, released: Sequence[object], trailing: HeldFrame | None
@@ -462,6 +513,10 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             processors = flatten(worker.pipeline)  # once, for the check and the hand-over
             report_wiring(processors, self)
             self._handover.listen_to(processors_after(processors, self, LLMUserAggregator))
+            if self._flush is not None:
+                self._flush.hook(worker, processors_after(processors, self, BaseOutputTransport))
+        elif self._flush is not None:
+            self._flush.hook(None, [])
 
     def _ensure_recheck(self) -> None:
         if self._recheck_task is None or self._recheck_task.done():
@@ -480,6 +535,8 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         dropped = self._arbiter.close()
         if dropped:
             logger.debug(f"{self}: pipeline ending; {dropped} held frame(s) dropped")
+        if self._flush is not None:
+            await self._flush.teardown("pipeline ended")
         await self._runner.close()
 
     async def cleanup(self) -> None:
@@ -487,3 +544,5 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         await super().cleanup()
         await self._teardown()
         self._handover.release()
+        if self._flush is not None:
+            self._flush.unhook()

@@ -6,7 +6,7 @@
 
 """`OutputArrival`: tells when a frame reaches the output transport.
 
-The `FlushCoordinator` uses it to keep the work of a flush (cancelling your tasks, the
+A flush (`FlushRunner`) uses it to keep the work of a flush (cancelling your tasks, the
 upstream `FlushFrame`, the bookkeeping) off the interruption's critical path: that work
 waits until the `InterruptionFrame` has reached the output transport, where the caller
 stops hearing the bot. Until then every trip of the event loop it takes would delay the
@@ -45,16 +45,16 @@ class OutputArrival:
         """
         self._outputs = list(outputs)
 
-    def when_reached(self, frame: Frame, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once ``frame`` reaches an output transport.
+    def when_reached(self, frame_id: int, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the frame with this id reaches an output transport.
 
         Args:
-            frame: The frame awaited (the same object travels the pipeline).
+            frame_id: The awaited frame's id (the same object travels the pipeline).
             callback: A quick, synchronous callback.
         """
         if not self._waiting:
             self._listen(True)
-        self._waiting[frame.id] = callback
+        self._waiting[frame_id] = callback
 
     def forget(self, frame_id: int) -> bool:
         """Stop waiting for a frame.

@@ -61,9 +61,11 @@ if TYPE_CHECKING:
 from pipecat_interrupts.event_handlers import listen
 from pipecat_interrupts.frames import (
     DECISION,
+    FLUSH_ID,
     HELD_BY_CONTROLLER,
     TURN_DECISION,
     InterruptionDecision,
+    new_flush_id,
 )
 
 CARRIERS = (
@@ -93,16 +95,24 @@ class TurnHandover:
     """The controller's side of the user-turn system: announce, hand over (see the module)."""
 
     def __init__(
-        self, name: str, broadcast: Callable[[InterruptionDecision], Awaitable[None]]
+        self,
+        name: str,
+        broadcast: Callable[[InterruptionDecision], Awaitable[None]],
+        *,
+        stamp_flush_ids: bool = False,
     ) -> None:
         """Create the hand-over.
 
         Args:
             name: The controller's name, for logs.
             broadcast: The controller's own broadcast, for when the hand-over cannot work.
+            stamp_flush_ids: Also put one new flush id (`FLUSH_ID`) on both siblings (the
+                controller flushes for them).
         """
         self._name = name
         self._broadcast = broadcast
+        self._stamp_flush_ids = stamp_flush_ids
+        self._flush_id: str | None = None
         self._adapters: set[int] = set()
         self._releasing: InterruptionDecision | None = None
         self._claimed = False
@@ -230,6 +240,7 @@ class TurnHandover:
             decision: The decision.
         """
         self._releasing, self._claimed = decision, False
+        self._flush_id = new_flush_id() if self._stamp_flush_ids else None
         self._listen(True)
         try:
             await adapter.trigger_user_turn_started(enable_interruptions=True)
@@ -243,4 +254,6 @@ class TurnHandover:
     async def _on_pushed(self, aggregator: FrameProcessor, frame: Frame) -> None:
         if self._releasing is not None and isinstance(frame, InterruptionFrame):
             frame.metadata[DECISION] = self._releasing
+            if self._flush_id is not None:
+                frame.metadata[FLUSH_ID] = self._flush_id
             self._claimed = True

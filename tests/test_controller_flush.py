@@ -1,0 +1,205 @@
+"""The controller's own flush (``InterruptionController(flush=...)``): the flush chain with no
+processor of its own, started where the interruption is decided."""
+
+import asyncio
+
+import pytest
+from conftest import pending_tasks
+from pipecat.frames.frames import InterruptionFrame
+from pipecat.processors.frame_processor import FrameDirection
+from pipeline_helpers import FrameRecorder
+
+from pipecat_interrupts import (
+    EmergencyStopFrame,
+    FlushableProcessor,
+    FlushCoordinator,
+    FlushFrame,
+    FlushSettings,
+    InterruptibleTaskRegistry,
+    InterruptionController,
+    StateSnapshotter,
+    decision_of,
+)
+from pipecat_interrupts.wiring import flatten
+from pipecat_interrupts.testing import (
+    FakeLLMService,
+    FakeTTSService,
+    Pause,
+    ScriptedUser,
+    Utterance,
+    WaitForBot,
+    build_voice_pipeline,
+)
+
+pytestmark = pytest.mark.virtual_time
+
+LONG_ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen."
+
+
+class Flushable(FlushableProcessor):
+    """Records the directions its cleanup ran in, then forwards everything."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.directions: list[FrameDirection] = []
+
+    async def on_flush(self, frame, direction):
+        self.directions.append(direction)
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+
+
+def settled(processor):
+    reports: list = []
+    done = asyncio.Event()
+
+    async def on_done(_, report):
+        reports.append(report)
+        done.set()
+
+    processor.add_event_handler("on_flush_completed", on_done)
+    processor.add_event_handler("on_flush_timeout", on_done)
+    return reports, done
+
+
+def barge_in(**kwargs):
+    return build_voice_pipeline(
+        user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait stop", word_secs=0.02)]),
+        llm=FakeLLMService(replies=[LONG_ANSWER, "Sure."], token_delay_secs=0.005),
+        tts=FakeTTSService(secs_per_word=0.05),
+        **kwargs,
+    )
+
+
+async def test_a_barge_in_is_flushed_both_ways_by_the_controller_itself():
+    controller = InterruptionController(flush=True)
+    snapshotter = StateSnapshotter(backchannel_judge=controller.judge)
+    top, middle, tail = Flushable(name="top"), Flushable(name="middle"), Flushable(name="tail")
+    reports, done = settled(controller)
+    decisions: list = []
+    controller.add_event_handler("on_interruption", lambda _, d: decisions.append(d))
+    vp = barge_in(
+        controller=controller,
+        snapshotter=snapshotter,
+        before_user_aggregator=[top],
+        before_tts=[middle],
+        after_output=[tail],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        async with asyncio.timeout(10):
+            await done.wait()
+        await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=10)
+    (report,) = reports
+    assert report.completed, report
+    assert report.reason == decisions[0].reason  # the decision's reason, not "interruption"
+    # Up from the controller to "top"; down through aggregator, LLM, TTS and output.
+    assert [step.processor for step in report.upstream_trail] == ["top"]
+    assert [step.processor for step in report.downstream_trail] == ["middle", "tail"]
+    assert top.directions == [FrameDirection.UPSTREAM]
+    assert tail.directions == [FrameDirection.DOWNSTREAM]
+    assert controller.flush_reports == [report]
+    # The snapshot of the cut reply names the flush that cleaned up after it.
+    assert snapshotter.latest_snapshot is not None
+    assert snapshotter.latest_snapshot.flush_id == report.flush_id
+    assert not any(isinstance(p, FlushCoordinator) for p in flatten(vp.pipeline))
+
+
+async def test_the_flush_cancels_your_tasks_after_the_interruption_reached_the_output():
+    events: list[str] = []
+    registry = InterruptibleTaskRegistry()
+    controller = InterruptionController(flush=FlushSettings(task_registry=registry))
+    assert controller.flush_runner is not None
+    assert controller.flush_runner.task_registry is registry  # yours, even while empty
+    vp = barge_in(controller=controller)
+
+    async def at_output(_, frame):
+        if isinstance(frame, InterruptionFrame):
+            events.append("interruption at the output")
+
+    vp.output.add_event_handler("on_before_process_frame", at_output)
+    reports, done = settled(controller)
+    cancelled: list = []
+    controller.add_event_handler("on_tasks_cancelled", lambda _, r: cancelled.append(r))
+    async with vp:
+        registry.create_task(_cancelled_at(events), name="prefetch")
+        durable = registry.create_task(asyncio.sleep(3600), cancel_on_interruption=False)
+        await vp.start_bot_turn()
+        async with asyncio.timeout(10):
+            await done.wait()
+        assert not durable.done()
+    assert durable.cancelled()  # at the pipeline's end
+    assert events[:2] == ["interruption at the output", "prefetch cancelled"]
+    assert reports[0].tasks.cancelled == ("prefetch",)
+    assert cancelled[0].cancelled == ("prefetch",)
+    assert pending_tasks() == []
+
+
+async def test_an_emergency_stop_is_flushed_by_the_controller():
+    controller = InterruptionController(flush=True)
+    reports, done = settled(controller)
+    recorder = FrameRecorder(name="recorder")
+    vp = build_voice_pipeline(
+        controller=controller,
+        llm=FakeLLMService(replies=[LONG_ANSWER], token_delay_secs=0.05),
+        tts=FakeTTSService(secs_per_word=0.05),
+        after_output=[recorder],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_for_audio(0.1)
+        await vp.queue_frame(EmergencyStopFrame(reason="caller in distress"))
+        async with asyncio.timeout(5):
+            await done.wait()
+    assert reports[0].reason == "emergency_stop" and reports[0].completed
+    flushes = recorder.of_type(FlushFrame)
+    assert [f.flush_id for f in flushes] == [reports[0].flush_id]
+    (interruption,) = recorder.of_type(InterruptionFrame)
+    assert decision_of(interruption) is not None
+
+
+async def test_a_coordinator_after_a_flushing_controller_does_not_flush_again():
+    controller = InterruptionController(flush=True)
+    coordinator = FlushCoordinator()
+    recorder = FrameRecorder(name="recorder")
+    reports, done = settled(controller)
+    vp = barge_in(controller=controller, after_user_aggregator=[coordinator], after_output=[recorder])
+    async with vp:
+        await vp.start_bot_turn()
+        async with asyncio.timeout(10):
+            await done.wait()
+        await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=10)
+    assert len(recorder.of_type(FlushFrame)) == 1
+    assert coordinator.reports == []
+    assert len(reports) == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "parameter", "error"),
+    [
+        (lambda: InterruptionController(flush="yes"), "flush", TypeError),
+        (lambda: InterruptionController(flush=None), "flush", TypeError),
+        (lambda: FlushSettings(flush_timeout_secs=-1), "flush_timeout_secs", ValueError),
+        (lambda: FlushSettings(task_cancel_timeout_secs=float("nan")), "task_cancel_timeout_secs", ValueError),
+        (lambda: FlushSettings(task_registry=object()), "task_registry", TypeError),
+    ],
+)
+def test_bad_flush_configuration_fails_naming_the_parameter(make, parameter, error):
+    with pytest.raises(error, match=parameter):
+        make()
+
+
+def test_without_flush_the_controller_reports_no_flushes():
+    controller = InterruptionController()
+    assert controller.flush_runner is None
+    assert controller.flush_reports == []
+
+
+async def _cancelled_at(events: list[str]) -> None:
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        events.append("prefetch cancelled")
+        raise
