@@ -37,11 +37,15 @@ from typing import Any, Protocol
 
 from loguru import logger
 from pipecat.frames.frames import Frame, InterruptionFrame
-
-# Pipecat's processor and direction, for the host's signature only.
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
-from pipecat_interrupts.flush_ends import NO_TASKS, FlushEnds, FlushReport, PendingFlush, missing_ends
+from pipecat_interrupts.flush_ends import (
+    NO_TASKS,
+    FlushEnds,
+    FlushReport,
+    PendingFlush,
+    missing_ends,
+)
 from pipecat_interrupts.frames import FlushCompletedFrame, FlushFrame, new_flush_id
 from pipecat_interrupts.task_registry import (
     DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
@@ -293,13 +297,16 @@ class FlushRunner:
             except TimeoutError:
                 arrival.forget(pending.trigger_id)  # the report tells of the timeout
         pending.tasks = await self._registry.cancel_interruptible(
-            f"{pending.reason} (flush {pending.flush_id})", timeout=settings.task_cancel_timeout_secs
+            f"{pending.reason} (flush {pending.flush_id})",
+            timeout=settings.task_cancel_timeout_secs,
         )
         if pending.tasks.total:
             await self._emit("on_tasks_cancelled", pending.tasks)
         up = self._flush_frame(pending)
         down.broadcast_sibling_id, up.broadcast_sibling_id = up.id, down.id
-        logger.debug(f"{host}: flush {pending.flush_id} ({pending.reason}) started by {pending.trigger}")
+        logger.debug(
+            f"{host}: flush {pending.flush_id} ({pending.reason}) started by {pending.trigger}"
+        )
         await self._emit("on_flush_started", down)
         await host.push_frame(up, FrameDirection.UPSTREAM)
         await self._report(await self._ends.settle(pending))

@@ -20,7 +20,6 @@ from pipecat_interrupts import (
     StateSnapshotter,
     decision_of,
 )
-from pipecat_interrupts.wiring import flatten
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -30,6 +29,7 @@ from pipecat_interrupts.testing import (
     WaitForBot,
     build_voice_pipeline,
 )
+from pipecat_interrupts.wiring import flatten
 
 pytestmark = pytest.mark.virtual_time
 
@@ -165,7 +165,9 @@ async def test_a_coordinator_after_a_flushing_controller_does_not_flush_again():
     coordinator = FlushCoordinator()
     recorder = FrameRecorder(name="recorder")
     reports, done = settled(controller)
-    vp = barge_in(controller=controller, after_user_aggregator=[coordinator], after_output=[recorder])
+    vp = barge_in(
+        controller=controller, after_user_aggregator=[coordinator], after_output=[recorder]
+    )
     async with vp:
         await vp.start_bot_turn()
         async with asyncio.timeout(10):
@@ -182,7 +184,11 @@ async def test_a_coordinator_after_a_flushing_controller_does_not_flush_again():
         (lambda: InterruptionController(flush="yes"), "flush", TypeError),
         (lambda: InterruptionController(flush=None), "flush", TypeError),
         (lambda: FlushSettings(flush_timeout_secs=-1), "flush_timeout_secs", ValueError),
-        (lambda: FlushSettings(task_cancel_timeout_secs=float("nan")), "task_cancel_timeout_secs", ValueError),
+        (
+            lambda: FlushSettings(task_cancel_timeout_secs=float("nan")),
+            "task_cancel_timeout_secs",
+            ValueError,
+        ),
         (lambda: FlushSettings(task_registry=object()), "task_registry", TypeError),
     ],
 )
