@@ -73,7 +73,8 @@ class PendingFlush:
     downstream_at: float | None = None
     both_ends: asyncio.Event = field(default_factory=asyncio.Event)
     trigger_id: int = -1
-    go: asyncio.Event = field(default_factory=asyncio.Event)  # the trigger reached the output
+    launched: bool = False  # its work started (the trigger reached the output, or its deadline)
+    fallback: asyncio.TimerHandle | None = None  # launches it if the trigger never shows
 
 
 NO_TASKS = TaskCancellationReport(reason="")  # until the flush's cancellation round ran
@@ -176,6 +177,9 @@ class FlushEnds:
 
     def clear(self) -> None:
         """Forget flushes under way and stop watching the outputs (the pipeline ends)."""
+        for pending in self._pending.values():
+            if pending.fallback is not None:
+                pending.fallback.cancel()
         self._pending.clear()
         self._arrival.release()
 
@@ -196,8 +200,6 @@ class FlushEnds:
             pending.upstream, pending.upstream_at = frame, now
         else:
             pending.downstream, pending.downstream_at = frame, now
-            if self._arrival.forget(pending.trigger_id):
-                pending.go.set()  # the trigger never showed at an output
         if pending.upstream_at is not None and pending.downstream_at is not None:
             pending.both_ends.set()
 

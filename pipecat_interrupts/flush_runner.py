@@ -203,7 +203,14 @@ class FlushRunner:
     ) -> None:
         """Start a flush for a trigger the host has just handed on.
 
-        It is a task of its own: it starts after the step that handed the trigger on.
+        Nothing of it runs before an interruption reached the output transport: from
+        there, the caller hears nothing more of the bot, and the flush's work (both
+        `FlushFrame`s, your tasks' cancellation) no longer competes with the LLM's
+        cancellation or the output's stop for the event loop (measured: about 0.2 ms of a
+        1.6 ms barge-in when the downstream `FlushFrame` rode right behind the
+        interruption). An event frame's flush, or one with no output after the host,
+        starts at once; one whose interruption never shows at an output starts after
+        ``flush_timeout_secs``. Its work is a task of the host's.
 
         Args:
             trigger: The interruption (or event frame) the flush is for.
@@ -222,8 +229,31 @@ class FlushRunner:
             trigger_id=trigger.id if awaited_id is None else awaited_id,
         )
         self._ends.open(pending)
-        awaits_output = isinstance(trigger, InterruptionFrame)
-        task = self._host.create_task(self._flush(pending, awaits_output), f"flush-{flush_id}")
+        arrival = self._ends.arrival
+        if not isinstance(trigger, InterruptionFrame) or not arrival.watching:
+            self._launch(pending)
+            return
+        arrival.when_reached(pending.trigger_id, lambda: self._launch(pending))
+        pending.fallback = asyncio.get_running_loop().call_later(
+            self._settings.flush_timeout_secs, self._launch_unseen, pending
+        )
+
+    def _launch_unseen(self, pending: PendingFlush) -> None:
+        if not pending.launched:
+            logger.debug(
+                f"{self._host}: flush {pending.flush_id}: its interruption never reached an "
+                f"output transport; flushing now"
+            )
+            self._ends.arrival.forget(pending.trigger_id)
+            self._launch(pending)
+
+    def _launch(self, pending: PendingFlush) -> None:
+        if pending.launched:
+            return
+        pending.launched = True
+        if pending.fallback is not None:
+            pending.fallback.cancel()
+        task = self._host.create_task(self._flush(pending), f"flush-{pending.flush_id}")
         self._tasks[task] = None
         task.add_done_callback(self._forget_task)
 
@@ -284,18 +314,10 @@ class FlushRunner:
         frame.created_at = pending.started_at
         return frame
 
-    async def _flush(self, pending: PendingFlush, awaits_output: bool) -> None:
+    async def _flush(self, pending: PendingFlush) -> None:
         host, settings = self._host, self._settings
         down = self._flush_frame(pending)
         await host.push_frame(down, FrameDirection.DOWNSTREAM)
-        arrival = self._ends.arrival
-        if awaits_output and arrival.watching:
-            arrival.when_reached(pending.trigger_id, pending.go.set)
-            try:  # or the downstream FlushFrame reaching the end (`FlushEnds`) says go
-                async with asyncio.timeout(settings.flush_timeout_secs):
-                    await pending.go.wait()
-            except TimeoutError:
-                arrival.forget(pending.trigger_id)  # the report tells of the timeout
         pending.tasks = await self._registry.cancel_interruptible(
             f"{pending.reason} (flush {pending.flush_id})",
             timeout=settings.task_cancel_timeout_secs,

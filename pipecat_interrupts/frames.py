@@ -11,6 +11,7 @@ never dropped by an interruption. Stock Pipecat processors forward frames they d
 know, so these travel through a standard voice pipeline untouched.
 """
 
+import itertools
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -65,9 +66,17 @@ def audio_secs(frame: AudioRawFrame) -> float:
     return len(frame.audio) / (frame.sample_rate * 2 * frame.num_channels)
 
 
+_FLUSH_ID_PREFIX = uuid.uuid4().hex[:6]  # this process's
+_flush_counter = itertools.count(1)
+
+
 def new_flush_id() -> str:
-    """Return a new, unique flush id (12 hex characters)."""
-    return uuid.uuid4().hex[:12]
+    """Return a new flush id, unique in this process (12 or more hex characters).
+
+    A process-wide random prefix and a counter: it is taken on the barge-in's own path
+    (the user aggregator's step), where a fresh UUID's system call would cost more.
+    """
+    return f"{_FLUSH_ID_PREFIX}{next(_flush_counter):06x}"
 
 
 @dataclass(slots=True)

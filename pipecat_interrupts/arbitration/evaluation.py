@@ -117,7 +117,14 @@ class Evaluation:
 class AttemptEvaluator:
     """Runs the detectors, then the conditions, on one attempt."""
 
-    __slots__ = ("_checker", "_conditions", "_detectors", "_hook_deadline_secs", "_hooks", "_runner")
+    __slots__ = (
+        "_checker",
+        "_conditions",
+        "_detectors",
+        "_hook_deadline_secs",
+        "_hooks",
+        "_runner",
+    )
 
     def __init__(
         self,
