@@ -294,7 +294,9 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         """
         self._arbiter.evaluator.consult_before_rules(StartStrategyDetector(strategy))
 
-    def announce_turn_strategies(self, default: UserTurnStrategies | None = None) -> None:
+    def announce_turn_strategies(
+        self, default: UserTurnStrategies | None = None, *, recommend_at_start: bool = True
+    ) -> UserTurnStrategies:
         """Recommend the adapter to the user aggregator at start, as services do.
 
         The aggregator then follows what an STT before the controller recommends too
@@ -304,8 +306,16 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         Args:
             default: The strategies until a service recommends some (Pipecat's if None);
                 your own start strategies in it are consulted while the bot speaks.
+            recommend_at_start: Push the recommendation after the `StartFrame`. False
+                when the aggregator is built with the returned strategies (its
+                ``user_turn_strategies`` then unset again, so it still follows
+                recommendations): the wiring does this, which saves the recommendation's
+                trip through the pipeline and the aggregator's swap of strategies at start.
+
+        Returns:
+            The strategies recommended: the adapter first.
         """
-        self._handover.announce(self, default)
+        return self._handover.announce(self, default, recommend_at_start=recommend_at_start)
 
     announces_turn_strategies = property(
         lambda self: self._handover.announcing, doc="Whether it recommends the adapter."

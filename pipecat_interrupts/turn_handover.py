@@ -118,16 +118,26 @@ class TurnHandover:
         self._claimed = False
         self._aggregators: list[FrameProcessor] = []
         self._announcement: TurnStrategyAnnouncement | None = None
+        self._recommend_at_start = True
         self._warned_from_below = False
 
     def announce(
-        self, controller: "InterruptionController", default: UserTurnStrategies | None
-    ) -> None:
-        """Recommend the adapter at start, and wrap what services before it recommend.
+        self,
+        controller: "InterruptionController",
+        default: UserTurnStrategies | None,
+        *,
+        recommend_at_start: bool = True,
+    ) -> UserTurnStrategies:
+        """Recommend the adapter (at start, unless installed), and wrap what services recommend.
 
         Args:
             controller: The controller whose adapter it recommends.
             default: The strategies until a service recommends some (Pipecat's if None).
+            recommend_at_start: Push the recommendation after the `StartFrame` (False: the
+                aggregator was built with it).
+
+        Returns:
+            The strategies recommended (the adapter first).
 
         Raises:
             TypeError: If ``default`` is not `UserTurnStrategies`.
@@ -135,6 +145,8 @@ class TurnHandover:
         from pipecat_interrupts.turn_strategy_announcer import TurnStrategyAnnouncement
 
         self._announcement = TurnStrategyAnnouncement(controller, self._name, default)
+        self._recommend_at_start = recommend_at_start
+        return self._announcement.default
 
     @property
     def announcing(self) -> bool:
@@ -143,7 +155,9 @@ class TurnHandover:
 
     def recommendation(self) -> Frame | None:
         """The recommendation to push after the `StartFrame`, if announcing."""
-        return self._announcement.at_start() if self._announcement is not None else None
+        if self._announcement is None or not self._recommend_at_start:
+            return None
+        return self._announcement.at_start()
 
     def wrap(self, frame: Frame, direction: FrameDirection) -> None:
         """Put the adapter first in a service's recommendation passing (when announcing)."""

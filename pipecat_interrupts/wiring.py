@@ -44,10 +44,8 @@ from pipecat.processors.aggregators.llm_response_universal import (
 )
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.transports.base_output import BaseOutputTransport
-from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import (
     UserTurnStrategies,
-    default_user_turn_start_strategies,
 )
 
 from pipecat_interrupts.bot_speaking_guard import BotSpeakingGuard
@@ -91,16 +89,6 @@ def _snapshotter_for(
     # One judge for everything that asks "only a backchannel?": the controller's.
     judge = controller.judge if controller is not None else None
     return StateSnapshotter(context=context, backchannel_judge=judge)
-
-
-def _stand_in_strategies() -> UserTurnStrategies:
-    # With its strategies unset, the user aggregator builds Pipecat's defaults, which load
-    # the Smart Turn model (about 50 ms of CPU and its memory, per pipeline), only for the
-    # controller's recommendation to replace them at start. It is built with these cheap
-    # stand-ins instead and its strategies unset again, so it still follows recommendations.
-    return UserTurnStrategies(
-        start=default_user_turn_start_strategies(), stop=[SpeechTimeoutUserTurnStopStrategy()]
-    )
 
 
 def _guard_speaking(
@@ -209,9 +197,12 @@ def interruption_pipeline(
     snapshotter = snapshotter or None
     params = user_params or LLMUserAggregatorParams()
     strategies = user_turn_strategies or params.user_turn_strategies
-    announces = controller is not None and follow_service_recommendations
+    announced: UserTurnStrategies | None = None
     if controller is not None and follow_service_recommendations:
-        controller.announce_turn_strategies(strategies)
+        # The aggregator is built with the announced strategies (the adapter first), then
+        # its parameter unset again: it starts with them and still follows what a service
+        # recommends. No recommendation travels at start, no strategies are swapped.
+        announced = controller.announce_turn_strategies(strategies, recommend_at_start=False)
         params.user_turn_strategies = None
     elif controller is not None and strategies is not None and not has_adapter(strategies):
         params.user_turn_strategies = controlled_user_turn_strategies(
@@ -227,11 +218,10 @@ def interruption_pipeline(
         )
     if snapshotter is not None and snapshotter.context is None:
         snapshotter.attach_context(context)
-    stand_in = _stand_in_strategies() if announces else None
-    if stand_in is not None:
-        params.user_turn_strategies = stand_in
+    if announced is not None:
+        params.user_turn_strategies = announced
     pair = LLMContextAggregatorPair(context, user_params=params)
-    if stand_in is not None and params.user_turn_strategies is stand_in:
+    if announced is not None and params.user_turn_strategies is announced:
         params.user_turn_strategies = None  # unset again: the aggregator follows recommendations
     user_aggregator, assistant_aggregator = pair.user(), pair.assistant()
     guard = _guard_speaking(controller, snapshotter, speaking_guard)
