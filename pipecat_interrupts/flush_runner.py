@@ -22,7 +22,9 @@ A flush, once started:
    the LLM's cancellation and the output's stop;
 3. cancels the interruptible tasks of its `InterruptibleTaskRegistry`, under a deadline;
 4. pushes its upstream `FlushFrame`, and reports the flush once both copies reached their
-   ends (or not, after ``flush_timeout_secs``), with a `FlushCompletedFrame` downstream.
+   ends (or not, after ``flush_timeout_secs``), with a `FlushCompletedFrame` for observers
+   (downstream from a coordinator; upstream from the controller, near the pipeline's top,
+   where it crosses only the input side).
 
 Events it emits through the host: ``on_tasks_cancelled``, ``on_flush_started``,
 ``on_flush_completed``, ``on_flush_timeout``.
@@ -129,17 +131,36 @@ def reason_for(frame: Frame) -> str:
 class FlushRunner:
     """Runs a host processor's flushes (see the module)."""
 
-    __slots__ = ("_emit", "_ends", "_handled_ids", "_host", "_registry", "_settings", "_tasks")
+    __slots__ = (
+        "_emit",
+        "_ends",
+        "_handled_ids",
+        "_host",
+        "_registry",
+        "_report_direction",
+        "_settings",
+        "_tasks",
+    )
 
-    def __init__(self, host: FlushHost, settings: FlushSettings, emit: Emit) -> None:
+    def __init__(
+        self,
+        host: FlushHost,
+        settings: FlushSettings,
+        emit: Emit,
+        *,
+        report_direction: FrameDirection = FrameDirection.DOWNSTREAM,
+    ) -> None:
         """Create the runner.
 
         Args:
             host: The processor it pushes from and runs tasks in.
             settings: The registry and the deadlines.
             emit: The host's event dispatch (``_call_event_handler``).
+            report_direction: Where the `FlushCompletedFrame` goes (observers see it
+                either way): toward the nearer end of the pipeline.
         """
         self._host = host
+        self._report_direction = report_direction
         self._settings = settings
         self._emit = emit
         # `is None`, not `or`: a registry has a length, and a shared one is often empty.
@@ -355,5 +376,5 @@ class FlushRunner:
                 completed=report.completed,
                 elapsed_secs=report.elapsed_secs,
             ),
-            FrameDirection.DOWNSTREAM,
+            self._report_direction,
         )

@@ -142,7 +142,10 @@ class FlushFrame(SystemFrame):
 
 @dataclass
 class FlushCompletedFrame(SystemFrame):
-    """Pushed downstream by a `FlushCoordinator` once a flush is settled.
+    """Pushed by the flush's host once a flush is settled, for observers.
+
+    A `FlushCoordinator` pushes it downstream; an `InterruptionController` running the
+    flush (``flush=``) upstream, toward the nearer end.
 
     Parameters:
         flush_id: The flush this reports on.

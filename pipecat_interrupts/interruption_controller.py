@@ -240,7 +240,14 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         self._clock = clock
         self._lock = asyncio.Lock()
         self._recheck_task: asyncio.Task[None] | None = None
-        self._flush = FlushRunner(self, settings, self._call_event_handler) if settings else None
+        # Near the pipeline's top, it reports a flush upstream (observers see it all the same).
+        self._flush = (
+            FlushRunner(
+                self, settings, self._call_event_handler, report_direction=FrameDirection.UPSTREAM
+            )
+            if settings
+            else None
+        )
         self._handover = TurnHandover(
             str(self), self._broadcast_interruption, stamp_flush_ids=self._flush is not None
         )

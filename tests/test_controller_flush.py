@@ -17,6 +17,7 @@ from pipecat_interrupts import (
     FlushSettings,
     InterruptibleTaskRegistry,
     InterruptionController,
+    InterruptionMetricsObserver,
     StateSnapshotter,
     decision_of,
 )
@@ -80,12 +81,14 @@ async def test_a_barge_in_is_flushed_both_ways_by_the_controller_itself():
     reports, done = settled(controller)
     decisions: list = []
     controller.add_event_handler("on_interruption", lambda _, d: decisions.append(d))
+    metrics = InterruptionMetricsObserver(log_summary=False)
     vp = barge_in(
         controller=controller,
         snapshotter=snapshotter,
         before_user_aggregator=[top],
         before_tts=[middle],
         after_output=[tail],
+        observers=[metrics],
     )
     async with vp:
         await vp.start_bot_turn()
@@ -105,6 +108,8 @@ async def test_a_barge_in_is_flushed_both_ways_by_the_controller_itself():
     assert snapshotter.latest_snapshot is not None
     assert snapshotter.latest_snapshot.flush_id == report.flush_id
     assert not any(isinstance(p, FlushCoordinator) for p in flatten(vp.pipeline))
+    # Its completion (pushed upstream by the controller) reaches the metrics all the same.
+    assert metrics.records[0].flush_secs == report.elapsed_secs
 
 
 async def test_the_flush_cancels_your_tasks_after_the_interruption_reached_the_output():

@@ -51,6 +51,9 @@ class _Kind(Enum):
     FILLERS = "fillers"
 
 
+_RECENT_FINDINGS = 8
+
+
 @dataclass(frozen=True)
 class _Finding:
     kind: _Kind
@@ -186,6 +189,9 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
             bool(acknowledge_reactions),
         )
         self._fillers_interrupt = bool(fillers_interrupt)
+        # The same transcript is read by the controller's evaluation and, as the shared
+        # backchannel judge, by the snapshotter: the last few findings are kept.
+        self._recent: dict[tuple[str, object, bool], _Finding | None] = {}
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -193,6 +199,20 @@ class PhraseInterruptionDetector(BaseInterruptionDetector):
         return tuple(t.code for t in self._tables.languages)
 
     def _find(self, text: str, language: object | None, final: bool) -> _Finding | None:
+        key = (text, language, final)
+        recent = self._recent
+        try:
+            if key in recent:
+                return recent[key]
+        except TypeError:  # an unhashable language object: read it, keep nothing
+            return self._read(text, language, final)
+        finding = self._read(text, language, final)
+        if len(recent) >= _RECENT_FINDINGS:
+            del recent[next(iter(recent))]
+        recent[key] = finding
+        return finding
+
+    def _read(self, text: str, language: object | None, final: bool) -> _Finding | None:
         tokens = tokenize(text)
         if not tokens:
             return None
