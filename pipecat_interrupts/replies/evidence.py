@@ -16,6 +16,9 @@ EVIDENCE_SECS = 0.5
 """A VAD stop or an event frame this recent still explains an interruption."""
 
 
+_KEPT_TEXTS = 8
+
+
 @dataclass(slots=True)
 class _Event:
     reason: str
@@ -31,31 +34,47 @@ class InterruptionEvidence:
     once words were heard. Anything else is an unexplained `Reason.INTERRUPTION`.
     """
 
-    __slots__ = ("_clock", "_event", "_vad_active", "_vad_stopped_at", "_words_since_vad")
+    __slots__ = ("_clock", "_event", "_takes_the_floor", "_texts", "_vad_active", "_vad_stopped_at")
 
-    def __init__(self, clock: Callable[[], float] = clocks.monotonic):
+    def __init__(
+        self,
+        clock: Callable[[], float] = clocks.monotonic,
+        takes_the_floor: Callable[[str, str | None], bool] = lambda text, language: True,
+    ):
         """Initialize the evidence.
 
         Args:
             clock: The clock (seconds).
+            takes_the_floor: Says whether a transcript is words (not only a backchannel);
+                asked only when an interruption must be explained.
         """
         self._clock = clock
+        self._takes_the_floor = takes_the_floor
         self._vad_active = False
         self._vad_stopped_at: float | None = None
-        self._words_since_vad = False
+        self._texts: list[tuple[str, str | None]] = []  # since the VAD start, the last few
         self._event: _Event | None = None
 
     def vad_started(self) -> None:
         """The VAD heard the caller start speaking."""
-        self._vad_active, self._vad_stopped_at, self._words_since_vad = True, None, False
+        self._vad_active, self._vad_stopped_at = True, None
+        self._texts.clear()
 
     def vad_stopped(self) -> None:
         """The VAD heard the caller stop."""
         self._vad_active, self._vad_stopped_at = False, self._clock()
 
-    def words(self) -> None:
-        """The caller said words (not only a backchannel)."""
-        self._words_since_vad = True
+    def words(self, text: str, language: str | None = None) -> None:
+        """The caller said something: judged (words or a backchannel) only if needed.
+
+        Args:
+            text: The transcript.
+            language: Its language code, if known.
+        """
+        texts = self._texts
+        texts.append((text, language))
+        if len(texts) > _KEPT_TEXTS:
+            del texts[0]  # interims grow: the last few say what the caller said
 
     def event(self, reason: str) -> None:
         """An event frame (emergency stop, handoff) passed."""
@@ -71,5 +90,6 @@ class InterruptionEvidence:
             self._vad_stopped_at is not None and now - self._vad_stopped_at <= EVIDENCE_SECS
         )
         if voice:
-            return Reason.TEXT if self._words_since_vad else Reason.VAD
+            words = any(self._takes_the_floor(text, language) for text, language in self._texts)
+            return Reason.TEXT if words else Reason.VAD
         return Reason.INTERRUPTION

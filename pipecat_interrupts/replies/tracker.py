@@ -112,8 +112,8 @@ class ReplyTracker:
             )
         self.ledger = ReplyLedger(writer, clock=clock)
         self.guard = OutputGuard()
-        self.evidence = InterruptionEvidence(clock)
         self.watch = FalseInterruptionWatch(judge)
+        self.evidence = InterruptionEvidence(clock, self.watch.takes_the_floor)
         self._window = context_window
         self._clock = clock
         self._noted: dict[int, None] = {}
@@ -147,8 +147,9 @@ class ReplyTracker:
                 f"ReplyTracker: a transcript with text {text!r} ({type(text).__name__}); not counted"
             )
             return
-        if self.watch.takes_the_floor(text, str(language) if language else None):
-            self.evidence.words()
+        code = str(language) if language else None
+        self.evidence.words(text, code)  # judged only if an interruption must be explained
+        if self.watch.armed is not None and self.watch.takes_the_floor(text, code):
             self.watch.disarm(f"the caller said {text!r}")
 
     def observe(self, frame: Frame) -> None:
