@@ -65,7 +65,9 @@ def is_voice_only(reason: str) -> bool:
         True for `Reason.VAD`; False for other and unknown reasons (a custom detector
         says so itself with ``Detection.voice_only``).
     """
-    try:
-        return Reason(reason).voice_only
-    except ValueError:
-        return False
+    # A dictionary lookup: it is asked on the barge-in's own path (each detection and
+    # decision), where constructing the enum member costs several calls.
+    return _VOICE_ONLY.get(reason, False)
+
+
+_VOICE_ONLY: dict[str, bool] = {reason.value: reason.voice_only for reason in Reason}

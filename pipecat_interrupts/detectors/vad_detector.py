@@ -13,6 +13,7 @@ from pipecat_interrupts.detectors.base import (
     UserActivity,
     Verdict,
 )
+from pipecat_interrupts.reasons import Reason
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_MIN_SPEECH_SECS = 0.6
@@ -52,5 +53,10 @@ class VADInterruptionDetector(BaseInterruptionDetector):
             ``INTERRUPT`` (reason ``"vad"``) or ``NOT_YET``.
         """
         if activity.speaking and activity.speech_secs >= self._min_speech_secs:
-            return Detection(Verdict.INTERRUPT, "vad", f"{activity.speech_secs:.2f}s of speech")
+            return Detection(
+                Verdict.INTERRUPT,
+                Reason.VAD,
+                f"{activity.speech_secs:.2f}s of speech",
+                voice_only=True,
+            )
         return NOT_YET
