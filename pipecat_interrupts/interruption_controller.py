@@ -101,6 +101,7 @@ from pipecat_interrupts.event_handlers import (
 )
 from pipecat_interrupts.flush_ends import FlushReport
 from pipecat_interrupts.flush_runner import FLUSH_EVENTS, FlushRunner, FlushSettings, reason_for
+from pipecat_interrupts.frame_classes import FrameClassSet
 from pipecat_interrupts.frames import (
     DECISION,
     FLUSH_ID,
@@ -117,6 +118,26 @@ from pipecat_interrupts.turn_handover import TurnHandover
 from pipecat_interrupts.validation import require_frame_types, require_name
 
 ControllerMode = ArbiterState  # 0.1 name
+
+
+_READ_FRAMES = (
+    StartFrame,
+    EndFrame,
+    CancelFrame,
+    InterruptionFrame,
+    ServiceMetadataFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    UserMuteStartedFrame,
+    UserMuteStoppedFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+    UserSpeakingFrame,
+    InterimTranscriptionFrame,
+    TranscriptionFrame,
+)
+"""Frames the controller reads (with the tapped ones and its event types)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +172,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         "_handover",
         "_judge",
         "_lock",
+        "_read_frames",
         "_recheck_task",
         "_runner",
         "_segments",
@@ -252,6 +274,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             str(self), self._broadcast_interruption, stamp_flush_ids=self._flush is not None
         )
         self._user_frame_listeners: list[Callable[[Frame], None]] = []
+        self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *self._event_types)
         events = ("on_interruption", "on_interruption_suppressed", "on_backchannel")
         for event in (*events, *FLUSH_EVENTS) if self._flush else events:
             self._register_event_handler(event)
@@ -364,6 +387,17 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             if isinstance(frame, InterruptionFrame):
                 self._flush_for(frame, direction)
+            return
+        hook_frames = self._arbiter.evaluator.hook_frames
+        if (
+            hook_frames is not None
+            and frame not in self._read_frames
+            and frame not in hook_frames
+            and self._arbiter.pending is None
+        ):
+            # Nothing here reads it (the bot's speaking ticks, metadata, the LLM's frames)
+            # and nothing is pending to re-check on it: it only passes.
+            await self.push_frame(frame, direction)
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown()

@@ -38,6 +38,7 @@ from pipecat_interrupts.detectors.base import (
     run_detectors_async,
 )
 from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
+from pipecat_interrupts.frame_classes import FrameClassSet
 
 
 def require_conditions(conditions: object) -> list[InterruptionCondition]:
@@ -124,6 +125,7 @@ class AttemptEvaluator:
         "_hook_deadline_secs",
         "_hooks",
         "_runner",
+        "hook_frames",
     )
 
     def __init__(
@@ -150,6 +152,8 @@ class AttemptEvaluator:
         self._checker = checker
         self._runner = runner
         self._hook_deadline_secs = hook_deadline_secs
+        self.hook_frames: FrameClassSet | None = None
+        """The frame classes its hooks read; None when one of them reads every frame."""
         self._hooks = self._frame_hooks()
 
     def _frame_hooks(self) -> list[FrameHook]:
@@ -159,7 +163,14 @@ class AttemptEvaluator:
             for detector in self._detectors
             if callable(hook := getattr(detector, "process_frame", None))
         ]
-        return [*detectors, *self._checker.frame_hooks(self._conditions)]
+        hooks = [*detectors, *self._checker.frame_hooks(self._conditions)]
+        reads = [hook.reads for hook in hooks]
+        self.hook_frames = (
+            None
+            if any(r is None for r in reads)
+            else FrameClassSet(*(c for r in reads if r is not None for c in r))
+        )
+        return hooks
 
     def consult_before_rules(self, detector: BaseInterruptionDetector) -> None:
         """Add a detector right after the phrase detectors (ahead of the text/VAD rules).
@@ -176,13 +187,15 @@ class AttemptEvaluator:
         self._hooks = self._frame_hooks()
 
     async def observe_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        """Show a frame to the detectors and conditions that have a frame hook.
+        """Show a frame to the detectors and conditions that have a frame hook (and read it).
 
         Args:
             frame: A frame the processor saw.
             direction: Its direction.
         """
         for hook in self._hooks:
+            if hook.reads is not None and not isinstance(frame, hook.reads):
+                continue
             if hook.direct:
                 hook.hook(frame, direction)  # the plugin's own: nothing to contain
                 continue

@@ -67,6 +67,10 @@ class InterruptionCondition:
     """False only for the plugin's own synchronous conditions that cannot raise or block:
     they are called directly, not through the deadline runner (a decision pays less)."""
 
+    reads_frames: tuple[type[Frame], ...] | None = None
+    """The frame classes its ``process_frame`` reads (subclasses included); None for every
+    frame. The controller shows it only these, and lets the rest pass untouched."""
+
     def allows(self, context: InterruptionContext) -> bool | Awaitable[bool]:
         """Whether the interruption may happen now.
 
@@ -231,9 +235,9 @@ class ConditionChecker:
             One `FrameHook` per hook, named for logs, under the conditions' deadline.
         """
         return [
-            FrameHook(hook, f"condition {name}.process_frame", self._timeout_secs, direct)
+            FrameHook(hook, f"condition {name}.process_frame", self._timeout_secs, direct, reads)
             for condition in conditions
-            for name, hook, direct in _frame_hooks(condition)
+            for name, hook, direct, reads in _frame_hooks(condition)
         ]
 
 
@@ -246,21 +250,25 @@ class FrameHook:
         name: Its name in logs.
         deadline_secs: Its deadline.
         direct: Called directly (the plugin's own code), not through the deadline runner.
+        reads: The frame classes it reads (None for every frame).
     """
 
     hook: Callable[..., Any]
     name: str
     deadline_secs: float
     direct: bool = False
+    reads: tuple[type[Frame], ...] | None = None
 
 
 def _frame_hooks(
     condition: InterruptionCondition,
-) -> list[tuple[str, Callable[..., Any], bool]]:
+) -> list[tuple[str, Callable[..., Any], bool, tuple[type[Frame], ...] | None]]:
     if isinstance(condition, CombinedCondition):
         return [hook for child in condition.children for hook in _frame_hooks(child)]
     hook = getattr(condition, "process_frame", None)
-    return [(condition.name, hook, not condition.runs_user_code)] if callable(hook) else []
+    if not callable(hook):
+        return []
+    return [(condition.name, hook, not condition.runs_user_code, condition.reads_frames)]
 
 
 async def check_conditions(

@@ -96,6 +96,7 @@ class UninterruptibleSegments(InterruptionCondition):
 
     name = "uninterruptible_segment"
     runs_user_code = False
+    reads_frames = (TTSSpeakFrame, BotStartedSpeakingFrame, BotStoppedSpeakingFrame)
 
     def __init__(self) -> None:
         """Initialize the condition (nothing protected)."""
@@ -144,6 +145,7 @@ class InterruptionsEnabled(InterruptionCondition):
 
     name = "interruptions_disabled"
     runs_user_code = False
+    reads_frames = (InterruptionsControlFrame,)
 
     def __init__(self) -> None:
         """Initialize the condition (interruptions on)."""

@@ -28,7 +28,6 @@ from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
     Frame,
-    InputAudioRawFrame,
     InterruptionFrame,
     StartFrame,
     TTSSpeakFrame,
@@ -43,6 +42,7 @@ from pipecat_interrupts.event_handlers import (
     DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
     DeadlineEventHandlersMixin,
 )
+from pipecat_interrupts.frame_classes import FrameClassSet
 from pipecat_interrupts.replies.context_writer import ContextWriter
 from pipecat_interrupts.replies.ledger import RESUME_TEXT_TYPE, ReplyLedger
 from pipecat_interrupts.replies.snapshots import (
@@ -52,9 +52,13 @@ from pipecat_interrupts.replies.snapshots import (
     SnapshotStore,
     conversation_id_of,
 )
-from pipecat_interrupts.replies.speaking_signals import SpeakingSignals, speaking_pair
+from pipecat_interrupts.replies.speaking_signals import (
+    SIGNAL_FRAMES,
+    SpeakingSignals,
+    speaking_pair,
+)
 from pipecat_interrupts.replies.taps import SnapshotSources, SnapshotTap
-from pipecat_interrupts.replies.tracker import Cut, ReplyTracker
+from pipecat_interrupts.replies.tracker import OBSERVED_FRAMES, Cut, ReplyTracker
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
@@ -62,6 +66,12 @@ DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
 STORE_DEADLINE_SECS = 0.2
 MAX_CALLER_SPEECH_SECS = 60.0
 """Longest the false-interruption timer waits for the caller to stop speaking."""
+
+
+_READ_FRAMES = OBSERVED_FRAMES | FrameClassSet(
+    InterruptionFrame, StartFrame, EndFrame, CancelFrame, *SIGNAL_FRAMES
+)
+"""Downstream frames the snapshotter reads: the tracker's, its own, the speaking signals'."""
 
 
 class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
@@ -257,8 +267,10 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
             direction: The direction of the frame.
         """
         await super().process_frame(frame, direction)
-        if isinstance(frame, InputAudioRawFrame) or direction != FrameDirection.DOWNSTREAM:
-            await self.push_frame(frame, direction)  # the hot path: user audio only passes
+        if direction != FrameDirection.DOWNSTREAM or frame not in _READ_FRAMES:
+            # The hot path: user audio, the bot's speaking ticks, metadata only pass. What
+            # the LLM generated meanwhile is read at the next frame that needs it (`drain`).
+            await self.push_frame(frame, direction)
         elif self._signals is None:
             await self._handle(frame)
         else:

@@ -49,6 +49,15 @@ from pipecat.frames.frames import (
 
 from pipecat_interrupts.replies.output_guard import OutputGuard
 
+SIGNAL_FRAMES = (
+    InterruptionFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    TTSAudioRawFrame,
+    SpeechOutputAudioRawFrame,
+)
+"""The frames `SpeakingSignals.on_frame` reads (the others always pass)."""
+
 
 @dataclass(frozen=True)
 class SignalRepair:

@@ -37,6 +37,7 @@ from pipecat.frames.frames import (
 
 from pipecat_interrupts import clocks
 from pipecat_interrupts.detectors.base import BackchannelJudge
+from pipecat_interrupts.frame_classes import FrameClassSet
 from pipecat_interrupts.frames import (
     FLUSH_ID,
     AgentHandoffFrame,
@@ -70,6 +71,20 @@ class Cut:
     reply: Reply
     snapshot: InterruptionSnapshot
     watch: bool
+
+
+OBSERVED_FRAMES = FrameClassSet(
+    TTSTextFrame,
+    AggregatedTextFrame,
+    OutputAudioRawFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+    EmergencyStopFrame,
+    AgentHandoffFrame,
+)
+"""The frames `ReplyTracker.observe` reads after the output (the others only pass)."""
 
 
 class ReplyTracker:
