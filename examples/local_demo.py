@@ -7,8 +7,8 @@
 """Local barge-in demo: no keys, no network.
 
 A full Pipecat voice pipeline from the testing kit with every pipecat-interrupts piece in
-place: `InterruptionController`, `FlushCoordinator`, `StateSnapshotter` and the
-`InterruptionMetricsObserver`. One scripted call shows:
+place: the `InterruptionController` (running the flush chain itself: ``flush=True``), the
+`StateSnapshotter` and the `InterruptionMetricsObserver`. One scripted call shows:
 
 1. a backchannel ("mhm") that does not interrupt;
 2. "hold on" held back by a condition (the bot must speak 1.5 s first), then let through:
@@ -35,7 +35,6 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts import (
-    FlushCoordinator,
     InterruptionController,
     InterruptionMetricsObserver,
     MinBotSpeakingTime,
@@ -83,22 +82,28 @@ class BotSpeech(BaseObserver):
         self._timeline = timeline
 
     async def on_push_frame(self, data: FramePushed):
-        if isinstance(data.source, BaseOutputTransport) and data.direction == FrameDirection.DOWNSTREAM:
+        if (
+            isinstance(data.source, BaseOutputTransport)
+            and data.direction == FrameDirection.DOWNSTREAM
+        ):
             if isinstance(data.frame, BotStartedSpeakingFrame):
                 self._timeline.print("bot starts speaking")
             elif isinstance(data.frame, BotStoppedSpeakingFrame):
                 self._timeline.print("bot stops speaking")
 
 
-def wire_events(timeline, user, controller, coordinator, snapshotter) -> None:
+def wire_events(timeline, user, controller, snapshotter) -> None:
     user.add_event_handler(
         "on_step",
-        lambda _, step: timeline.print(f"caller: {step.describe()}")
-        if type(step).__name__ in ("Utterance", "Noise")
-        else None,
+        lambda _, step: (
+            timeline.print(f"caller: {step.describe()}")
+            if type(step).__name__ in ("Utterance", "Noise")
+            else None
+        ),
     )
     controller.add_event_handler(
-        "on_backchannel", lambda _, text: timeline.print(f"  backchannel {text!r}: the bot keeps talking")
+        "on_backchannel",
+        lambda _, text: timeline.print(f"  backchannel {text!r}: the bot keeps talking"),
     )
     controller.add_event_handler(
         "on_interruption_suppressed",
@@ -111,13 +116,15 @@ def wire_events(timeline, user, controller, coordinator, snapshotter) -> None:
             f"{(d.decided_at - d.detected_at) * 1000:.0f} ms after detection"
         ),
     )
-    coordinator.add_event_handler(
+    controller.add_event_handler(
         "on_tasks_cancelled",
-        lambda _, r: timeline.print(f"  tasks cancelled: {', '.join(r.cancelled) or 'none'}")
-        if r.cancelled
-        else None,
+        lambda _, r: (
+            timeline.print(f"  tasks cancelled: {', '.join(r.cancelled) or 'none'}")
+            if r.cancelled
+            else None
+        ),
     )
-    coordinator.add_event_handler(
+    controller.add_event_handler(
         "on_flush_completed",
         lambda _, r: timeline.print(
             f"  flush {r.flush_id} ({r.reason}) reached both ends in {r.elapsed_secs * 1000:.2f} ms"
@@ -131,17 +138,23 @@ def wire_events(timeline, user, controller, coordinator, snapshotter) -> None:
     )
     snapshotter.add_event_handler(
         "on_false_interruption",
-        lambda _, s: timeline.print(f"  false interruption: no words followed; resuming {s.unspoken_text!r}"),
+        lambda _, s: timeline.print(
+            f"  false interruption: no words followed; resuming {s.unspoken_text!r}"
+        ),
     )
 
 
 async def main() -> None:
     timeline = Timeline()
     controller = InterruptionController(
-        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.5)],
+        detectors=[
+            PhraseInterruptionDetector(),
+            TextInterruptionDetector(),
+            VADInterruptionDetector(min_speech_secs=0.5),
+        ],
         conditions=[MinBotSpeakingTime(1.5)],
+        flush=True,  # your tasks cancelled and a FlushFrame both ways at each interruption
     )
-    coordinator = FlushCoordinator()
     snapshotter = StateSnapshotter(false_interruption_timeout_secs=1.0)
     metrics = InterruptionMetricsObserver(log_summary=False)
     metrics.watch_snapshotter(snapshotter)
@@ -161,19 +174,16 @@ async def main() -> None:
             Noise(0.7),
         ]
     )
-    llm = FakeLLMService(
-        replies=[REFUND, "Of course, go ahead.", ROAMING], token_delay_secs=0.02
-    )
+    llm = FakeLLMService(replies=[REFUND, "Of course, go ahead.", ROAMING], token_delay_secs=0.02)
     vp = build_voice_pipeline(
         controller=controller,
         snapshotter=snapshotter,
         user=user,
         llm=llm,
         tts=FakeTTSService(secs_per_word=0.1, word_timestamps=True),
-        after_user_aggregator=[coordinator],
         observers=[metrics, BotSpeech(timeline)],
     )
-    wire_events(timeline, user, controller, coordinator, snapshotter)
+    wire_events(timeline, user, controller, snapshotter)
 
     print("pipecat-interrupts local demo: one call, every piece in place\n")
     async with vp:
@@ -181,7 +191,9 @@ async def main() -> None:
         async def prefetch_order_details():
             await asyncio.sleep(3600)
 
-        coordinator.task_registry.create_task(prefetch_order_details(), name="prefetch")
+        assert controller.flush_runner is not None
+        registry = controller.flush_runner.task_registry
+        registry.create_task(prefetch_order_details(), name="prefetch")
         timeline.print("bot turn starts (LLM streaming)")
         await vp.start_bot_turn()
         await user.wait_finished(30)
@@ -196,11 +208,20 @@ async def main() -> None:
         print(f"  {message['role']:>9}: {message['content']}")
     summary = metrics.summary()
     print("\nInterruption metrics:")
-    print(f"  interruptions by reason: {summary['by_reason']}; false interruptions: {summary['false_interruptions']}")
-    for key in ("detection_to_decision_ms", "decision_to_output_ms", "decision_to_silence_ms", "flush_ms"):
+    print(
+        f"  interruptions by reason: {summary['by_reason']}; false interruptions: {summary['false_interruptions']}"
+    )
+    for key in (
+        "detection_to_decision_ms",
+        "decision_to_output_ms",
+        "decision_to_silence_ms",
+        "flush_ms",
+    ):
         if key in summary:
             print(f"  {key:<26} p50 {summary[key]['p50']:8.2f}  p95 {summary[key]['p95']:8.2f}")
-    print(f"  generated {summary['generated_chars']} chars, heard {summary['spoken_chars']} chars at the interruptions")
+    print(
+        f"  generated {summary['generated_chars']} chars, heard {summary['spoken_chars']} chars at the interruptions"
+    )
 
 
 if __name__ == "__main__":

@@ -16,12 +16,12 @@ start and end.
 
 A flush, once started:
 
-1. pushes its downstream `FlushFrame` at once, right behind the interruption;
-2. waits until the `InterruptionFrame` reached an output transport (`OutputArrival`), or
-   the downstream `FlushFrame` reached the pipeline's end, so nothing else competes with
-   the LLM's cancellation and the output's stop;
-3. cancels the interruptible tasks of its `InterruptibleTaskRegistry`, under a deadline;
-4. pushes its upstream `FlushFrame`, and reports the flush once both copies reached their
+1. waits until the `InterruptionFrame` reached an output transport (`OutputArrival`), so
+   nothing of it competes with the LLM's cancellation and the output's stop;
+2. cancels the interruptible tasks of its `InterruptibleTaskRegistry`, under a deadline,
+   so no cancelled work can push frames after the flush;
+3. pushes one `FlushFrame` downstream and one upstream;
+4. reports the flush once both copies reached their
    ends (or not, after ``flush_timeout_secs``), with a `FlushCompletedFrame` for observers
    (downstream from a coordinator; upstream from the controller, near the pipeline's top,
    where it crosses only the input side).
@@ -337,20 +337,20 @@ class FlushRunner:
 
     async def _flush(self, pending: PendingFlush) -> None:
         host, settings = self._host, self._settings
-        down = self._flush_frame(pending)
-        await host.push_frame(down, FrameDirection.DOWNSTREAM)
+        # Your tasks first, so no cancelled work can push frames after the flush.
         pending.tasks = await self._registry.cancel_interruptible(
             f"{pending.reason} (flush {pending.flush_id})",
             timeout=settings.task_cancel_timeout_secs,
         )
         if pending.tasks.total:
             await self._emit("on_tasks_cancelled", pending.tasks)
-        up = self._flush_frame(pending)
+        down, up = self._flush_frame(pending), self._flush_frame(pending)
         down.broadcast_sibling_id, up.broadcast_sibling_id = up.id, down.id
         logger.debug(
             f"{host}: flush {pending.flush_id} ({pending.reason}) started by {pending.trigger}"
         )
         await self._emit("on_flush_started", down)
+        await host.push_frame(down, FrameDirection.DOWNSTREAM)
         await host.push_frame(up, FrameDirection.UPSTREAM)
         await self._report(await self._ends.settle(pending))
 
