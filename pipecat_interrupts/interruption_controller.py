@@ -32,9 +32,7 @@ Place it before the user aggregator, with `controlled_user_turn_strategies(contr
 in the aggregator; `wiring.interruption_pipeline` does both.
 """
 
-import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
@@ -50,7 +48,6 @@ from pipecat.frames.frames import (
     ServiceMetadataFrame,
     StartFrame,
     TranscriptionFrame,
-    UserBackchannelFrame,
     UserMuteStartedFrame,
     UserMuteStoppedFrame,
     UserSpeakingFrame,
@@ -63,23 +60,15 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
-from pipecat.utils.time import time_now_iso8601
 
 from pipecat_interrupts import clocks
 from pipecat_interrupts._deadlines import UserCodeRunner
+from pipecat_interrupts.arbiter_feed import ArbiterFeed
 from pipecat_interrupts.arbitration import (
     DEFAULT_HOLD_TIMEOUT_SECS,
     DEFAULT_RECHECK_SECS,
-    ArbiterDecision,
     ArbiterState,
-    Backchannel,
-    Dropped,
-    EventTrigger,
-    Hold,
-    Interrupt,
     InterruptionArbiter,
-    ReleaseHeldTurn,
-    Suppressed,
 )
 from pipecat_interrupts.arbitration.evaluation import judge_for, require_conditions
 from pipecat_interrupts.conditions import (
@@ -89,6 +78,7 @@ from pipecat_interrupts.conditions import (
     UninterruptibleSegments,
 )
 from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS
+from pipecat_interrupts.decision_delivery import DecisionDelivery
 from pipecat_interrupts.detectors import (
     BaseInterruptionDetector,
     default_detectors,
@@ -100,18 +90,11 @@ from pipecat_interrupts.event_handlers import (
     DeadlineEventHandlersMixin,
 )
 from pipecat_interrupts.flush_ends import FlushReport
-from pipecat_interrupts.flush_runner import FLUSH_EVENTS, FlushRunner, FlushSettings, reason_for
+from pipecat_interrupts.flush_runner import FLUSH_EVENTS, FlushRunner, FlushSettings
 from pipecat_interrupts.frame_classes import FrameClassSet
 from pipecat_interrupts.frames import (
-    DECISION,
-    FLUSH_ID,
-    HANDLED_BY_CONTROLLER,
-    HELD_BY_CONTROLLER,
     AgentHandoffFrame,
     EmergencyStopFrame,
-    InterruptionDecision,
-    decision_of,
-    new_flush_id,
 )
 from pipecat_interrupts.replies.taps import TAPPED_FRAMES
 from pipecat_interrupts.turn_handover import TurnHandover
@@ -140,14 +123,6 @@ _READ_FRAMES = (
 """Frames the controller reads (with the tapped ones and its event types)."""
 
 
-@dataclass(frozen=True)
-class HeldFrame:
-    """A frame the controller holds for the arbiter, with its direction."""
-
-    frame: Frame
-    direction: FrameDirection
-
-
 class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     """Feeds user-side frames to an `InterruptionArbiter` and carries out its decisions.
 
@@ -165,15 +140,11 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     # Pipecat's processor keeps an instance dict; our own state in slots keeps it small.
     __slots__ = (
         "_arbiter",
-        "_bypass_types",
-        "_clock",
-        "_event_types",
+        "_delivery",
+        "_feed",
         "_flush",
-        "_handover",
         "_judge",
-        "_lock",
         "_read_frames",
-        "_recheck_task",
         "_runner",
         "_segments",
         "_user_frame_listeners",
@@ -242,8 +213,8 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         settings = FlushSettings() if flush is True else flush or None
         self._judge: BackchannelJudge = backchannel_judge
         self._segments = UninterruptibleSegments()
-        self._event_types = require_frame_types("interrupt_event_types", interrupt_event_types)
-        self._bypass_types = require_frame_types("bypass_event_types", bypass_event_types)
+        event_types = require_frame_types("interrupt_event_types", interrupt_event_types)
+        bypass_types = require_frame_types("bypass_event_types", bypass_event_types)
         self._runner = UserCodeRunner(str(self), clock=clock)
         checker = ConditionChecker(
             self._runner, timeout_secs=condition_timeout_secs, on_error=allow_on_condition_error
@@ -259,9 +230,6 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             runner=self._runner,
             name=str(self),
         )
-        self._clock = clock
-        self._lock = asyncio.Lock()
-        self._recheck_task: asyncio.Task[None] | None = None
         # Near the pipeline's top, it reports a flush upstream (observers see it all the same).
         self._flush = (
             FlushRunner(
@@ -270,11 +238,19 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             if settings
             else None
         )
-        self._handover = TurnHandover(
-            str(self), self._broadcast_interruption, stamp_flush_ids=self._flush is not None
+        self._delivery = DecisionDelivery(self, str(self), self._call_event_handler, self._flush)
+        self._feed = ArbiterFeed(
+            self._arbiter,
+            self._delivery,
+            self,
+            event_types=event_types,
+            bypass_types=bypass_types,
+            clock=clock,
+            spawn=lambda coroutine: self.create_task(coroutine, name="recheck"),
+            cancel=self.cancel_task,
         )
         self._user_frame_listeners: list[Callable[[Frame], None]] = []
-        self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *self._event_types)
+        self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *event_types)
         events = ("on_interruption", "on_interruption_suppressed", "on_backchannel")
         for event in (*events, *FLUSH_EVENTS) if self._flush else events:
             self._register_event_handler(event)
@@ -287,7 +263,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     @property
     def handover(self) -> TurnHandover:
         """Hands user-turn decisions to the user aggregator, which broadcasts them."""
-        return self._handover
+        return self._delivery.handover
 
     @property
     def flush_runner(self) -> FlushRunner | None:
@@ -345,10 +321,12 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         Returns:
             The strategies recommended: the adapter first.
         """
-        return self._handover.announce(self, default, recommend_at_start=recommend_at_start)
+        return self._delivery.handover.announce(
+            self, default, recommend_at_start=recommend_at_start
+        )
 
     announces_turn_strategies = property(
-        lambda self: self._handover.announcing, doc="Whether it recommends the adapter."
+        lambda self: self._delivery.handover.announcing, doc="Whether it recommends the adapter."
     )
 
     def report_user_frames(self, listener: Callable[[Frame], None], *, stop: bool = False) -> None:
@@ -386,7 +364,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             # (nothing being decided) is on the barge-in's own path.
             await self.push_frame(frame, direction)
             if isinstance(frame, InterruptionFrame):
-                self._flush_for(frame, direction)
+                self._delivery.flush_for(frame, direction)
             return
         hook_frames = self._arbiter.evaluator.hook_frames
         if (
@@ -405,12 +383,12 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             return
         if isinstance(frame, StartFrame):
             await self.push_frame(frame, direction)
-            if (recommendation := self._handover.recommendation()) is not None:
+            if (recommendation := self._delivery.handover.recommendation()) is not None:
                 await self.push_frame(recommendation)
             self._on_pipeline_start()
             return
         if isinstance(frame, ServiceMetadataFrame):
-            self._handover.wrap(frame, direction)
+            self._delivery.handover.wrap(frame, direction)
         elif (
             self._user_frame_listeners
             and isinstance(frame, TAPPED_FRAMES)
@@ -418,142 +396,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         ):
             for listener in self._user_frame_listeners:
                 listener(frame)
-        async with self._lock:
-            await self._arbiter.evaluator.observe_frame(frame, direction)
-            await self._dispatch(frame, direction)
-        if self._arbiter.pending is not None:
-            self._ensure_recheck()
-
-    async def _dispatch(self, frame: Frame, direction: FrameDirection) -> None:
-        arbiter = self._arbiter
-        if isinstance(frame, BotStartedSpeakingFrame):
-            await self.push_frame(frame, direction)
-            await arbiter.bot_started()
-        elif isinstance(frame, BotStoppedSpeakingFrame):
-            await self.push_frame(frame, direction)
-            await self._act(await arbiter.bot_stopped())
-        elif isinstance(frame, (UserMuteStartedFrame, UserMuteStoppedFrame)):
-            await self._act(
-                arbiter.set_muted(isinstance(frame, UserMuteStartedFrame)),
-                trailing=HeldFrame(frame, direction),
-            )
-            await self.push_frame(frame, direction)
-        elif isinstance(frame, UserStoppedSpeakingFrame):
-            arbiter.user_turn_stopped()
-            await self.push_frame(frame, direction)
-        elif isinstance(frame, self._event_types):
-            frame.metadata[HANDLED_BY_CONTROLLER] = True
-            trigger = EventTrigger(frame, reason_for(frame), isinstance(frame, self._bypass_types))
-            await self._act(await arbiter.event(trigger, HeldFrame(frame, direction)))
-        elif isinstance(
-            frame, (VADUserStartedSpeakingFrame, VADUserStoppedSpeakingFrame, UserSpeakingFrame)
-        ):
-            # Decide before forwarding: a decision taken on this very frame must reach
-            # the user aggregator ahead of it.
-            if isinstance(frame, VADUserStartedSpeakingFrame):
-                decisions = await arbiter.voice_started(frame.start_secs)
-            elif isinstance(frame, VADUserStoppedSpeakingFrame):
-                decisions = await arbiter.voice_stopped()
-            else:
-                decisions = await arbiter.voice_continues()
-            await self._act(decisions, trailing=HeldFrame(frame, direction))
-            if arbiter.holds_user_turns:
-                frame.metadata[HELD_BY_CONTROLLER] = True
-            await self.push_frame(frame, direction)
-        elif isinstance(frame, (InterimTranscriptionFrame, TranscriptionFrame)):
-            item = HeldFrame(frame, direction)
-            decisions = await arbiter.transcript(
-                frame.text if isinstance(frame.text, str) else str(frame.text or ""),
-                final=isinstance(frame, TranscriptionFrame),
-                item=item,
-                language=str(frame.language) if frame.language else None,
-                user_id=frame.user_id or "",
-            )
-            forwarded = not any(isinstance(d, (Hold, Backchannel)) for d in decisions)
-            await self._act(decisions, trailing=HeldFrame(frame, direction) if forwarded else None)
-            if forwarded:
-                await self.push_frame(frame, direction)
-        else:
-            interruption = isinstance(frame, InterruptionFrame)
-            if interruption and direction == FrameDirection.UPSTREAM:
-                pending = arbiter.pending
-                self._handover.note_interruption_from_below(
-                    pending is not None and pending.trigger is None
-                )
-            if interruption and self._flush is not None:
-                frame.metadata.setdefault(FLUSH_ID, new_flush_id())  # for snapshots below
-            await self.push_frame(frame, direction)
-            if isinstance(frame, InterruptionFrame):
-                self._flush_for(frame, direction)
-            if arbiter.pending is not None:
-                await self._act(await arbiter.recheck())
-
-    async def _act(
-        self, decisions: Sequence[ArbiterDecision], *, trailing: HeldFrame | None = None
-    ) -> None:
-        # ``trailing``: the frame the caller forwards right after these decisions.
-        for decision in decisions:
-            if isinstance(decision, (Interrupt, ReleaseHeldTurn)):
-                # A user turn's interruption rides on the last user frame forwarded to
-                # the user aggregator, which broadcasts it (`turn_handover`); else, here.
-                if not self._hand_over(decision.decision, decision.released, trailing):
-                    await self._broadcast_interruption(decision.decision)
-                if isinstance(decision, Interrupt):
-                    await self._call_event_handler("on_interruption", decision.decision)
-                await self._forward(decision.released)
-            elif isinstance(decision, Backchannel):
-                frame = UserBackchannelFrame(
-                    text=decision.text, user_id=decision.user_id, timestamp=time_now_iso8601()
-                )
-                await self.push_frame(frame)
-                await self._call_event_handler("on_backchannel", decision.text)
-            elif isinstance(decision, Suppressed):
-                await self._call_event_handler(
-                    "on_interruption_suppressed", decision.detection, decision.condition_name
-                )
-            elif isinstance(decision, Dropped):
-                logger.debug(f"{self}: pending {decision.text!r} dropped: {decision.why}")
-
-    async def _broadcast_interruption(self, decision: InterruptionDecision) -> None:
-        # Pipecat's broadcast_interruption(), with the decision on both siblings.
-        await self.stop_all_metrics()  # type: ignore[no-untyped-call]  # Pipecat's, untyped
-        downstream, upstream = InterruptionFrame(), InterruptionFrame()
-        downstream.broadcast_sibling_id, upstream.broadcast_sibling_id = upstream.id, downstream.id
-        downstream.metadata[DECISION] = upstream.metadata[DECISION] = decision
-        if self._flush is not None:
-            downstream.metadata[FLUSH_ID] = upstream.metadata[FLUSH_ID] = new_flush_id()
-        await self.push_frame(downstream)
-        await self.push_frame(upstream, FrameDirection.UPSTREAM)
-        self._flush_for(downstream, FrameDirection.DOWNSTREAM)
-
-    def _flush_for(self, frame: InterruptionFrame, direction: FrameDirection) -> None:
-        if self._flush is None:
-            return
-        decision = decision_of(frame)
-        flush_id = frame.metadata.get(FLUSH_ID)
-        self._flush.interrupted(
-            frame,
-            direction,
-            flush_id=flush_id if isinstance(flush_id, str) else None,
-            reason=decision.reason if decision is not None else None,
-        )
-
-    def _hand_over(
-        self, decision: InterruptionDecision, released: Sequence[object], trailing: HeldFrame | None
-    ) -> bool:
-        forwarded = [i for i in released if isinstance(i, HeldFrame)]
-        forwarded += [trailing] if trailing is not None else []
-        if not forwarded or forwarded[-1].direction != FrameDirection.DOWNSTREAM:
-            # Nothing goes down to the aggregator last: a decision taken on voice activity
-            # the aggregator's own VAD reported upstream is broadcast here.
-            return False
-        before = [i.frame for i in forwarded[:-1] if i.direction == FrameDirection.DOWNSTREAM]
-        return self._handover.offer(decision, before, forwarded[-1].frame)
-
-    async def _forward(self, held: Sequence[object]) -> None:
-        for item in held:
-            if isinstance(item, HeldFrame):
-                await self.push_frame(item.frame, item.direction)
+        await self._feed.feed(frame, direction)
 
     def _on_pipeline_start(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
@@ -563,27 +406,14 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
 
             processors = flatten(worker.pipeline)  # once, for the check and the hand-over
             report_wiring(processors, self)
-            self._handover.listen_to(processors_after(processors, self, LLMUserAggregator))
+            self._delivery.handover.listen_to(processors_after(processors, self, LLMUserAggregator))
             if self._flush is not None:
                 self._flush.hook(worker, processors_after(processors, self, BaseOutputTransport))
         elif self._flush is not None:
             self._flush.hook(None, [])
 
-    def _ensure_recheck(self) -> None:
-        if self._recheck_task is None or self._recheck_task.done():
-            self._recheck_task = self.create_task(self._recheck_loop(), name="recheck")
-
-    async def _recheck_loop(self) -> None:
-        while (at := self._arbiter.next_recheck_at) is not None:
-            await asyncio.sleep(max(0.0, at - self._clock()))
-            async with self._lock:
-                await self._act(await self._arbiter.recheck())
-
     async def _teardown(self) -> None:
-        task, self._recheck_task = self._recheck_task, None
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            await self.cancel_task(task)
-        dropped = self._arbiter.close()
+        dropped = await self._feed.stop()
         if dropped:
             logger.debug(f"{self}: pipeline ending; {dropped} held frame(s) dropped")
         if self._flush is not None:
@@ -594,6 +424,6 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         """Stop the re-check task, report abandoned callbacks, stop listening."""
         await super().cleanup()
         await self._teardown()
-        self._handover.release()
+        self._delivery.handover.release()
         if self._flush is not None:
             self._flush.unhook()

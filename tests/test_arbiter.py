@@ -324,5 +324,5 @@ async def test_the_controller_fills_the_language_from_pipecats_transcription_fra
     controller = InterruptionController(detectors=[seen])
     await controller.arbiter.bot_started()
     frame = TranscriptionFrame("espera", "caller", "2026-01-01T00:00:00", language=Language.ES)
-    await controller._dispatch(frame, FrameDirection.DOWNSTREAM)  # the arbiter's input, no pipeline
+    await controller._feed._dispatch(frame, FrameDirection.DOWNSTREAM)  # the arbiter's input, no pipeline
     assert seen.languages == ["es"]
