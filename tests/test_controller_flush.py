@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from conftest import pending_tasks
 from pipecat.frames.frames import InterruptionFrame
-from pipecat.processors.frame_processor import FrameDirection
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
@@ -214,3 +214,26 @@ async def _cancelled_at(events: list[str]) -> None:
     except asyncio.CancelledError:
         events.append("prefetch cancelled")
         raise
+
+
+class DropsInterruptions(FrameProcessor):
+    """A processor that (wrongly) swallows interruptions going down."""
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        if not (isinstance(frame, InterruptionFrame) and direction == FrameDirection.DOWNSTREAM):
+            await self.push_frame(frame, direction)
+
+
+async def test_an_interruption_that_never_reaches_the_output_is_flushed_after_the_deadline():
+    controller = InterruptionController(flush=FlushSettings(flush_timeout_secs=0.3))
+    reports, done = settled(controller)
+    vp = barge_in(controller=controller, before_tts=[DropsInterruptions(name="dropper")])
+    async with vp:
+        await vp.start_bot_turn()
+        async with asyncio.timeout(10):
+            await done.wait()
+    (report,) = reports[:1]
+    assert report.completed  # both FlushFrames still went out and reached their ends
+    assert report.elapsed_secs >= 0.29  # started at the deadline (0.3 s), not at the output
+    assert vp.output.interruptions == []  # the interruption indeed never arrived there
