@@ -79,6 +79,7 @@ from pipecat_interrupts.conditions import (
 )
 from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS
 from pipecat_interrupts.decision_delivery import DecisionDelivery
+from pipecat_interrupts.decision_delivery import HeldFrame as HeldFrame  # its 0.2 home
 from pipecat_interrupts.detectors import (
     BaseInterruptionDetector,
     default_detectors,
