@@ -10,7 +10,9 @@
     python3 dev.py soak --conversations 4      # a quick variant (CI)
 
 Each conversation is a real Pipecat voice pipeline with the plugin (controller,
-coordinator, guard, snapshotter and its taps) and the package's fakes. Its barge-ins are
+snapshotter repairing the speaking signals and hearing through its hooks, and the flush:
+the controller's own in two conversations of three, a `FlushCoordinator` in the third)
+and the package's fakes. Its barge-ins are
 drawn from a seeded generator: words, interrupt phrases, backchannels, coughs, emergency
 stops, barge-ins while the LLM still streams, and barge-ins right as the bot starts or
 stops speaking. Replies alternate English and Japanese, and TTS word timestamps on and
@@ -22,8 +24,8 @@ off, by conversation. After each conversation it checks:
 - the user messages are what the caller said, in order: none lost, none doubled, nothing
   invented (utterances close together may share a turn; a backchannel to a silent bot is
   a turn of its own);
-- the snapshot store stayed within its bound; no task outlived the pipeline; the
-  pipeline ended.
+- the snapshot store stayed within its bound; every interruption's flush reached both
+  ends of the pipeline; no task outlived the pipeline; the pipeline ended.
 
 Conversations run ``--concurrency`` at a time in one event loop (real time: the fakes play
 audio on the clock). The last line is ``violations: N``; the exit code is 1 when N > 0.
@@ -105,8 +107,14 @@ async def converse(seed: int, barge_ins: int) -> Outcome:
     outcome = Outcome(seed)
     language = "ja" if seed % 2 else "en"
     judge = PhraseInterruptionDetector()
+    own_flush = seed % 3 != 0  # the controller's flush, or a coordinator's (every third)
     controller = InterruptionController(
-        detectors=[judge, TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.05)]
+        detectors=[
+            judge,
+            TextInterruptionDetector(),
+            VADInterruptionDetector(min_speech_secs=0.05),
+        ],
+        flush=own_flush,
     )
     snapshotter = StateSnapshotter(
         store=InMemorySnapshotStore(max_per_conversation=STORE_BOUND),
@@ -132,7 +140,7 @@ async def converse(seed: int, barge_ins: int) -> Outcome:
         llm=llm,
         tts=FakeTTSService(secs_per_word=0.015, word_timestamps=seed % 4 < 2),
         user_params=LLMUserAggregatorParams(user_turn_strategies=strategies, empty_user_turn=None),
-        after_user_aggregator=[FlushCoordinator()],
+        after_user_aggregator=[] if own_flush else [coordinator := FlushCoordinator()],
         end_timeout_secs=10,
     )
     said: list[str] = []
@@ -184,6 +192,10 @@ async def converse(seed: int, barge_ins: int) -> Outcome:
     outcome.violations += user_turn_violations(messages, utterances)
     if vp.worker.has_finished() is False:
         outcome.violations.append("the pipeline did not end")
+    reports = controller.flush_reports if own_flush else coordinator.reports
+    if not reports or any(not report.completed for report in reports):
+        timed_out = sum(not report.completed for report in reports)
+        outcome.violations.append(f"flushes: {len(reports)}, {timed_out} did not reach both ends")
     return outcome
 
 
