@@ -221,7 +221,10 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
             if flush_id:
                 decision = decision_of(frame)
                 self._start_flush(
-                    frame, reason=decision.reason if decision else None, flush_id=flush_id
+                    frame,
+                    direction,
+                    reason=decision.reason if decision else None,
+                    flush_id=flush_id,
                 )
         elif isinstance(frame, self._event_types):
             handled = bool(frame.metadata.get(HANDLED_BY_CONTROLLER))
@@ -237,7 +240,7 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
                 if self._interrupt_on_events:
                     logger.debug(f"{self}: {frame.name} interrupts the bot")
                     await self.broadcast_interruption()  # type: ignore[no-untyped-call]
-                self._start_flush(frame)
+                self._start_flush(frame, direction)
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown(
                 f"pipeline {'ended' if isinstance(frame, EndFrame) else 'cancelled'}"
@@ -264,11 +267,16 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
         )
 
     def _start_flush(
-        self, trigger: Frame, *, reason: str | None = None, flush_id: str | None = None
+        self,
+        trigger: Frame,
+        direction: FrameDirection,
+        *,
+        reason: str | None = None,
+        flush_id: str | None = None,
     ) -> None:
         # Everything made before now is residual: frame ids grow.
         self._fence_id = Frame().id
-        self._runner.start(trigger, reason=reason, flush_id=flush_id)
+        self._runner.start(trigger, direction, reason=reason, flush_id=flush_id)
 
     def _hook_worker(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None

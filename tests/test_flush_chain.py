@@ -389,7 +389,9 @@ async def test_the_flush_work_waits_until_the_interruption_reached_the_output():
         await vp.start_bot_turn()
         async with asyncio.timeout(10):
             await done.wait()
-    upstream = [f for d, f in top.frames if isinstance(f, FlushFrame) and d == FrameDirection.UPSTREAM]
+    upstream = [
+        f for d, f in top.frames if isinstance(f, FlushFrame) and d == FrameDirection.UPSTREAM
+    ]
     assert len(upstream) == 1 and reports[0].completed
     assert events[:2] == ["interruption at the output", "prefetch cancelled"]
     assert reports[0].tasks.cancelled == ("prefetch",)
@@ -401,3 +403,37 @@ async def _cancelled_at(events: list[str]) -> None:
     except asyncio.CancelledError:
         events.append("prefetch cancelled")
         raise
+
+
+class BroadcastsOnCue(FrameProcessor):
+    """Broadcasts an interruption (both ways, from below the coordinator) on a cue frame."""
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, TextFrame) and frame.text == "cue":
+            await self.broadcast_interruption()
+        else:
+            await self.push_frame(frame, direction)
+
+
+async def test_a_coordinator_meeting_the_upstream_sibling_first_awaits_the_copy_going_down():
+    # The interruption is broadcast below the coordinator: its upstream copy reaches the
+    # coordinator, its downstream copy the output. The flush goes out when that copy reached
+    # the output, not at the deadline waiting for a copy that never goes there.
+    coordinator = FlushCoordinator(flush_timeout_secs=1.0)
+    reports, done = completion_waiter(coordinator)
+    vp = build_voice_pipeline(
+        llm=FakeLLMService(replies=[LONG_ANSWER], token_delay_secs=0.005),
+        tts=FakeTTSService(secs_per_word=0.05),
+        after_user_aggregator=[coordinator],
+        before_tts=[BroadcastsOnCue(name="broadcaster")],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_for_audio(0.1)
+        await vp.queue_frame(TextFrame("cue"))
+        async with asyncio.timeout(5):
+            await done.wait()
+    assert reports[0].completed
+    assert vp.output.interruptions  # the downstream copy reached the output
+    assert reports[0].elapsed_secs < 0.5  # well before the 1 s deadline
