@@ -24,7 +24,6 @@ from pipecat.frames.frames import (
     TTSSpeakFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts.event_handlers import (
     DEFAULT_EVENT_HANDLER_TIMEOUT_SECS,
@@ -280,14 +279,9 @@ class FlushCoordinator(DeadlineEventHandlersMixin, FrameProcessor):
 
     def _hook_worker(self) -> None:
         worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        from pipecat_interrupts.wiring import flatten, processors_after  # wiring imports this
+        from pipecat_interrupts.wiring import flatten  # wiring imports this module
 
-        outputs = (
-            processors_after(flatten(worker.pipeline), self, BaseOutputTransport)
-            if worker is not None
-            else []
-        )
-        self._runner.hook(worker, outputs)
+        self._runner.hook(worker, flatten(worker.pipeline) if worker is not None else [])
 
     async def _teardown(self, reason: str) -> None:
         await self._runner.teardown(reason)

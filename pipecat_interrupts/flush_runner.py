@@ -40,6 +40,7 @@ from typing import Any, Protocol
 from loguru import logger
 from pipecat.frames.frames import Frame, InterruptionFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts.flush_ends import (
     NO_TASKS,
@@ -186,14 +187,16 @@ class FlushRunner:
         """The most recent flush reports (up to 256), oldest first."""
         return self._ends.reports
 
-    def hook(self, worker: Any, outputs: Sequence[FrameProcessor]) -> None:
-        """At the pipeline's start: watch its ends and these output transports.
+    def hook(self, worker: Any, processors: Sequence[FrameProcessor]) -> None:
+        """At the pipeline's start: watch its ends and the output transports after the host.
 
         Args:
             worker: The pipeline worker (None: completion cannot be observed).
-            outputs: The output transports after the host.
+            processors: The pipeline's processors, in order (`wiring.flatten`).
         """
-        self._ends.hook(worker, outputs)
+        from pipecat_interrupts.wiring import processors_after  # wiring imports this module
+
+        self._ends.hook(worker, processors_after(processors, self._host, BaseOutputTransport))
 
     def first_sight(self, frame: Frame) -> bool:
         """Whether a trigger is new (not seen, nor its broadcast sibling); remember it.

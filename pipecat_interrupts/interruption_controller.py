@@ -57,7 +57,6 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
@@ -409,7 +408,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             report_wiring(processors, self)
             self._delivery.handover.listen_to(processors_after(processors, self, LLMUserAggregator))
             if self._flush is not None:
-                self._flush.hook(worker, processors_after(processors, self, BaseOutputTransport))
+                self._flush.hook(worker, processors)
         elif self._flush is not None:
             self._flush.hook(None, [])
 

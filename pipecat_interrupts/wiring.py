@@ -338,15 +338,15 @@ def check_wiring(
 
 
 def processors_after(
-    processors: Sequence[FrameProcessor], owner: FrameProcessor, kind: type[_P]
+    processors: Sequence[FrameProcessor], owner: object, kind: type[_P]
 ) -> list[_P]:
     """The processors of a kind after ``owner``.
 
-    The controller's user aggregators, the coordinator's output transports.
+    The controller's user aggregators, a flush's output transports.
 
     Args:
         processors: The pipeline's processors, in order (`flatten`).
-        owner: The processor asking.
+        owner: The processor asking (compared by identity).
         kind: The class wanted.
 
     Returns:
