@@ -82,10 +82,7 @@ class BotSpeech(BaseObserver):
         self._timeline = timeline
 
     async def on_push_frame(self, data: FramePushed):
-        if (
-            isinstance(data.source, BaseOutputTransport)
-            and data.direction == FrameDirection.DOWNSTREAM
-        ):
+        if isinstance(data.source, BaseOutputTransport) and data.direction == FrameDirection.DOWNSTREAM:
             if isinstance(data.frame, BotStartedSpeakingFrame):
                 self._timeline.print("bot starts speaking")
             elif isinstance(data.frame, BotStoppedSpeakingFrame):
@@ -95,15 +92,12 @@ class BotSpeech(BaseObserver):
 def wire_events(timeline, user, controller, snapshotter) -> None:
     user.add_event_handler(
         "on_step",
-        lambda _, step: (
-            timeline.print(f"caller: {step.describe()}")
-            if type(step).__name__ in ("Utterance", "Noise")
-            else None
-        ),
+        lambda _, step: timeline.print(f"caller: {step.describe()}")
+        if type(step).__name__ in ("Utterance", "Noise")
+        else None,
     )
     controller.add_event_handler(
-        "on_backchannel",
-        lambda _, text: timeline.print(f"  backchannel {text!r}: the bot keeps talking"),
+        "on_backchannel", lambda _, text: timeline.print(f"  backchannel {text!r}: the bot keeps talking")
     )
     controller.add_event_handler(
         "on_interruption_suppressed",
@@ -118,11 +112,9 @@ def wire_events(timeline, user, controller, snapshotter) -> None:
     )
     controller.add_event_handler(
         "on_tasks_cancelled",
-        lambda _, r: (
-            timeline.print(f"  tasks cancelled: {', '.join(r.cancelled) or 'none'}")
-            if r.cancelled
-            else None
-        ),
+        lambda _, r: timeline.print(f"  tasks cancelled: {', '.join(r.cancelled) or 'none'}")
+        if r.cancelled
+        else None,
     )
     controller.add_event_handler(
         "on_flush_completed",
@@ -138,20 +130,14 @@ def wire_events(timeline, user, controller, snapshotter) -> None:
     )
     snapshotter.add_event_handler(
         "on_false_interruption",
-        lambda _, s: timeline.print(
-            f"  false interruption: no words followed; resuming {s.unspoken_text!r}"
-        ),
+        lambda _, s: timeline.print(f"  false interruption: no words followed; resuming {s.unspoken_text!r}"),
     )
 
 
 async def main() -> None:
     timeline = Timeline()
     controller = InterruptionController(
-        detectors=[
-            PhraseInterruptionDetector(),
-            TextInterruptionDetector(),
-            VADInterruptionDetector(min_speech_secs=0.5),
-        ],
+        detectors=[PhraseInterruptionDetector(), TextInterruptionDetector(), VADInterruptionDetector(min_speech_secs=0.5)],
         conditions=[MinBotSpeakingTime(1.5)],
         flush=True,  # your tasks cancelled and a FlushFrame both ways at each interruption
     )
@@ -174,7 +160,9 @@ async def main() -> None:
             Noise(0.7),
         ]
     )
-    llm = FakeLLMService(replies=[REFUND, "Of course, go ahead.", ROAMING], token_delay_secs=0.02)
+    llm = FakeLLMService(
+        replies=[REFUND, "Of course, go ahead.", ROAMING], token_delay_secs=0.02
+    )
     vp = build_voice_pipeline(
         controller=controller,
         snapshotter=snapshotter,
@@ -208,20 +196,11 @@ async def main() -> None:
         print(f"  {message['role']:>9}: {message['content']}")
     summary = metrics.summary()
     print("\nInterruption metrics:")
-    print(
-        f"  interruptions by reason: {summary['by_reason']}; false interruptions: {summary['false_interruptions']}"
-    )
-    for key in (
-        "detection_to_decision_ms",
-        "decision_to_output_ms",
-        "decision_to_silence_ms",
-        "flush_ms",
-    ):
+    print(f"  interruptions by reason: {summary['by_reason']}; false interruptions: {summary['false_interruptions']}")
+    for key in ("detection_to_decision_ms", "decision_to_output_ms", "decision_to_silence_ms", "flush_ms"):
         if key in summary:
             print(f"  {key:<26} p50 {summary[key]['p50']:8.2f}  p95 {summary[key]['p95']:8.2f}")
-    print(
-        f"  generated {summary['generated_chars']} chars, heard {summary['spoken_chars']} chars at the interruptions"
-    )
+    print(f"  generated {summary['generated_chars']} chars, heard {summary['spoken_chars']} chars at the interruptions")
 
 
 if __name__ == "__main__":

@@ -404,12 +404,7 @@ class InterruptionMetricsObserver(BaseObserver):
                 open_.flush_pending = False  # timed out: nothing more will come
             if open_.settled:
                 await self._report(open_)
-        elif (
-            open_ is None
-            and self._records
-            and self._records[-1].flush_secs is None
-            and frame.completed
-        ):
+        elif open_ is None and self._records and self._records[-1].flush_secs is None and frame.completed:
             self._records[-1].flush_secs = frame.elapsed_secs  # its record settled already
             self._aggregates.fold_latencies(self._records[-1], ("flush_secs",))
 

@@ -80,18 +80,13 @@ def test_vad_detector_needs_enough_speech():
     ],
 )
 def test_phrase_detector_on_final_transcripts(text, expected):
-    assert (
-        PhraseInterruptionDetector().detect(UserActivity(text=text, final=True)).verdict is expected
-    )
+    assert PhraseInterruptionDetector().detect(UserActivity(text=text, final=True)).verdict is expected
 
 
 def test_interim_backchannel_holds_so_the_text_rule_does_not_interrupt():
     interim = UserActivity(text="mhm", final=False)
     assert run_detectors(default_detectors(), interim).verdict is Verdict.NOT_YET
-    assert (
-        run_detectors(default_detectors(), UserActivity(text="mhm", final=True)).verdict
-        is Verdict.BACKCHANNEL
-    )
+    assert run_detectors(default_detectors(), UserActivity(text="mhm", final=True)).verdict is Verdict.BACKCHANNEL
     # ...but as soon as the interim grows beyond a backchannel, the text rule interrupts.
     grown = run_detectors(default_detectors(), UserActivity(text="mhm so what", final=False))
     assert grown.verdict is Verdict.INTERRUPT
@@ -100,9 +95,7 @@ def test_interim_backchannel_holds_so_the_text_rule_does_not_interrupt():
 @pytest.mark.parametrize("interim", ["uh", "got", "oh i", "yeah of", "um thank"])
 def test_interim_start_of_a_multi_word_backchannel_holds(interim):
     # Streaming STTs send "got" before "got it": TEN's rule would interrupt on it.
-    assert (
-        TextInterruptionDetector().detect(UserActivity(text=interim)).verdict is Verdict.INTERRUPT
-    )
+    assert TextInterruptionDetector().detect(UserActivity(text=interim)).verdict is Verdict.INTERRUPT
     detection = run_detectors(default_detectors(), UserActivity(text=interim, final=False))
     assert (detection.verdict, detection.hold) == (Verdict.NOT_YET, True)
 
@@ -114,41 +107,27 @@ def test_interim_that_left_the_backchannel_path_interrupts(interim):
 
 
 def test_a_final_backchannel_start_alone_is_not_held():
-    assert (
-        run_detectors(default_detectors(), UserActivity(text="got", final=True)).verdict
-        is Verdict.INTERRUPT
-    )
+    assert run_detectors(default_detectors(), UserActivity(text="got", final=True)).verdict is Verdict.INTERRUPT
 
 
 @pytest.mark.parametrize("final", ["um", "Uh, er...", "ummm"])
 def test_a_final_of_fillers_alone_holds_unless_fillers_may_interrupt(final):
     activity = UserActivity(text=final, final=True)
     detection = run_detectors(default_detectors(), activity)
-    assert (detection.verdict, detection.reason, detection.hold) == (
-        Verdict.NOT_YET,
-        "filler",
-        True,
-    )
+    assert (detection.verdict, detection.reason, detection.hold) == (Verdict.NOT_YET, "filler", True)
     eager = [PhraseInterruptionDetector(fillers_interrupt=True), TextInterruptionDetector()]
     assert run_detectors(eager, activity).verdict is Verdict.INTERRUPT
     # Words after the hesitation decide.
-    assert (
-        run_detectors(default_detectors(), UserActivity(text=f"{final} what", final=True)).verdict
-        is Verdict.INTERRUPT
-    )
+    assert run_detectors(default_detectors(), UserActivity(text=f"{final} what", final=True)).verdict is Verdict.INTERRUPT
 
 
 def test_phrase_lists_can_be_replaced_and_extended():
     custom = PhraseInterruptionDetector(
-        interrupt_phrases=["banana"],
-        backchannel_phrases=["roger"],
-        extra_interrupt_phrases=["over"],
+        interrupt_phrases=["banana"], backchannel_phrases=["roger"], extra_interrupt_phrases=["over"]
     )
     assert custom.detect(UserActivity(text="Banana!", final=True)).verdict is Verdict.INTERRUPT
     assert custom.detect(UserActivity(text="over and out", final=True)).verdict is Verdict.INTERRUPT
-    assert (
-        custom.detect(UserActivity(text="roger roger", final=True)).verdict is Verdict.BACKCHANNEL
-    )
+    assert custom.detect(UserActivity(text="roger roger", final=True)).verdict is Verdict.BACKCHANNEL
     assert custom.detect(UserActivity(text="stop", final=True)).verdict is Verdict.NOT_YET
     spanish_only = PhraseInterruptionDetector(languages=["es"])
     assert spanish_only.detect(UserActivity(text="espera", final=True)).verdict is Verdict.INTERRUPT
@@ -244,21 +223,9 @@ async def test_a_raising_or_slow_condition_is_resolved_by_the_error_policy(log_r
 @pytest.mark.parametrize(
     ("factory", "parameter", "error"),
     [
-        (
-            lambda: PhraseInterruptionDetector(interrupt_phrases=["stop", 3]),
-            "interrupt_phrases",
-            TypeError,
-        ),
-        (
-            lambda: PhraseInterruptionDetector(backchannel_phrases="mhm"),
-            "backchannel_phrases",
-            TypeError,
-        ),
-        (
-            lambda: PhraseInterruptionDetector(extra_backchannel_phrases=["..."]),
-            "extra_backchannel_phrases",
-            ValueError,
-        ),
+        (lambda: PhraseInterruptionDetector(interrupt_phrases=["stop", 3]), "interrupt_phrases", TypeError),
+        (lambda: PhraseInterruptionDetector(backchannel_phrases="mhm"), "backchannel_phrases", TypeError),
+        (lambda: PhraseInterruptionDetector(extra_backchannel_phrases=["..."]), "extra_backchannel_phrases", ValueError),
         (lambda: PhraseInterruptionDetector(languages=["xx"]), "languages", ValueError),
         (lambda: TextInterruptionDetector(min_chars=-1), "min_chars", ValueError),
         (lambda: TextInterruptionDetector(min_words=1.5), "min_words", TypeError),
@@ -267,23 +234,11 @@ async def test_a_raising_or_slow_condition_is_resolved_by_the_error_policy(log_r
         (lambda: InterruptionController(conditions=["not callable"]), "conditions", TypeError),
         (lambda: InterruptionController(conditions=lambda c: True), "conditions", TypeError),
         (lambda: InterruptionController(detectors=[object()]), "detectors", TypeError),
-        (
-            lambda: InterruptionController(interrupt_event_types=[dict]),
-            "interrupt_event_types",
-            TypeError,
-        ),
+        (lambda: InterruptionController(interrupt_event_types=[dict]), "interrupt_event_types", TypeError),
         (lambda: InterruptionController(hold_timeout_secs=-1), "hold_timeout_secs", ValueError),
-        (
-            lambda: InterruptionController(hold_timeout_secs=float("inf")),
-            "hold_timeout_secs",
-            ValueError,
-        ),
+        (lambda: InterruptionController(hold_timeout_secs=float("inf")), "hold_timeout_secs", ValueError),
         (lambda: InterruptionController(recheck_secs=float("nan")), "recheck_secs", ValueError),
-        (
-            lambda: InterruptionController(condition_timeout_secs=float("inf")),
-            "condition_timeout_secs",
-            ValueError,
-        ),
+        (lambda: InterruptionController(condition_timeout_secs=float("inf")), "condition_timeout_secs", ValueError),
         (lambda: InterruptionController(backchannel_judge="mhm"), "backchannel_judge", TypeError),
         (lambda: MinBotSpeakingTime(float("inf")), "secs", ValueError),
         (lambda: EchoGuard(float("inf")), "secs", ValueError),
