@@ -38,6 +38,21 @@ from pipecat_interrupts.decision_delivery import DecisionDelivery, DeliveryHost,
 from pipecat_interrupts.flush_runner import reason_for
 from pipecat_interrupts.frames import HANDLED_BY_CONTROLLER, HELD_BY_CONTROLLER
 
+FED_FRAMES = (
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    UserMuteStartedFrame,
+    UserMuteStoppedFrame,
+    UserStoppedSpeakingFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+    UserSpeakingFrame,
+    InterimTranscriptionFrame,
+    TranscriptionFrame,
+    InterruptionFrame,
+)
+"""The frames `ArbiterFeed.feed` reads, besides its event types (the others only pass)."""
+
 
 class ArbiterFeed:
     """Feeds frames to the arbiter under one lock, carries out its decisions (see the module)."""

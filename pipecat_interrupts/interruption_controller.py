@@ -37,23 +37,13 @@ from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import (
-    BotStartedSpeakingFrame,
-    BotStoppedSpeakingFrame,
     CancelFrame,
     EndFrame,
     Frame,
     InputAudioRawFrame,
-    InterimTranscriptionFrame,
     InterruptionFrame,
     ServiceMetadataFrame,
     StartFrame,
-    TranscriptionFrame,
-    UserMuteStartedFrame,
-    UserMuteStoppedFrame,
-    UserSpeakingFrame,
-    UserStoppedSpeakingFrame,
-    VADUserStartedSpeakingFrame,
-    VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
@@ -62,7 +52,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from pipecat_interrupts import clocks
 from pipecat_interrupts._deadlines import UserCodeRunner
-from pipecat_interrupts.arbiter_feed import ArbiterFeed
+from pipecat_interrupts.arbiter_feed import FED_FRAMES, ArbiterFeed
 from pipecat_interrupts.arbitration import (
     DEFAULT_HOLD_TIMEOUT_SECS,
     DEFAULT_RECHECK_SECS,
@@ -103,24 +93,8 @@ from pipecat_interrupts.validation import require_frame_types, require_name
 ControllerMode = ArbiterState  # 0.1 name
 
 
-_READ_FRAMES = (
-    StartFrame,
-    EndFrame,
-    CancelFrame,
-    InterruptionFrame,
-    ServiceMetadataFrame,
-    BotStartedSpeakingFrame,
-    BotStoppedSpeakingFrame,
-    UserMuteStartedFrame,
-    UserMuteStoppedFrame,
-    UserStoppedSpeakingFrame,
-    VADUserStartedSpeakingFrame,
-    VADUserStoppedSpeakingFrame,
-    UserSpeakingFrame,
-    InterimTranscriptionFrame,
-    TranscriptionFrame,
-)
-"""Frames the controller reads (with the tapped ones and its event types)."""
+_READ_FRAMES = (StartFrame, EndFrame, CancelFrame, ServiceMetadataFrame, *FED_FRAMES)
+"""Frames the controller reads: its own, its feed's (with the tapped ones and its event types)."""
 
 
 class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
