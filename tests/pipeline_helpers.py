@@ -5,9 +5,58 @@ import asyncio
 from pipecat.frames.frames import Frame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
+from pipecat_interrupts import FlushableProcessor
 from pipecat_interrupts.testing import running_pipeline
 
-__all__ = ["FrameRecorder", "running_pipeline"]
+__all__ = [
+    "FrameRecorder",
+    "LoggingFlushable",
+    "cancelled_into",
+    "flush_outcomes",
+    "running_pipeline",
+]
+
+
+class LoggingFlushable(FlushableProcessor):
+    """Records its cleanups (in a shared log, if given) and their directions; forwards all."""
+
+    def __init__(self, log: list | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._log = log
+        self.directions: list[FrameDirection] = []
+
+    async def on_flush(self, frame, direction):
+        if self._log is not None:
+            self._log.append((self.name, "cleanup", frame.flush_id))
+        self.directions.append(direction)
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+
+
+def flush_outcomes(host) -> tuple[list, asyncio.Event]:
+    """The flush reports of a flush's host (coordinator or controller), and an event set
+    at the first one (completed or timed out)."""
+    reports: list = []
+    done = asyncio.Event()
+
+    def on_done(_host, report):
+        reports.append(report)
+        done.set()
+
+    host.add_event_handler("on_flush_completed", on_done)
+    host.add_event_handler("on_flush_timeout", on_done)
+    return reports, done
+
+
+async def cancelled_into(events: list[str], name: str = "prefetch") -> None:
+    """Wait forever; note ``"<name> cancelled"`` in ``events`` when cancelled."""
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        events.append(f"{name} cancelled")
+        raise
 
 
 class FrameRecorder(FrameProcessor):

@@ -7,11 +7,10 @@ import pytest
 from conftest import pending_tasks
 from pipecat.frames.frames import InterruptionFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipeline_helpers import FrameRecorder
+from pipeline_helpers import FrameRecorder, LoggingFlushable, cancelled_into, flush_outcomes
 
 from pipecat_interrupts import (
     EmergencyStopFrame,
-    FlushableProcessor,
     FlushCoordinator,
     FlushFrame,
     FlushSettings,
@@ -37,34 +36,6 @@ pytestmark = pytest.mark.virtual_time
 LONG_ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen."
 
 
-class Flushable(FlushableProcessor):
-    """Records the directions its cleanup ran in, then forwards everything."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.directions: list[FrameDirection] = []
-
-    async def on_flush(self, frame, direction):
-        self.directions.append(direction)
-
-    async def process_frame(self, frame, direction):
-        await super().process_frame(frame, direction)
-        await self.push_frame(frame, direction)
-
-
-def settled(processor):
-    reports: list = []
-    done = asyncio.Event()
-
-    async def on_done(_, report):
-        reports.append(report)
-        done.set()
-
-    processor.add_event_handler("on_flush_completed", on_done)
-    processor.add_event_handler("on_flush_timeout", on_done)
-    return reports, done
-
-
 def barge_in(**kwargs):
     return build_voice_pipeline(
         user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait stop", word_secs=0.02)]),
@@ -77,8 +48,12 @@ def barge_in(**kwargs):
 async def test_a_barge_in_is_flushed_both_ways_by_the_controller_itself():
     controller = InterruptionController(flush=True)
     snapshotter = StateSnapshotter(backchannel_judge=controller.judge)
-    top, middle, tail = Flushable(name="top"), Flushable(name="middle"), Flushable(name="tail")
-    reports, done = settled(controller)
+    top, middle, tail = (
+        LoggingFlushable(name="top"),
+        LoggingFlushable(name="middle"),
+        LoggingFlushable(name="tail"),
+    )
+    reports, done = flush_outcomes(controller)
     decisions: list = []
     controller.add_event_handler("on_interruption", lambda _, d: decisions.append(d))
     metrics = InterruptionMetricsObserver(log_summary=False)
@@ -125,11 +100,11 @@ async def test_the_flush_cancels_your_tasks_after_the_interruption_reached_the_o
             events.append("interruption at the output")
 
     vp.output.add_event_handler("on_before_process_frame", at_output)
-    reports, done = settled(controller)
+    reports, done = flush_outcomes(controller)
     cancelled: list = []
     controller.add_event_handler("on_tasks_cancelled", lambda _, r: cancelled.append(r))
     async with vp:
-        registry.create_task(_cancelled_at(events), name="prefetch")
+        registry.create_task(cancelled_into(events), name="prefetch")
         durable = registry.create_task(asyncio.sleep(3600), cancel_on_interruption=False)
         await vp.start_bot_turn()
         async with asyncio.timeout(10):
@@ -144,7 +119,7 @@ async def test_the_flush_cancels_your_tasks_after_the_interruption_reached_the_o
 
 async def test_an_emergency_stop_is_flushed_by_the_controller():
     controller = InterruptionController(flush=True)
-    reports, done = settled(controller)
+    reports, done = flush_outcomes(controller)
     recorder = FrameRecorder(name="recorder")
     vp = build_voice_pipeline(
         controller=controller,
@@ -169,7 +144,7 @@ async def test_a_coordinator_after_a_flushing_controller_does_not_flush_again():
     controller = InterruptionController(flush=True)
     coordinator = FlushCoordinator()
     recorder = FrameRecorder(name="recorder")
-    reports, done = settled(controller)
+    reports, done = flush_outcomes(controller)
     vp = barge_in(
         controller=controller, after_user_aggregator=[coordinator], after_output=[recorder]
     )
@@ -208,14 +183,6 @@ def test_without_flush_the_controller_reports_no_flushes():
     assert controller.flush_reports == []
 
 
-async def _cancelled_at(events: list[str]) -> None:
-    try:
-        await asyncio.sleep(3600)
-    except asyncio.CancelledError:
-        events.append("prefetch cancelled")
-        raise
-
-
 class DropsInterruptions(FrameProcessor):
     """A processor that (wrongly) swallows interruptions going down."""
 
@@ -227,7 +194,7 @@ class DropsInterruptions(FrameProcessor):
 
 async def test_an_interruption_that_never_reaches_the_output_is_flushed_after_the_deadline():
     controller = InterruptionController(flush=FlushSettings(flush_timeout_secs=0.3))
-    reports, done = settled(controller)
+    reports, done = flush_outcomes(controller)
     vp = barge_in(controller=controller, before_tts=[DropsInterruptions(name="dropper")])
     async with vp:
         await vp.start_bot_turn()

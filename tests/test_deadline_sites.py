@@ -12,7 +12,7 @@ import asyncio
 import pytest
 from faults import FAULTS, faulty, settle_orphans
 from pipecat.frames.frames import InterruptionFrame
-from pipeline_helpers import FrameRecorder, running_pipeline
+from pipeline_helpers import FrameRecorder, flush_outcomes, running_pipeline
 
 from pipecat_interrupts import (
     FlushCoordinator,
@@ -46,19 +46,6 @@ def assert_ended_by_itself(log_records: list) -> None:
     assert forced == [], forced
 
 
-def completion_waiter(coordinator: FlushCoordinator):
-    reports: list = []
-    done = asyncio.Event()
-
-    def on_done(_coordinator, report):
-        reports.append(report)
-        done.set()
-
-    coordinator.add_event_handler("on_flush_completed", on_done)
-    coordinator.add_event_handler("on_flush_timeout", on_done)
-    return reports, done
-
-
 def barge_in_pipeline(**kwargs):
     return build_voice_pipeline(
         user=ScriptedUser([WaitForBot(), Pause(0.2), Utterance("hold on please")]),
@@ -75,7 +62,7 @@ async def test_a_broken_flush_cleanup_hook_is_cut_at_its_deadline(fault, log_rec
         faulty(fault, "clear_prefetch_cache", release), name="cache-flush", flush_timeout_secs=0.1
     )
     coordinator = FlushCoordinator(flush_timeout_secs=1.0)
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     vp = barge_in_pipeline(after_user_aggregator=[coordinator], before_tts=[hook])
     async with vp:
         await vp.start_bot_turn()
@@ -101,7 +88,7 @@ async def test_a_broken_coordinator_event_handler_never_holds_the_flush_or_the_e
     release = asyncio.Event()
     coordinator = FlushCoordinator(event_handler_timeout_secs=0.1)
     coordinator.add_event_handler(event, faulty(fault, "notify_dashboard", release))
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     vp = barge_in_pipeline(after_user_aggregator=[coordinator])
     async with vp:
         coordinator.task_registry.create_task(asyncio.sleep(3600), name="prefetch")
@@ -142,7 +129,7 @@ async def test_a_shared_registry_still_empty_at_construction_is_the_one_used():
     registry = InterruptibleTaskRegistry(name="shared")
     coordinator = FlushCoordinator(task_registry=registry)
     assert coordinator.task_registry is registry
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     async with running_pipeline([coordinator]) as worker:
         stream = registry.create_task(asyncio.sleep(3600), name="stream")
         durable = registry.create_task(asyncio.sleep(3600), name="durable", cancel_on_interruption=False)

@@ -11,12 +11,17 @@ from pipecat.frames.frames import (
     TextFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipeline_helpers import FrameRecorder, running_pipeline
+from pipeline_helpers import (
+    FrameRecorder,
+    LoggingFlushable,
+    cancelled_into,
+    flush_outcomes,
+    running_pipeline,
+)
 
 from pipecat_interrupts import (
     AgentHandoffFrame,
     EmergencyStopFrame,
-    FlushableProcessor,
     FlushCoordinator,
     FlushFrame,
     FlushHookProcessor,
@@ -37,43 +42,13 @@ pytestmark = pytest.mark.virtual_time
 LONG_ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen."
 
 
-class LoggingFlushable(FlushableProcessor):
-    """Records its cleanup in a shared log, then forwards everything."""
-
-    def __init__(self, log: list, **kwargs):
-        super().__init__(**kwargs)
-        self._log = log
-        self.directions: list[FrameDirection] = []
-
-    async def on_flush(self, frame, direction):
-        self._log.append((self.name, "cleanup", frame.flush_id))
-        self.directions.append(direction)
-
-    async def process_frame(self, frame, direction):
-        await super().process_frame(frame, direction)
-        await self.push_frame(frame, direction)
-
-
-def completion_waiter(coordinator: FlushCoordinator):
-    reports: list = []
-    done = asyncio.Event()
-
-    async def on_done(_, report):
-        reports.append(report)
-        done.set()
-
-    coordinator.add_event_handler("on_flush_completed", on_done)
-    coordinator.add_event_handler("on_flush_timeout", on_done)
-    return reports, done
-
-
 async def test_flush_reaches_both_ends_through_aggregator_tts_and_output():
     log: list = []
     top = LoggingFlushable(log, name="top")
     middle = LoggingFlushable(log, name="middle")
     tail = LoggingFlushable(log, name="tail")
     coordinator = FlushCoordinator()
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     user = ScriptedUser([WaitForBot(), Pause(0.2), Utterance("hold on please")])
     vp = build_voice_pipeline(
         user=user,
@@ -126,7 +101,7 @@ async def test_raising_and_hanging_cleanups_do_not_stop_the_flush():
     raising = FlushHookProcessor(explode, name="raising")
     recorder = FrameRecorder(name="recorder")
     coordinator = FlushCoordinator(flush_timeout_secs=2.0)
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     async with running_pipeline([coordinator, hanging, raising, recorder]) as worker:
         await worker.queue_frame(InterruptionFrame())
         async with asyncio.timeout(5):
@@ -146,7 +121,7 @@ async def test_registered_tasks_are_cancelled_on_interruption_and_at_pipeline_en
     registry = coordinator.task_registry
     cancelled_reports: list = []
     coordinator.add_event_handler("on_tasks_cancelled", lambda _, r: cancelled_reports.append(r))
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     async with running_pipeline([coordinator]) as worker:
         interruptible = registry.create_task(asyncio.sleep(3600), name="stream")
         durable = registry.create_task(
@@ -213,7 +188,7 @@ async def test_no_output_from_cancelled_work_reaches_the_pipeline_after_the_flus
             produced_after_cancel.append(n)
             raise
 
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     async with running_pipeline([coordinator, recorder]) as worker:
         producer = coordinator.task_registry.create_task(produce_tokens(), name="producer")
         await recorder.wait_for(LLMTextFrame, count=5)
@@ -248,7 +223,7 @@ async def test_bot_output_generated_before_the_flush_is_dropped_if_it_arrives_af
 
 async def test_emergency_stop_flushes_and_silences_the_bot_without_user_speech():
     coordinator = FlushCoordinator()
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     llm = FakeLLMService(replies=[LONG_ANSWER], token_delay_secs=0.05)
     vp = build_voice_pipeline(
         llm=llm,
@@ -383,9 +358,9 @@ async def test_the_flush_work_waits_until_the_interruption_reached_the_output():
             events.append("interruption at the output")
 
     vp.output.add_event_handler("on_before_process_frame", at_output)
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     async with vp:
-        coordinator.task_registry.create_task(_cancelled_at(events), name="prefetch")
+        coordinator.task_registry.create_task(cancelled_into(events), name="prefetch")
         await vp.start_bot_turn()
         async with asyncio.timeout(10):
             await done.wait()
@@ -396,13 +371,6 @@ async def test_the_flush_work_waits_until_the_interruption_reached_the_output():
     assert events[:2] == ["interruption at the output", "prefetch cancelled"]
     assert reports[0].tasks.cancelled == ("prefetch",)
 
-
-async def _cancelled_at(events: list[str]) -> None:
-    try:
-        await asyncio.sleep(3600)
-    except asyncio.CancelledError:
-        events.append("prefetch cancelled")
-        raise
 
 
 class BroadcastsOnCue(FrameProcessor):
@@ -421,7 +389,7 @@ async def test_a_coordinator_meeting_the_upstream_sibling_first_awaits_the_copy_
     # coordinator, its downstream copy the output. The flush goes out when that copy reached
     # the output, not at the deadline waiting for a copy that never goes there.
     coordinator = FlushCoordinator(flush_timeout_secs=1.0)
-    reports, done = completion_waiter(coordinator)
+    reports, done = flush_outcomes(coordinator)
     vp = build_voice_pipeline(
         llm=FakeLLMService(replies=[LONG_ANSWER], token_delay_secs=0.005),
         tts=FakeTTSService(secs_per_word=0.05),
