@@ -108,6 +108,7 @@ async def converse(seed: int, barge_ins: int) -> Outcome:
     language = "ja" if seed % 2 else "en"
     judge = PhraseInterruptionDetector()
     own_flush = seed % 3 != 0  # the controller's flush, or a coordinator's (every third)
+    coordinator = None if own_flush else FlushCoordinator()
     controller = InterruptionController(
         detectors=[
             judge,
@@ -140,7 +141,7 @@ async def converse(seed: int, barge_ins: int) -> Outcome:
         llm=llm,
         tts=FakeTTSService(secs_per_word=0.015, word_timestamps=seed % 4 < 2),
         user_params=LLMUserAggregatorParams(user_turn_strategies=strategies, empty_user_turn=None),
-        after_user_aggregator=[] if own_flush else [coordinator := FlushCoordinator()],
+        after_user_aggregator=[coordinator] if coordinator is not None else [],
         end_timeout_secs=10,
     )
     said: list[str] = []
@@ -192,7 +193,7 @@ async def converse(seed: int, barge_ins: int) -> Outcome:
     outcome.violations += user_turn_violations(messages, utterances)
     if vp.worker.has_finished() is False:
         outcome.violations.append("the pipeline did not end")
-    reports = controller.flush_reports if own_flush else coordinator.reports
+    reports = coordinator.reports if coordinator is not None else controller.flush_reports
     if not reports or any(not report.completed for report in reports):
         timed_out = sum(not report.completed for report in reports)
         outcome.violations.append(f"flushes: {len(reports)}, {timed_out} did not reach both ends")
