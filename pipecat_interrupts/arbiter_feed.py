@@ -62,6 +62,7 @@ class ArbiterFeed:
         "_bypass_types",
         "_clock",
         "_delivery",
+        "_evaluator",
         "_event_types",
         "_host",
         "_lock",
@@ -95,6 +96,7 @@ class ArbiterFeed:
             cancel: Cancels it there (under the task manager's deadline).
         """
         self._arbiter = arbiter
+        self._evaluator = arbiter.evaluator
         self._delivery = delivery
         self._host = host
         self._event_types = event_types
@@ -113,7 +115,9 @@ class ArbiterFeed:
             direction: Its direction.
         """
         async with self._lock:
-            await self._arbiter.evaluator.observe_frame(frame, direction)
+            hooked = self._evaluator.hook_frames
+            if hooked is None or frame in hooked:
+                await self._evaluator.observe_frame(frame, direction)
             await self._dispatch(frame, direction)
         if self._arbiter.pending is not None:
             self._ensure_recheck()

@@ -104,7 +104,8 @@ class DecisionDelivery:
                     await self.broadcast(decision.decision)
                 if isinstance(decision, Interrupt):
                     await self._emit("on_interruption", decision.decision)
-                await self.forward(decision.released)
+                if decision.released:
+                    await self.forward(decision.released)
             elif isinstance(decision, Backchannel):
                 frame = UserBackchannelFrame(
                     text=decision.text, user_id=decision.user_id, timestamp=time_now_iso8601()
@@ -171,11 +172,17 @@ class DecisionDelivery:
     def _hand_over(
         self, decision: InterruptionDecision, released: Sequence[object], trailing: HeldFrame | None
     ) -> bool:
-        forwarded = [i for i in released if isinstance(i, HeldFrame)]
-        forwarded += [trailing] if trailing is not None else []
+        forwarded = [i for i in released if isinstance(i, HeldFrame)] if released else []
+        if trailing is not None:
+            forwarded.append(trailing)
         if not forwarded or forwarded[-1].direction != FrameDirection.DOWNSTREAM:
             # Nothing goes down to the aggregator last: a decision taken on voice activity
             # the aggregator's own VAD reported upstream is broadcast here.
             return False
-        before = [i.frame for i in forwarded[:-1] if i.direction == FrameDirection.DOWNSTREAM]
-        return self.handover.offer(decision, before, forwarded[-1].frame)
+        last = forwarded.pop()
+        before = (
+            [i.frame for i in forwarded if i.direction == FrameDirection.DOWNSTREAM]
+            if forwarded
+            else []
+        )
+        return self.handover.offer(decision, before, last.frame)

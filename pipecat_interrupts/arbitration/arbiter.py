@@ -190,12 +190,13 @@ class InterruptionArbiter:
     async def voice_started(self, start_secs: float = 0.0) -> list[ArbiterDecision]:
         """The user's voice activity started (``start_secs`` before now)."""
         self._user_speaking = True
-        attempt = self._user_attempt()
+        now = self._clock()
+        attempt = self._user_attempt(now)
         if attempt is None:
             return []
         attempt.speaking, attempt.silent_since = True, None
-        attempt.speech_started_at = self._clock() - start_secs
-        return await self._evaluate(attempt)
+        attempt.speech_started_at = now - start_secs
+        return await self._evaluate(attempt, now)
 
     async def voice_stopped(self) -> list[ArbiterDecision]:
         """The user's voice activity stopped."""
@@ -288,21 +289,22 @@ class InterruptionArbiter:
 
     # Deciding
 
-    def _user_attempt(self) -> Attempt | None:
-        if not self.holds_user_turns or self._muted:
+    def _user_attempt(self, now: float | None = None) -> Attempt | None:
+        if self._state is not ArbiterState.BOT_SPEAKING or self._muted:
             return None
         if self._attempt is None:
-            self._attempt = Attempt(started_at=self._clock(), speaking=self._user_speaking)
+            started_at = self._clock() if now is None else now
+            self._attempt = Attempt(started_at=started_at, speaking=self._user_speaking)
         return self._attempt
 
-    def _bot_speaking_secs(self, now: float) -> float:
-        return 0.0 if self._bot_started_at is None else now - self._bot_started_at
-
-    async def _evaluate(self, attempt: Attempt) -> list[ArbiterDecision]:
-        now = self._clock()
-        activity = attempt.activity(now, self._bot_speaking_secs(now))
+    async def _evaluate(self, attempt: Attempt, now: float | None = None) -> list[ArbiterDecision]:
+        # On the barge-in's own path, and run cold (once per barge-in): each call,
+        # property and object here costs microseconds, so it reads fields directly.
+        now = self._clock() if now is None else now
+        started = self._bot_started_at
+        activity = attempt.activity(now, 0.0 if started is None else now - started)
         evaluation = await self._evaluator.evaluate(
-            attempt, activity, now=now, bot_speaking=self.holds_user_turns
+            attempt, activity, now=now, bot_speaking=self._state is ArbiterState.BOT_SPEAKING
         )
         if self._attempt is not attempt:
             return []  # replaced while a condition ran
@@ -316,7 +318,7 @@ class InterruptionArbiter:
             attempt.last_detection = detection
             if outcome is None or outcome.allowed:
                 self._attempt = None
-                return [self._interrupt(attempt, detection, outcome=outcome)]
+                return [self._interrupt(attempt, detection, outcome=outcome, text=activity.text)]
             if outcome.blocked_by is not None and attempt.suppressed_by != outcome.blocked_by:
                 attempt.suppressed_by = outcome.blocked_by
                 logger.debug(
@@ -338,16 +340,16 @@ class InterruptionArbiter:
         *,
         announce: bool = True,
         outcome: ConditionOutcome | None = None,
+        text: str | None = None,
     ) -> Interrupt:
+        text = attempt.text if text is None else text
         if announce:
             if attempt.trigger is None:
-                self._state = (
-                    ArbiterState.USER_TURN if attempt.text else ArbiterState.VOICE_ONLY_TURN
-                )
+                self._state = ArbiterState.USER_TURN if text else ArbiterState.VOICE_ONLY_TURN
             logger.debug(
-                f"{self}: interrupting the bot ({detection.reason}: {detection.detail}) on {attempt.text!r}"
+                f"{self}: interrupting the bot ({detection.reason}: {detection.detail}) on {text!r}"
             )
-        decision = attempt.decision(detection, self._clock())
+        decision = attempt.decision(detection, self._clock(), text=text)
         if outcome is not None:
             # What the conditions said, for logs and traces: who was asked, who failed.
             decision.details["conditions_checked"] = list(outcome.checked)

@@ -104,31 +104,36 @@ class Attempt:
         speech_secs = 0.0
         if self.speaking and self.speech_started_at is not None:
             speech_secs = now - self.speech_started_at
+        finals, interim = self.finals, self.interim
         return UserActivity(
-            text=self.text,
-            final=bool(self.finals) and not self.interim,
+            text=(" ".join([*finals, interim]).strip() if finals else interim.strip()),
+            final=bool(finals) and not interim,
             speaking=self.speaking,
             speech_secs=speech_secs,
             bot_speaking_secs=bot_speaking_secs,
             language=self.language,
         )
 
-    def decision(self, detection: Detection, now: float) -> InterruptionDecision:
+    def decision(
+        self, detection: Detection, now: float, *, text: str | None = None
+    ) -> InterruptionDecision:
         """The decision to interrupt on ``detection`` now.
 
         Args:
             detection: The detection behind it.
             now: The arbiter's clock.
+            text: `text`, when the caller has it already.
 
         Returns:
             The decision (a user turn starts unless an event is behind it).
         """
+        text = self.text if text is None else text
         return InterruptionDecision(
             reason=detection.reason,
             trigger=self.trigger.name if self.trigger else None,
             detected_at=self.started_at,
             decided_at=now,
-            text=self.text or None,
+            text=text or None,
             starts_user_turn=self.trigger is None,
             details={"detail": detection.detail},
             voice_only=detection.voice_only,
