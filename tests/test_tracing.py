@@ -72,13 +72,16 @@ def spans():
     _EXPORTER.clear()
 
 
-def voice(steps, *, controller=None, tracing=True, false_timeout=0.5, **kwargs):
+def voice(
+    steps, *, controller=None, tracing=True, false_timeout=0.5, flush_in_controller=False, **kwargs
+):
     controller = controller or InterruptionController(
         detectors=[
             PhraseInterruptionDetector(),
             TextInterruptionDetector(),
             VADInterruptionDetector(min_speech_secs=0.15),
-        ]
+        ],
+        flush=flush_in_controller,
     )
     snapshotter = StateSnapshotter(false_interruption_timeout_secs=false_timeout)
     vp = build_voice_pipeline(
@@ -87,7 +90,7 @@ def voice(steps, *, controller=None, tracing=True, false_timeout=0.5, **kwargs):
         user=ScriptedUser(steps),
         llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.005),
         tts=FakeTTSService(secs_per_word=0.05),
-        after_user_aggregator=[FlushCoordinator()],
+        after_user_aggregator=[] if flush_in_controller else [FlushCoordinator()],
         enable_tracing=tracing,
         **kwargs,
     )
@@ -182,6 +185,20 @@ async def test_a_real_barge_in_has_its_decision_flush_and_snapshot(spans):
     assert not named(spans, SPAN_FALSE_INTERRUPTION)
     for span in (decision, flush, snapshot):
         assert_on_a_turn(spans, span)
+
+
+async def test_a_flush_the_controller_runs_is_traced_too(spans):
+    vp, controller, snapshotter = voice(
+        [WaitForBot(), Pause(0.25), Utterance("stop")], flush_in_controller=True
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
+    (report,) = controller.flush_reports
+    (flush,) = named(spans, SPAN_FLUSH)
+    assert flush.attributes["flush.id"] == report.flush_id == snapshotter.store.latest().flush_id
+    assert flush.attributes["flush.completed"] is True
+    assert_on_a_turn(spans, flush)
 
 
 async def test_a_false_interruption_is_traced_as_one(spans):

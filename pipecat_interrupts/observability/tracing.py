@@ -93,7 +93,8 @@ class InterruptionTracer:
         """Listen to the given processors' events.
 
         Args:
-            controller: Its decisions become `SPAN_DECISION` spans.
+            controller: Its decisions become `SPAN_DECISION` spans; the flushes it runs
+                (``flush=True``), `SPAN_FLUSH` spans.
             snapshotter: Its snapshots and false interruptions become spans.
             flush_coordinator: Its flushes (completed or timed out) become spans.
 
@@ -117,6 +118,14 @@ class InterruptionTracer:
                     ("on_interruption", self._on_interruption),
                     ("on_interruption_suppressed", self._on_suppressed),
                     ("on_backchannel", self._on_backchannel),
+                    *(
+                        (
+                            ("on_flush_completed", self._on_flush),
+                            ("on_flush_timeout", self._on_flush),
+                        )
+                        if controller is not None and controller.flush_runner is not None
+                        else ()
+                    ),
                 ),
             ),
             (
@@ -142,7 +151,8 @@ class InterruptionTracer:
             processor.add_event_handler("on_before_process_frame", self._on_first_frame)
         return self
 
-    async def _on_first_frame(self, processor: FrameProcessor, frame: Any) -> None:
+    def _on_first_frame(self, processor: FrameProcessor, frame: Any) -> None:
+        # A plain function: it runs in line, with no task of its own for each pipeline.
         processor.remove_event_handler("on_before_process_frame", self._on_first_frame)
         if _tracing_context_of(processor) is None:
             for event, handler in self._attached.pop(id(processor), ()):
@@ -205,8 +215,9 @@ class InterruptionTracer:
             },
         )
 
-    def _on_flush(self, coordinator: FrameProcessor, report: FlushReport) -> None:
-        if _tracing_context_of(coordinator) is None:
+    def _on_flush(self, host: FrameProcessor, report: FlushReport) -> None:
+        # The host: the controller running the flush, or a `FlushCoordinator`.
+        if _tracing_context_of(host) is None:
             return  # the pipeline does not trace: nothing to build
         steps = (*report.upstream_trail, *report.downstream_trail)
         attributes: dict[str, AttributeValue] = {
@@ -225,7 +236,7 @@ class InterruptionTracer:
             attributes["flush.upstream_secs"] = report.upstream_secs
         if report.downstream_secs is not None:
             attributes["flush.downstream_secs"] = report.downstream_secs
-        self._emit(coordinator, SPAN_FLUSH, attributes, elapsed_secs=report.elapsed_secs)
+        self._emit(host, SPAN_FLUSH, attributes, elapsed_secs=report.elapsed_secs)
 
     def _on_snapshot(self, snapshotter: FrameProcessor, snapshot: InterruptionSnapshot) -> None:
         if _tracing_context_of(snapshotter) is None:
