@@ -3,7 +3,8 @@
 import asyncio
 
 import pytest
-from pipecat.frames.frames import InterruptionFrame, TTSSpeakFrame
+from pipecat.frames.frames import InterruptionFrame, LLMContextFrame, TTSSpeakFrame
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipeline_helpers import FrameRecorder
 
 from pipecat_interrupts import (
@@ -362,3 +363,71 @@ async def test_the_watch_timer_waits_for_the_caller_to_stop_and_restarts_on_spee
     await asyncio.wait_for(quiet, timeout=10)
     assert virtual_time() - began == pytest.approx(5.0, abs=0.01)
     assert watch.caller_quiet.is_set()
+
+
+LONG_ANSWER = " ".join([ANSWER] * 4)  # about 2.5 s of speech: still playing when cut
+
+
+class _Holds(FrameProcessor):
+    """Hands frames of some kinds on only after a while: a loaded loop, a slow service."""
+
+    def __init__(self, kinds, secs: float):
+        super().__init__()
+        self._kinds, self._secs = kinds, secs
+
+    async def process_frame(self, frame, direction):
+        await super().process_frame(frame, direction)
+        if isinstance(frame, self._kinds) and direction == FrameDirection.DOWNSTREAM:
+            await asyncio.sleep(self._secs)
+        await self.push_frame(frame, direction)
+
+
+async def test_words_that_arrive_before_the_interruption_reaches_the_output_still_count():
+    # The caller's words reach the snapshotter from the controller as they come, the
+    # interruption only once it crossed the output. Here the interruption is 1 s late and
+    # the answer to "stop" later still (as on a loaded loop): the caller's "stop" came
+    # first, and must not be taken for silence after a cough.
+    snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.5)
+    vp = build_voice_pipeline(
+        controller=InterruptionController(
+            detectors=[
+                PhraseInterruptionDetector(),
+                TextInterruptionDetector(),
+                VADInterruptionDetector(min_speech_secs=0.15),
+            ]
+        ),
+        snapshotter=snapshotter,
+        user=ScriptedUser([WaitForBot(), Pause(0.25), Noise(0.3), Utterance("stop")]),
+        llm=FakeLLMService(replies=[LONG_ANSWER, "Sure."], token_delay_secs=0.003),
+        tts=FakeTTSService(secs_per_word=0.04),
+        after_user_aggregator=[_Holds(LLMContextFrame, 2.0)],
+        before_tts=[_Holds(InterruptionFrame, 1.0)],
+    )
+    async with vp:
+        await vp.start_bot_turn()
+        assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
+        await vp.user.wait_finished()
+    (snapshot,) = snapshotter.store.all()
+    assert snapshot.reason == "vad"  # a voice-only decision: the watch's case
+    assert snapshotter.false_interruptions == 0
+    assert LONG_ANSWER not in vp.output.spoken_text  # no resumed answer over the caller
+    assert vp.messages[-2:] == [
+        {"role": "user", "content": "stop"},
+        {"role": "assistant", "content": "Sure."},
+    ]
+
+
+def test_the_watch_is_not_armed_when_words_taking_the_floor_came_first():
+    from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch
+    from pipecat_interrupts.replies.reply import Reply
+
+    watch = FalseInterruptionWatch(PhraseInterruptionDetector())
+    watch.heard("stop", "en", at=10.0)
+    assert not watch.arm(Reply(1), since=9.5)  # said after the attempt began
+    assert watch.armed is None
+    watch.heard("mhm", "en", at=11.0)  # only a backchannel: the watch is still wanted
+    assert watch.arm(Reply(2), since=10.5)
+    watch.disarm("reset")
+    assert watch.arm(Reply(3), since=12.0)  # words from before this attempt do not count
+    watch.heard("wait, a question", "en", at=12.5)  # later words disarm it, as before
+    assert watch.armed is None

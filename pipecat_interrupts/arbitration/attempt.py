@@ -104,10 +104,9 @@ class Attempt:
         speech_secs = 0.0
         if self.speaking and self.speech_started_at is not None:
             speech_secs = now - self.speech_started_at
-        finals, interim = self.finals, self.interim
         return UserActivity(
-            text=(" ".join([*finals, interim]).strip() if finals else interim.strip()),
-            final=bool(finals) and not interim,
+            text=self.text,
+            final=bool(self.finals) and not self.interim,
             speaking=self.speaking,
             speech_secs=speech_secs,
             bot_speaking_secs=bot_speaking_secs,

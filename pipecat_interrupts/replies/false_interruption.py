@@ -7,11 +7,30 @@
 """`FalseInterruptionWatch`: was a voice-only interruption followed by words?"""
 
 import asyncio
+from dataclasses import dataclass
 
 from loguru import logger
 
 from pipecat_interrupts.detectors.base import BackchannelJudge
 from pipecat_interrupts.replies.reply import Reply
+
+_KEPT_WORDS = 8
+"""Transcripts remembered for an interruption that reaches the output after them."""
+
+
+@dataclass(slots=True)
+class HeardWords:
+    """A transcript of the caller's, and when it was heard.
+
+    Parameters:
+        text: The transcript.
+        language: Its language code, if known.
+        at: When it was heard (the tracker's clock).
+    """
+
+    text: str
+    language: str | None
+    at: float
 
 
 class FalseInterruptionWatch:
@@ -23,9 +42,14 @@ class FalseInterruptionWatch:
     timer runs out, the interruption was false. The timer counts from when the caller
     stopped speaking (a slow STT transcribes after that), and starts again if they speak
     again. The timer itself belongs to the processor; this object only keeps the state.
+
+    The caller's words and the interruption reach it by different roads: the words from
+    the controller, as they arrive, the interruption once it has crossed the output. Words
+    may come first (a loaded loop, a slow output), so it remembers the last few with their
+    time, and an interruption followed by words taking the floor is never armed.
     """
 
-    __slots__ = ("_armed", "_judge", "_quiet", "_quiet_event", "_voice_changes")
+    __slots__ = ("_armed", "_heard", "_judge", "_quiet", "_quiet_event", "_voice_changes")
 
     def __init__(self, judge: BackchannelJudge):
         """Initialize the watch.
@@ -35,6 +59,7 @@ class FalseInterruptionWatch:
         """
         self._judge = judge
         self._armed: Reply | None = None
+        self._heard: list[HeardWords] = []
         self._quiet = True
         self._quiet_event: asyncio.Event | None = None  # made when first waited on
         self._voice_changes = 0
@@ -72,9 +97,43 @@ class FalseInterruptionWatch:
         """The reply being watched, if any."""
         return self._armed
 
-    def arm(self, reply: Reply) -> None:
-        """Watch ``reply``."""
+    def arm(self, reply: Reply, *, since: float | None = None) -> bool:
+        """Watch ``reply``, unless the caller already took the floor.
+
+        Args:
+            reply: The cut reply.
+            since: When the interruption's attempt began (its decision's ``detected_at``):
+                words heard from then on, before the interruption reached the output,
+                took the floor already. None: only later words count.
+
+        Returns:
+            True when armed.
+        """
+        if since is not None:
+            for heard in self._heard:
+                if heard.at >= since and self.takes_the_floor(heard.text, heard.language):
+                    logger.debug(
+                        f"FalseInterruptionWatch: {reply} not watched: the caller said "
+                        f"{heard.text!r} before the interruption reached the output"
+                    )
+                    return False
         self._armed = reply
+        return True
+
+    def heard(self, text: str, language: str | None, at: float) -> None:
+        """The caller said something (judged now only if a reply is watched).
+
+        Args:
+            text: The transcript.
+            language: Its language code, if known.
+            at: When it was heard.
+        """
+        heard = self._heard
+        heard.append(HeardWords(text, language, at))
+        if len(heard) > _KEPT_WORDS:
+            del heard[0]  # interims grow: the last few say what the caller said
+        if self._armed is not None and self.takes_the_floor(text, language):
+            self.disarm(f"the caller said {text!r}")
 
     def disarm(self, why: str) -> bool:
         """Stop watching; True if it was armed."""

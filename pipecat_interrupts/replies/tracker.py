@@ -164,8 +164,7 @@ class ReplyTracker:
             return
         code = str(language) if language else None
         self.evidence.words(text, code)  # judged only if an interruption must be explained
-        if self.watch.armed is not None and self.watch.takes_the_floor(text, code):
-            self.watch.disarm(f"the caller said {text!r}")
+        self.watch.heard(text, code, self._clock())
 
     def observe(self, frame: Frame) -> None:
         """A downstream frame right after the output transport (not an interruption)."""
@@ -238,5 +237,6 @@ class ReplyTracker:
         voice_only = decision.voice_only if decision else is_voice_only(snapshot.reason)
         watch = bool(watching and snapshot.unspoken_text and voice_only)
         if watch:
-            self.watch.arm(reply)
+            # Words that reached us before this interruption did still count.
+            watch = self.watch.arm(reply, since=decision.detected_at if decision else None)
         return Cut(reply, snapshot, watch)
