@@ -326,3 +326,28 @@ async def test_the_controller_fills_the_language_from_pipecats_transcription_fra
     frame = TranscriptionFrame("espera", "caller", "2026-01-01T00:00:00", language=Language.ES)
     await controller._feed._dispatch(frame, FrameDirection.DOWNSTREAM)  # the arbiter's input, no pipeline
     assert seen.languages == ["es"]
+
+
+async def test_a_vad_start_at_the_threshold_interrupts_at_once_whatever_the_clock_reads():
+    # The VAD reports 0.2 s of speech; the detector wants 0.2 s. Counted through the clock
+    # (now - (now - 0.2)) it is one rounding away from 0.2 for many clock readings, and the
+    # barge-in then waited for the next frame or the re-check timer.
+    from pipecat_interrupts.detectors import VADInterruptionDetector
+
+    late = []
+    for step in range(200):
+        clock = FakeClock()
+        clock.now = 29_163.123456 + step * 0.0137
+        runner = UserCodeRunner("arbiter-test", clock=clock)
+        arbiter = InterruptionArbiter(
+            detectors=[VADInterruptionDetector(min_speech_secs=0.2)],
+            conditions=[],
+            checker=ConditionChecker(runner),
+            judge=PhraseInterruptionDetector(),
+            clock=clock,
+            runner=runner,
+        )
+        await arbiter.bot_started()
+        if kinds(await arbiter.voice_started(0.2)) != ["Interrupt"]:
+            late.append(clock.now)
+    assert late == []

@@ -195,7 +195,7 @@ class InterruptionArbiter:
         if attempt is None:
             return []
         attempt.speaking, attempt.silent_since = True, None
-        attempt.speech_started_at = now - start_secs
+        attempt.speech_started_at, attempt.speech_before_secs = now, start_secs
         return await self._evaluate(attempt, now)
 
     async def voice_stopped(self) -> list[ArbiterDecision]:

@@ -62,7 +62,10 @@ class Attempt:
         started_at: When it was first seen.
         trigger: The event behind it, or None for the user's own speech.
         speaking: Whether the user's voice activity is ongoing.
-        speech_started_at: When that voice activity started.
+        speech_started_at: When the VAD reported that voice activity (its frame arrived).
+        speech_before_secs: Speech the VAD had heard before reporting it (its
+            ``start_secs``): counted as it is, never through a clock reading, so a VAD's
+            0.2 s meets a 0.2 s threshold exactly.
         silent_since: When it last stopped.
         interim: The latest interim transcript.
         finals: The final transcripts so far.
@@ -77,6 +80,7 @@ class Attempt:
     trigger: EventTrigger | None = None
     speaking: bool = False
     speech_started_at: float | None = None
+    speech_before_secs: float = 0.0
     silent_since: float | None = None
     interim: str = ""
     finals: list[str] = field(default_factory=list)
@@ -103,7 +107,7 @@ class Attempt:
         """
         speech_secs = 0.0
         if self.speaking and self.speech_started_at is not None:
-            speech_secs = now - self.speech_started_at
+            speech_secs = (now - self.speech_started_at) + self.speech_before_secs
         return UserActivity(
             text=self.text,
             final=bool(self.finals) and not self.interim,
