@@ -334,10 +334,13 @@ async def test_a_vad_start_at_the_threshold_interrupts_at_once_whatever_the_cloc
     # barge-in then waited for the next frame or the re-check timer.
     from pipecat_interrupts.detectors import VADInterruptionDetector
 
+    import random
+
+    readings = random.Random(7)
     late = []
-    for step in range(200):
+    for _ in range(200):
         clock = FakeClock()
-        clock.now = 29_163.123456 + step * 0.0137
+        clock.now = readings.uniform(1_000.0, 1_000_000.0)  # a machine's monotonic clock
         runner = UserCodeRunner("arbiter-test", clock=clock)
         arbiter = InterruptionArbiter(
             detectors=[VADInterruptionDetector(min_speech_secs=0.2)],
