@@ -301,18 +301,22 @@ class LanguageSeen(BaseInterruptionDetector):
         return Detection(Verdict.NOT_YET, Reason.NONE)
 
 
-async def test_detectors_read_the_transcripts_language():
-    seen = LanguageSeen()
-    clock = FakeClock()
+def with_detectors(detectors, clock: FakeClock) -> InterruptionArbiter:
+    """An arbiter asking only these detectors, with no conditions."""
     runner = UserCodeRunner("arbiter-test", clock=clock)
-    arbiter = InterruptionArbiter(
-        detectors=[seen],
+    return InterruptionArbiter(
+        detectors=detectors,
         conditions=[],
         checker=ConditionChecker(runner),
         judge=PhraseInterruptionDetector(),
         clock=clock,
         runner=runner,
     )
+
+
+async def test_detectors_read_the_transcripts_language():
+    seen = LanguageSeen()
+    arbiter = with_detectors([seen], FakeClock())
     await arbiter.bot_started()
     await arbiter.transcript("espera", final=False, item=1, language="es")
     await arbiter.transcript("espera un momento", final=True, item=2)
@@ -332,24 +336,16 @@ async def test_a_vad_start_at_the_threshold_interrupts_at_once_whatever_the_cloc
     # The VAD reports 0.2 s of speech; the detector wants 0.2 s. Counted through the clock
     # (now - (now - 0.2)) it is one rounding away from 0.2 for many clock readings, and the
     # barge-in then waited for the next frame or the re-check timer.
-    from pipecat_interrupts.detectors import VADInterruptionDetector
-
     import random
+
+    from pipecat_interrupts.detectors import VADInterruptionDetector
 
     readings = random.Random(7)
     late = []
     for _ in range(200):
         clock = FakeClock()
         clock.now = readings.uniform(1_000.0, 1_000_000.0)  # a machine's monotonic clock
-        runner = UserCodeRunner("arbiter-test", clock=clock)
-        arbiter = InterruptionArbiter(
-            detectors=[VADInterruptionDetector(min_speech_secs=0.2)],
-            conditions=[],
-            checker=ConditionChecker(runner),
-            judge=PhraseInterruptionDetector(),
-            clock=clock,
-            runner=runner,
-        )
+        arbiter = with_detectors([VADInterruptionDetector(min_speech_secs=0.2)], clock)
         await arbiter.bot_started()
         if kinds(await arbiter.voice_started(0.2)) != ["Interrupt"]:
             late.append(clock.now)

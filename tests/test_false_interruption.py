@@ -38,7 +38,7 @@ ANSWER = (
 )
 
 
-def voice(steps, *, timeout=0.5, replies=(ANSWER, "Sure."), resume=True):
+def voice(steps, *, timeout=0.5, replies=(ANSWER, "Sure."), resume=True, slow=(), before_tts=()):
     controller = InterruptionController(
         detectors=[
             PhraseInterruptionDetector(),
@@ -56,7 +56,8 @@ def voice(steps, *, timeout=0.5, replies=(ANSWER, "Sure."), resume=True):
         user=ScriptedUser(steps),
         llm=FakeLLMService(replies=list(replies), token_delay_secs=0.003),
         tts=FakeTTSService(secs_per_word=0.04),
-        after_user_aggregator=[FlushCoordinator(), probe],
+        after_user_aggregator=[FlushCoordinator(), *slow, probe],
+        before_tts=before_tts,
     )
     return vp, snapshotter, probe
 
@@ -387,20 +388,10 @@ async def test_words_that_arrive_before_the_interruption_reaches_the_output_stil
     # interruption only once it crossed the output. Here the interruption is 1 s late and
     # the answer to "stop" later still (as on a loaded loop): the caller's "stop" came
     # first, and must not be taken for silence after a cough.
-    snapshotter = StateSnapshotter(false_interruption_timeout_secs=0.5)
-    vp = build_voice_pipeline(
-        controller=InterruptionController(
-            detectors=[
-                PhraseInterruptionDetector(),
-                TextInterruptionDetector(),
-                VADInterruptionDetector(min_speech_secs=0.15),
-            ]
-        ),
-        snapshotter=snapshotter,
-        user=ScriptedUser([WaitForBot(), Pause(0.25), Noise(0.3), Utterance("stop")]),
-        llm=FakeLLMService(replies=[LONG_ANSWER, "Sure."], token_delay_secs=0.003),
-        tts=FakeTTSService(secs_per_word=0.04),
-        after_user_aggregator=[_Holds(LLMContextFrame, 2.0)],
+    vp, snapshotter, _ = voice(
+        [WaitForBot(), Pause(0.25), Noise(0.3), Utterance("stop")],
+        replies=(LONG_ANSWER, "Sure."),
+        slow=[_Holds(LLMContextFrame, 2.0)],
         before_tts=[_Holds(InterruptionFrame, 1.0)],
     )
     async with vp:
