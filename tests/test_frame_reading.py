@@ -42,18 +42,26 @@ class Seen(InterruptionCondition):
         return True
 
 
+async def bot_says(controller: InterruptionController, reply: str):
+    """One bot turn through a pipeline with ``controller``, until its last word played."""
+    vp = build_voice_pipeline(
+        controller=controller,
+        llm=FakeLLMService(replies=[reply], token_delay_secs=0.01),
+        tts=FakeTTSService(secs_per_word=0.05),
+    )
+    last_word = reply.rstrip(".").split()[-1]
+    async with vp:
+        await vp.start_bot_turn()
+        await vp.output.wait_until(lambda: last_word in vp.output.spoken_text, timeout=10)
+    return vp
+
+
 async def test_a_condition_sees_the_frames_it_reads_and_one_that_reads_all_sees_everything():
     picky = Seen("picky", (BotStartedSpeakingFrame, TTSSpeakFrame))
     curious = Seen("curious", None)
-    controller = InterruptionController(conditions=[picky, curious])
-    vp = build_voice_pipeline(
-        controller=controller,
-        llm=FakeLLMService(replies=["One two three four five six."], token_delay_secs=0.01),
-        tts=FakeTTSService(secs_per_word=0.05),
+    await bot_says(
+        InterruptionController(conditions=[picky, curious]), "One two three four five six."
     )
-    async with vp:
-        await vp.start_bot_turn()
-        await vp.output.wait_until(lambda: "six" in vp.output.spoken_text, timeout=10)
     assert "BotStartedSpeakingFrame" in picky.frames
     assert set(picky.frames) <= {"BotStartedSpeakingFrame", "TTSSpeakFrame"}
     assert "BotSpeakingFrame" in curious.frames  # None: every frame the controller sees
@@ -63,13 +71,6 @@ async def test_with_only_picky_readers_a_frame_nobody_reads_passes_untouched():
     picky = Seen("picky", (TTSSpeakFrame,))
     controller = InterruptionController(conditions=[picky])
     assert controller.arbiter.evaluator.hook_frames is not None
-    vp = build_voice_pipeline(
-        controller=controller,
-        llm=FakeLLMService(replies=["One two three."], token_delay_secs=0.01),
-        tts=FakeTTSService(secs_per_word=0.05),
-    )
-    async with vp:
-        await vp.start_bot_turn()
-        await vp.output.wait_until(lambda: "three" in vp.output.spoken_text, timeout=10)
+    vp = await bot_says(controller, "One two three.")
     assert picky.frames == []  # no TTSSpeakFrame passed the controller in this call
     assert "One two three." in vp.output.spoken_text
