@@ -274,23 +274,6 @@ class InterruptionDecision:
     voice_only: bool | None = None
 
     def __post_init__(self) -> None:
-        # One decision is made on the barge-in's own path: the usual values are checked
-        # in line, and the helpers (which name the parameter) run only for the others.
-        if not (
-            isinstance(self.reason, str)
-            and (self.trigger is None or (isinstance(self.trigger, str) and self.trigger.strip()))
-            and type(self.detected_at) is float
-            and type(self.decided_at) is float
-            and (self.text is None or isinstance(self.text, str))
-            and type(self.starts_user_turn) is bool
-            and type(self.details) is dict
-            and self.voice_only is not None
-            and type(self.voice_only) is bool
-            and math.isfinite(self.detected_at + self.decided_at)
-        ):
-            self._validate()
-
-    def _validate(self) -> None:
         require_text("reason", self.reason)
         require_optional_name("trigger", self.trigger)
         _require_finite_time("detected_at", self.detected_at)

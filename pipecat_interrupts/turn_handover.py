@@ -229,7 +229,7 @@ class TurnHandover:
             True when it is handed over; False when the controller must broadcast.
         """
         frames = [*released, trailing] if trailing is not None else list(released)
-        if not (decision.starts_user_turn and self._adapters and self._aggregators and frames):
+        if not decision.starts_user_turn or not self.live or not frames:
             return False
         carrier = frames[-1]
         if not isinstance(carrier, CARRIERS):

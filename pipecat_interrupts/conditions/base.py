@@ -221,11 +221,7 @@ class ConditionChecker:
         checked: list[str] = []
         for condition in conditions:
             checked.append(condition.name)
-            if condition.runs_user_code or isinstance(condition, CombinedCondition):
-                allowed = await self.allows(condition, context)
-            else:
-                allowed = bool(condition.allows(context))  # the plugin's own: in line
-            if not allowed:
+            if not await self.allows(condition, context):
                 return ConditionOutcome(False, condition.name, tuple(self._errors), tuple(checked))
         return ConditionOutcome(True, None, tuple(self._errors), tuple(checked))
 

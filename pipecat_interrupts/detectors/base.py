@@ -215,6 +215,6 @@ async def run_detectors_async(
             detection: Detection = await detect_async(activity, runner)
         else:
             detection = detector.detect(activity)
-        if detection.verdict is not Verdict.NOT_YET or detection.hold:  # decisive, in line
+        if detection.decisive:
             return detection
     return NOT_YET
