@@ -56,6 +56,7 @@ from pipecat_interrupts.detectors import (  # noqa: E402
     default_detectors,
 )
 from pipecat_interrupts.observability.tracing import InterruptionTracer  # noqa: E402
+from pipecat_interrupts.replies.caller_activity import CallerActivity  # noqa: E402
 from pipecat_interrupts.replies.context_writer import ContextWriter  # noqa: E402
 from pipecat_interrupts.replies.evidence import InterruptionEvidence  # noqa: E402
 from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch  # noqa: E402
@@ -141,13 +142,14 @@ PLAIN: dict[str, Callable[[], Any]] = {
     "  VADInterruptionDetector": lambda: VADInterruptionDetector(min_speech_secs=0.2),
     "controller: runner, checker, built-in conditions": arbiter_parts,
     "UserCodeRunner (one per processor and per handler set)": lambda: UserCodeRunner("x"),
-    "snapshotter: ReplyTracker (ledger, guard, evidence, watch)": lambda: ReplyTracker(
+    "snapshotter: ReplyTracker (ledger, guard, caller record, evidence, watch)": lambda: ReplyTracker(
         ContextWriter(None), JUDGE, context_window=16
     ),
     "  ReplyLedger": lambda: ReplyLedger(ContextWriter(None)),
     "  OutputGuard": OutputGuard,
-    "  InterruptionEvidence": InterruptionEvidence,
-    "  FalseInterruptionWatch": lambda: FalseInterruptionWatch(JUDGE),
+    "  CallerActivity": CallerActivity,
+    "  InterruptionEvidence": lambda: InterruptionEvidence(CallerActivity()),
+    "  FalseInterruptionWatch": lambda: FalseInterruptionWatch(JUDGE, CallerActivity()),
     "  ContextWriter": lambda: ContextWriter(None),
     "snapshotter: InMemorySnapshotStore (empty)": InMemorySnapshotStore,
     "Reply (one per bot reply; the ledger keeps the last 64)": played_reply,

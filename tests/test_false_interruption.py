@@ -347,23 +347,22 @@ async def test_the_window_counts_from_when_the_caller_stops_not_from_the_interru
 async def test_the_watch_timer_waits_for_the_caller_to_stop_and_restarts_on_speech(virtual_time):
     # The watch makes its asyncio.Event only when something waits on it: speech that
     # started before (and changes during) the wait must still hold the timer.
-    from pipecat_interrupts.detectors import PhraseInterruptionDetector
-    from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch
+    from pipecat_interrupts.replies.caller_activity import CallerActivity
 
-    watch = FalseInterruptionWatch(PhraseInterruptionDetector())
-    watch.voice_started()  # the caller is speaking before anything waits
+    caller = CallerActivity()
+    caller.voice_started()  # the caller is speaking before anything waits
     began = virtual_time()
-    quiet = asyncio.create_task(watch.quiet_for(2.0, 60.0))
+    quiet = asyncio.create_task(caller.quiet_for(2.0, 60.0))
     await asyncio.sleep(1.0)
     assert not quiet.done()
-    watch.voice_stopped()  # the window counts from here: 1.0
+    caller.voice_stopped()  # the window counts from here: 1.0
     await asyncio.sleep(1.5)
-    watch.voice_started()  # speech inside the window starts it again
+    caller.voice_started()  # speech inside the window starts it again
     await asyncio.sleep(0.5)
-    watch.voice_stopped()  # from here: 3.0
+    caller.voice_stopped()  # from here: 3.0
     await asyncio.wait_for(quiet, timeout=10)
     assert virtual_time() - began == pytest.approx(5.0, abs=0.01)
-    assert watch.caller_quiet.is_set()
+    assert caller.caller_quiet.is_set()
 
 
 LONG_ANSWER = " ".join([ANSWER] * 4)  # about 2.5 s of speech: still playing when cut
@@ -409,16 +408,24 @@ async def test_words_that_arrive_before_the_interruption_reaches_the_output_stil
 
 
 def test_the_watch_is_not_armed_when_words_taking_the_floor_came_first():
+    from pipecat_interrupts.replies.caller_activity import CallerActivity
     from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch
     from pipecat_interrupts.replies.reply import Reply
 
-    watch = FalseInterruptionWatch(PhraseInterruptionDetector())
-    watch.heard("stop", "en", at=10.0)
+    now = [0.0]
+    caller = CallerActivity(lambda: now[0])
+    watch = FalseInterruptionWatch(PhraseInterruptionDetector(), caller)
+
+    def say(text: str, at: float) -> None:  # as the tracker does: the record, then the watch
+        now[0] = at
+        watch.heard(caller.heard(text, "en"))
+
+    say("stop", at=10.0)
     assert not watch.arm(Reply(1), since=9.5)  # said after the attempt began
     assert watch.armed is None
-    watch.heard("mhm", "en", at=11.0)  # only a backchannel: the watch is still wanted
+    say("mhm", at=11.0)  # only a backchannel: the watch is still wanted
     assert watch.arm(Reply(2), since=10.5)
     watch.disarm("reset")
     assert watch.arm(Reply(3), since=12.0)  # words from before this attempt do not count
-    watch.heard("wait, a question", "en", at=12.5)  # later words disarm it, as before
+    say("wait, a question", at=12.5)  # later words disarm it, as before
     assert watch.armed is None

@@ -10,9 +10,11 @@
 - `ReplyLedger`: owns the records, fed by the taps and by the `StateSnapshotter`.
 - `OutputGuard`: the one place that knows Pipecat's late chunk (`played_late`).
 - `ContextWriter`: the only writer of the bot's spoken replies in the context.
-- `FalseInterruptionWatch`, `InterruptionEvidence`: recovery and reasons.
+- `CallerActivity`: the caller's recent voice and words, one record;
+  `FalseInterruptionWatch`, `InterruptionEvidence`: recovery and reasons, read from it.
 - `InterruptionSnapshot`, `SnapshotStore`, `InMemorySnapshotStore`: frozen views;
   `cut_exchange`: the context messages a snapshot keeps.
+- `SnapshotTaker`, `FalseInterruptionRecovery`: what happens at an interruption, and after.
 - `StateSnapshotter`, `SnapshotTap`: the thin processors.
 """
 

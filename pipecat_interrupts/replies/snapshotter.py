@@ -14,23 +14,21 @@ and has it repair the bot's speaking signals too, ``guard_speaking``: see
 (the text the transport releases after its audio, per TTS context); the `ContextWriter`
 writes each reply's assistant message from what was played, and spoken `TTSTextFrame`s
 leave it with ``append_to_context=False`` (Pipecat's own lever), so the assistant
-aggregator never writes a second copy. At every interruption it stores a snapshot of the
-cut reply and, when the decision was voice only, watches for words: none within
+aggregator never writes a second copy. At every interruption its `SnapshotTaker` stores a
+snapshot of the cut reply and, when the decision was voice only, its
+`FalseInterruptionRecovery` watches for words: none within
 ``false_interruption_timeout_secs`` (silence, a cough, a backchannel) resumes the
 unheard remainder into the same message.
 """
 
-import asyncio
 from typing import Any
 
-from loguru import logger
 from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
     Frame,
     InterruptionFrame,
     StartFrame,
-    TTSSpeakFrame,
 )
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
@@ -44,7 +42,9 @@ from pipecat_interrupts.event_handlers import (
 )
 from pipecat_interrupts.frame_classes import FrameClassSet
 from pipecat_interrupts.replies.context_writer import ContextWriter
-from pipecat_interrupts.replies.ledger import RESUME_TEXT_TYPE, ReplyLedger
+from pipecat_interrupts.replies.ledger import ReplyLedger
+from pipecat_interrupts.replies.recovery import FalseInterruptionRecovery
+from pipecat_interrupts.replies.snapshot_taker import SnapshotTaker
 from pipecat_interrupts.replies.snapshots import (
     DEFAULT_CONTEXT_WINDOW,
     InMemorySnapshotStore,
@@ -58,14 +58,11 @@ from pipecat_interrupts.replies.speaking_signals import (
     speaking_pair,
 )
 from pipecat_interrupts.replies.taps import SnapshotSources, SnapshotTap
-from pipecat_interrupts.replies.tracker import OBSERVED_FRAMES, Cut, ReplyTracker
+from pipecat_interrupts.replies.tracker import OBSERVED_FRAMES, ReplyTracker
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_FALSE_INTERRUPTION_TIMEOUT_SECS = 2.0
 DEFAULT_INTERRUPTED_MARKER = " [interrupted]"
-STORE_DEADLINE_SECS = 0.2
-MAX_CALLER_SPEECH_SECS = 60.0
-"""Longest the false-interruption timer waits for the caller to stop speaking."""
 
 
 _READ_FRAMES = OBSERVED_FRAMES | FrameClassSet(
@@ -85,18 +82,14 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
 
     __slots__ = (
         "_conversation_id",
-        "_false_timeout",
         "_judge",
-        "_resume",
+        "_recovery",
         "_runner",
         "_signals",
         "_sources",
-        "_store",
+        "_taker",
         "_tracker",
-        "_warned_no_generation",
-        "_watch_task",
         "_writer",
-        "false_interruptions",
     )
 
     def __init__(
@@ -149,14 +142,9 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         if store is not None and not isinstance(store, SnapshotStore):
             raise TypeError(f"store must implement SnapshotStore, got {type(store).__name__}")
         timeout = false_interruption_timeout_secs
-        self._false_timeout = (
-            None
-            if timeout is None
-            else require_positive_secs("false_interruption_timeout_secs", timeout)
-        )
-        self._store: SnapshotStore = store if store is not None else InMemorySnapshotStore()
+        if timeout is not None:
+            timeout = require_positive_secs("false_interruption_timeout_secs", timeout)
         self._conversation_id = conversation_id
-        self._resume = bool(resume_false_interruptions)
         writer = ContextWriter(
             context,
             marker=interrupted_marker,
@@ -170,9 +158,26 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         self._runner = UserCodeRunner(str(self))
         self._sources = SnapshotSources(self)
         self._signals = SpeakingSignals(str(self)) if guard_speaking else None
-        self._watch_task: asyncio.Task[None] | None = None
-        self._warned_no_generation = False
-        self.false_interruptions = 0
+        self._recovery = FalseInterruptionRecovery(
+            str(self),
+            self._tracker,
+            self._sources,
+            timeout_secs=timeout,
+            resume=bool(resume_false_interruptions),
+            spawn=lambda coroutine: self.create_task(coroutine, name="false-interruption"),
+            cancel=self.cancel_task,
+            announce=lambda snapshot: self._call_event_handler("on_false_interruption", snapshot),
+            queue_frame=lambda frame: self.processor_setup.pipeline_worker.queue_frame(frame),
+        )
+        self._taker = SnapshotTaker(
+            str(self),
+            self._tracker,
+            self._sources,
+            self._recovery,
+            store if store is not None else InMemorySnapshotStore(),
+            runner=self._runner,
+            announce=lambda snapshot: self._call_event_handler("on_snapshot", snapshot),
+        )
         self._register_event_handler("on_snapshot")
         self._register_event_handler("on_false_interruption")
 
@@ -199,10 +204,13 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
     @property
     def store(self) -> SnapshotStore:
         """The snapshot store."""
-        return self._store
+        return self._taker.store
 
     recovers_false_interruptions = property(
-        lambda self: self._false_timeout is not None, doc="Watches false ones."
+        lambda self: self._recovery.enabled, doc="Watches false ones."
+    )
+    false_interruptions = property(
+        lambda self: self._recovery.count, doc="False interruptions found so far."
     )
     uses_taps = property(
         lambda self: self._sources.in_band, doc="Taps or push hooks report (no observer)."
@@ -223,7 +231,7 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
     @property
     def latest_snapshot(self) -> InterruptionSnapshot | None:
         """The most recent snapshot of this conversation."""
-        return self._store.latest(self.conversation_id)
+        return self._taker.store.latest(self.conversation_id)
 
     @property
     def sources(self) -> SnapshotSources:
@@ -290,15 +298,17 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
     async def _handle(self, frame: Frame) -> None:
         self._sources.drain()  # what the LLM generated before this frame left the output
         if isinstance(frame, InterruptionFrame):
-            await self._on_interruption(frame)
+            messages = self.context.get_messages() if self.context is not None else ()
+            await self._taker.interrupted(
+                frame, conversation_id=self.conversation_id, messages=messages
+            )
         elif isinstance(frame, StartFrame):
             self._start_observing()
         elif isinstance(frame, (EndFrame, CancelFrame)):
             await self._teardown()
         else:
             self._tracker.observe(frame)
-        if self._watch_task is not None and self._tracker.watch.armed is None:
-            self._stop_watch()
+        self._recovery.settle()
         await self.push_frame(frame)
 
     async def cleanup(self) -> None:
@@ -307,75 +317,10 @@ class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
         await self._teardown()
         self._sources.release()
 
-    async def _on_interruption(self, frame: InterruptionFrame) -> None:
-        messages = self.context.get_messages() if self.context is not None else ()
-        cut = self._tracker.interrupted(
-            frame,
-            conversation_id=self.conversation_id,
-            messages=messages,
-            watching=self._false_timeout is not None,
-        )
-        self._stop_watch()
-        if cut is None:
-            return  # nothing was being said
-        if (
-            cut.reply.played
-            and not self._tracker.generation_seen
-            and self._sources.in_band
-            and not self._warned_no_generation
-        ):
-            self._warned_no_generation = True
-            logger.warning(
-                f"{self}: the bot said {cut.snapshot.spoken_text!r} but nothing it listens to "
-                f"generated it; listen_to(llm), or place snapshotter.tap() right after the LLM"
-            )
-        logger.debug(
-            f"{self}: snapshot ({cut.snapshot.reason}): heard {cut.snapshot.spoken_text!r}, "
-            f"not heard {cut.snapshot.unspoken_text!r}"
-        )
-        await self._runner.call(
-            self._store.add,
-            cut.snapshot,
-            deadline_secs=STORE_DEADLINE_SECS,
-            name="snapshot store add",
-        )
-        await self._call_event_handler("on_snapshot", cut.snapshot)
-        if cut.watch:
-            self._watch_task = self.create_task(self._await_words(cut), name="false-interruption")
-
-    def _stop_watch(self) -> None:
-        task, self._watch_task = self._watch_task, None
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            task.cancel(msg="false-interruption watch disarmed")
-
-    async def _await_words(self, cut: Cut) -> None:
-        await self._tracker.watch.quiet_for(self._false_timeout or 0, MAX_CALLER_SPEECH_SECS)
-        self._sources.drain()  # a new response started meanwhile disarms the watch
-        if not self._tracker.watch.expire(cut.reply):
-            return
-        self._watch_task = None
-        self.false_interruptions += 1
-        logger.debug(
-            f"{self}: false interruption ({cut.snapshot.reason}): no words within {self._false_timeout:g}s"
-        )
-        await self._call_event_handler("on_false_interruption", cut.snapshot)
-        resumed = self.ledger.resume(cut.reply) if self._resume else None
-        if resumed is None:
-            return
-        speak = TTSSpeakFrame(resumed.generated_text, text_type=RESUME_TEXT_TYPE)
-        source = self._sources.generation_source
-        if source is not None:
-            await source.push_frame(speak)  # right after the LLM: the fewest hops to the TTS
-        else:
-            await self.processor_setup.pipeline_worker.queue_frame(speak)
-
     def _start_observing(self) -> None:
         self._sources.start(self.processor_setup.pipeline_worker if self.processor_setup else None)
 
     async def _teardown(self) -> None:
-        self._tracker.watch.disarm("the pipeline ended")
-        task, self._watch_task = self._watch_task, None
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            await self.cancel_task(task)
+        await self._recovery.close()
         await self._runner.close()
         await self._sources.stop()

@@ -46,6 +46,7 @@ from pipecat_interrupts.frames import (
     decision_of,
 )
 from pipecat_interrupts.reasons import Reason, is_voice_only
+from pipecat_interrupts.replies.caller_activity import CallerActivity
 from pipecat_interrupts.replies.context_writer import ContextWriter
 from pipecat_interrupts.replies.evidence import InterruptionEvidence
 from pipecat_interrupts.replies.false_interruption import FalseInterruptionWatch
@@ -94,6 +95,7 @@ class ReplyTracker:
         "_clock",
         "_noted",
         "_window",
+        "activity",
         "evidence",
         "generation_seen",
         "guard",
@@ -127,8 +129,9 @@ class ReplyTracker:
             )
         self.ledger = ReplyLedger(writer, clock=clock)
         self.guard = OutputGuard()
-        self.watch = FalseInterruptionWatch(judge)
-        self.evidence = InterruptionEvidence(clock, self.watch.takes_the_floor)
+        self.activity = CallerActivity(clock)  # written here only; read by both below
+        self.watch = FalseInterruptionWatch(judge, self.activity)
+        self.evidence = InterruptionEvidence(self.activity, self.watch.takes_the_floor, clock)
         self._window = context_window
         self._clock = clock
         self._noted: dict[int, None] = {}
@@ -162,9 +165,7 @@ class ReplyTracker:
                 f"ReplyTracker: a transcript with text {text!r} ({type(text).__name__}); not counted"
             )
             return
-        code = str(language) if language else None
-        self.evidence.words(text, code)  # judged only if an interruption must be explained
-        self.watch.heard(text, code, self._clock())
+        self.watch.heard(self.activity.heard(text, str(language) if language else None))
 
     def observe(self, frame: Frame) -> None:
         """A downstream frame right after the output transport (not an interruption)."""
@@ -188,11 +189,9 @@ class ReplyTracker:
         elif isinstance(frame, BotStoppedSpeakingFrame):
             self.ledger.bot_stopped()
         elif isinstance(frame, VADUserStartedSpeakingFrame):
-            self.evidence.vad_started()
-            self.watch.voice_started()
+            self.activity.voice_started()
         elif isinstance(frame, VADUserStoppedSpeakingFrame):
-            self.evidence.vad_stopped()
-            self.watch.voice_stopped()
+            self.activity.voice_stopped()
         elif isinstance(frame, EmergencyStopFrame):
             self.evidence.event(Reason.EMERGENCY_STOP)
         elif isinstance(frame, AgentHandoffFrame):
