@@ -21,7 +21,7 @@ export is built, never by the observer itself.
 
 from typing import Any
 
-from pipecat_interrupts.metrics import InterruptionRecord
+from pipecat_interrupts.observability.barge_in_record import InterruptionRecord
 
 METER_NAME = "pipecat_interrupts"
 PREFIX = "pipecat_interrupts."
