@@ -30,12 +30,14 @@ lands); those in ``bypass_event_types`` skip every condition.
 
 Place it before the user aggregator, with `controlled_user_turn_strategies(controller)`
 in the aggregator; `wiring.interruption_pipeline` does both.
+
+The processor only routes frames: its plain parts are built, started with the pipeline and
+stopped by `ControllerParts` (`controller_parts`).
 """
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from loguru import logger
 from pipecat.frames.frames import (
     CancelFrame,
     EndFrame,
@@ -45,34 +47,23 @@ from pipecat.frames.frames import (
     ServiceMetadataFrame,
     StartFrame,
 )
-from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from pipecat_interrupts import clocks
-from pipecat_interrupts._deadlines import UserCodeRunner
-from pipecat_interrupts.arbiter_feed import FED_FRAMES, ArbiterFeed
+from pipecat_interrupts.arbiter_feed import FED_FRAMES
 from pipecat_interrupts.arbitration import (
     DEFAULT_HOLD_TIMEOUT_SECS,
     DEFAULT_RECHECK_SECS,
     ArbiterState,
     InterruptionArbiter,
 )
-from pipecat_interrupts.arbitration.evaluation import judge_for, require_conditions
-from pipecat_interrupts.conditions import (
-    ConditionChecker,
-    InterruptionCondition,
-    InterruptionsEnabled,
-    UninterruptibleSegments,
-)
+from pipecat_interrupts.conditions import InterruptionCondition
 from pipecat_interrupts.conditions.base import DEFAULT_CONDITION_TIMEOUT_SECS
-from pipecat_interrupts.decision_delivery import DecisionDelivery
+from pipecat_interrupts.controller_parts import ControllerParts
 from pipecat_interrupts.decision_delivery import HeldFrame as HeldFrame  # its 0.2 home
-from pipecat_interrupts.detectors import (
-    BaseInterruptionDetector,
-    default_detectors,
-)
+from pipecat_interrupts.detectors import BaseInterruptionDetector
 from pipecat_interrupts.detectors.base import BackchannelJudge
 from pipecat_interrupts.detectors.start_strategy import StartStrategyDetector
 from pipecat_interrupts.event_handlers import (
@@ -80,7 +71,7 @@ from pipecat_interrupts.event_handlers import (
     DeadlineEventHandlersMixin,
 )
 from pipecat_interrupts.flush_ends import FlushReport
-from pipecat_interrupts.flush_runner import FLUSH_EVENTS, FlushRunner, FlushSettings
+from pipecat_interrupts.flush_runner import FlushRunner, FlushSettings
 from pipecat_interrupts.frame_classes import FrameClassSet
 from pipecat_interrupts.frames import (
     AgentHandoffFrame,
@@ -88,7 +79,7 @@ from pipecat_interrupts.frames import (
 )
 from pipecat_interrupts.replies.taps import TAPPED_FRAMES
 from pipecat_interrupts.turn_handover import TurnHandover
-from pipecat_interrupts.validation import require_frame_types, require_name
+from pipecat_interrupts.validation import require_name
 
 ControllerMode = ArbiterState  # 0.1 name
 
@@ -112,17 +103,8 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     """
 
     # Pipecat's processor keeps an instance dict; our own state in slots keeps it small.
-    __slots__ = (
-        "_arbiter",
-        "_delivery",
-        "_feed",
-        "_flush",
-        "_judge",
-        "_read_frames",
-        "_runner",
-        "_segments",
-        "_user_frame_listeners",
-    )
+    # The per-frame path reads the arbiter and the feed from here, the rest from the parts.
+    __slots__ = ("_arbiter", "_feed", "_parts", "_read_frames", "_user_frame_listeners")
 
     def __init__(
         self,
@@ -178,55 +160,25 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             event_handler_timeout_secs=event_handler_timeout_secs,
             **kwargs,
         )
-        detectors = default_detectors() if detectors is None else detectors
-        backchannel_judge = judge_for(detectors, backchannel_judge)
-        if not callable(clock):
-            raise TypeError("clock must be callable")
-        if not isinstance(flush, (bool, FlushSettings)):
-            raise TypeError(f"flush must be a FlushSettings or a bool, got {flush!r}")
-        settings = FlushSettings() if flush is True else flush or None
-        self._judge: BackchannelJudge = backchannel_judge
-        self._segments = UninterruptibleSegments()
-        event_types = require_frame_types("interrupt_event_types", interrupt_event_types)
-        bypass_types = require_frame_types("bypass_event_types", bypass_event_types)
-        self._runner = UserCodeRunner(str(self), clock=clock)
-        checker = ConditionChecker(
-            self._runner, timeout_secs=condition_timeout_secs, on_error=allow_on_condition_error
-        )
-        self._arbiter = InterruptionArbiter(
+        parts = self._parts = ControllerParts(
+            self,
+            self._call_event_handler,
             detectors=detectors,
-            conditions=[InterruptionsEnabled(), self._segments, *require_conditions(conditions)],
-            checker=checker,
-            judge=backchannel_judge,
+            conditions=conditions,
+            interrupt_event_types=interrupt_event_types,
+            bypass_event_types=bypass_event_types,
+            condition_timeout_secs=condition_timeout_secs,
+            allow_on_condition_error=allow_on_condition_error,
             hold_timeout_secs=hold_timeout_secs,
             recheck_secs=recheck_secs,
+            backchannel_judge=backchannel_judge,
             clock=clock,
-            runner=self._runner,
-            name=str(self),
+            flush=flush,
         )
-        # Near the pipeline's top, it reports a flush upstream (observers see it all the same).
-        self._flush = (
-            FlushRunner(
-                self, settings, self._call_event_handler, report_direction=FrameDirection.UPSTREAM
-            )
-            if settings
-            else None
-        )
-        self._delivery = DecisionDelivery(self, str(self), self._call_event_handler, self._flush)
-        self._feed = ArbiterFeed(
-            self._arbiter,
-            self._delivery,
-            self,
-            event_types=event_types,
-            bypass_types=bypass_types,
-            clock=clock,
-            spawn=lambda coroutine: self.create_task(coroutine, name="recheck"),
-            cancel=self.cancel_task,
-        )
+        self._arbiter, self._feed = parts.arbiter, parts.feed
         self._user_frame_listeners: list[Callable[[Frame], None]] = []
-        self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *event_types)
-        events = ("on_interruption", "on_interruption_suppressed", "on_backchannel")
-        for event in (*events, *FLUSH_EVENTS) if self._flush else events:
+        self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *parts.event_types)
+        for event in parts.events:
             self._register_event_handler(event)
 
     @property
@@ -237,22 +189,23 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
     @property
     def handover(self) -> TurnHandover:
         """Hands user-turn decisions to the user aggregator, which broadcasts them."""
-        return self._delivery.handover
+        return self._parts.delivery.handover
 
     @property
     def flush_runner(self) -> FlushRunner | None:
         """Runs the flushes (``flush``): its task registry and reports; None without."""
-        return self._flush
+        return self._parts.flush
 
     @property
     def flush_reports(self) -> list[FlushReport]:
         """The most recent flush reports (up to 256), oldest first; empty without ``flush``."""
-        return self._flush.reports if self._flush is not None else []
+        flush = self._parts.flush
+        return flush.reports if flush is not None else []
 
     @property
     def judge(self) -> BackchannelJudge:
         """The backchannel judge, to share with the snapshotter."""
-        return self._judge
+        return self._parts.judge
 
     @property
     def mode(self) -> ArbiterState:
@@ -295,12 +248,10 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
         Returns:
             The strategies recommended: the adapter first.
         """
-        return self._delivery.handover.announce(
-            self, default, recommend_at_start=recommend_at_start
-        )
+        return self.handover.announce(self, default, recommend_at_start=recommend_at_start)
 
     announces_turn_strategies = property(
-        lambda self: self._delivery.handover.announcing, doc="Whether it recommends the adapter."
+        lambda self: self.handover.announcing, doc="Whether it recommends the adapter."
     )
 
     def report_user_frames(self, listener: Callable[[Frame], None], *, stop: bool = False) -> None:
@@ -319,7 +270,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
 
     def protect_current_speech(self) -> None:
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
-        self._segments.protect_current_speech()
+        self._parts.segments.protect_current_speech()
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Feed the frame to the arbiter and carry out its decisions.
@@ -338,7 +289,7 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             # (nothing being decided) is on the barge-in's own path.
             await self.push_frame(frame, direction)
             if isinstance(frame, InterruptionFrame):
-                self._delivery.flush_for(frame, direction)
+                self._parts.delivery.flush_for(frame, direction)
             return
         hook_frames = self._arbiter.evaluator.hook_frames
         if (
@@ -352,17 +303,15 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
             await self.push_frame(frame, direction)
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
-            await self._teardown()
+            await self._parts.stop()
             await self.push_frame(frame, direction)
             return
         if isinstance(frame, StartFrame):
             await self.push_frame(frame, direction)
-            if (recommendation := self._delivery.handover.recommendation()) is not None:
-                await self.push_frame(recommendation)
-            self._on_pipeline_start()
+            await self._parts.start()
             return
         if isinstance(frame, ServiceMetadataFrame):
-            self._delivery.handover.wrap(frame, direction)
+            self._parts.delivery.handover.wrap(frame, direction)
         elif (
             self._user_frame_listeners
             and isinstance(frame, TAPPED_FRAMES)
@@ -372,32 +321,8 @@ class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
                 listener(frame)
         await self._feed.feed(frame, direction)
 
-    def _on_pipeline_start(self) -> None:
-        worker = self.processor_setup.pipeline_worker if self.processor_setup else None
-        if worker is not None:
-            # wiring imports this module
-            from pipecat_interrupts.wiring import flatten, processors_after, report_wiring
-
-            processors = flatten(worker.pipeline)  # once, for the check and the hand-over
-            report_wiring(processors, self)
-            self._delivery.handover.listen_to(processors_after(processors, self, LLMUserAggregator))
-            if self._flush is not None:
-                self._flush.hook(worker, processors)
-        elif self._flush is not None:
-            self._flush.hook(None, [])
-
-    async def _teardown(self) -> None:
-        dropped = await self._feed.stop()
-        if dropped:
-            logger.debug(f"{self}: pipeline ending; {dropped} held frame(s) dropped")
-        if self._flush is not None:
-            await self._flush.teardown("pipeline ended")
-        await self._runner.close()
-
     async def cleanup(self) -> None:
         """Stop the re-check task, report abandoned callbacks, stop listening."""
         await super().cleanup()
-        await self._teardown()
-        self._delivery.handover.release()
-        if self._flush is not None:
-            self._flush.unhook()
+        await self._parts.stop()
+        self._parts.release()
