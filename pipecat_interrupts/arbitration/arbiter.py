@@ -10,8 +10,11 @@ It takes the user's side of the conversation (voice activity, transcripts, event
 and the bot's speaking state, runs the detectors and the conditions, and returns its
 decisions (`decisions`) in order. It is no `FrameProcessor`: it has an injected clock,
 never sleeps, and owns one state machine (`ArbiterState`) and at most one pending
-`Attempt`. While an attempt is pending it asks to be re-checked at `next_recheck_at`
-(the processor schedules that; tests call `recheck` after moving their clock).
+`Attempt` (read on every frame, so it stays here). What each evaluation makes of that
+attempt, and what becomes of it while it waits, `AttemptLifecycle` decides; the arbiter
+follows those decisions. While an attempt is pending it asks to be re-checked at
+`next_recheck_at` (the processor schedules that; tests call `recheck` after moving their
+clock).
 """
 
 from collections.abc import Callable, Sequence
@@ -28,23 +31,12 @@ from pipecat_interrupts.arbitration.decisions import (
     Dropped,
     Hold,
     Interrupt,
-    ReleaseHeldTurn,
     Suppressed,
 )
 from pipecat_interrupts.arbitration.evaluation import AttemptEvaluator
-from pipecat_interrupts.conditions.base import (
-    ConditionChecker,
-    ConditionOutcome,
-    InterruptionCondition,
-)
-from pipecat_interrupts.detectors.base import (
-    BackchannelJudge,
-    BaseInterruptionDetector,
-    Detection,
-    Verdict,
-)
-from pipecat_interrupts.reasons import Reason
-from pipecat_interrupts.validation import require_positive_secs
+from pipecat_interrupts.arbitration.lifecycle import AttemptLifecycle
+from pipecat_interrupts.conditions.base import ConditionChecker, InterruptionCondition
+from pipecat_interrupts.detectors.base import BackchannelJudge, BaseInterruptionDetector
 
 DEFAULT_HOLD_TIMEOUT_SECS = 2.0
 DEFAULT_RECHECK_SECS = 0.1
@@ -58,11 +50,10 @@ class InterruptionArbiter:
         "_bot_started_at",
         "_clock",
         "_evaluator",
-        "_hold_timeout_secs",
         "_judge",
+        "_lifecycle",
         "_muted",
         "_name",
-        "_recheck_secs",
         "_state",
         "_user_speaking",
     )
@@ -97,15 +88,16 @@ class InterruptionArbiter:
             ValueError: If a duration is not finite and positive.
         """
         self._judge = judge
-        self._hold_timeout_secs = require_positive_secs("hold_timeout_secs", hold_timeout_secs)
-        self._recheck_secs = require_positive_secs("recheck_secs", recheck_secs)
+        self._lifecycle = AttemptLifecycle(
+            hold_timeout_secs, recheck_secs, judge=judge, clock=clock, name=name
+        )
         self._clock = clock
         self._evaluator = AttemptEvaluator(
             detectors=detectors,
             conditions=conditions,
             checker=checker,
             runner=runner or UserCodeRunner(name, clock=clock),
-            hook_deadline_secs=self._recheck_secs,
+            hook_deadline_secs=self._lifecycle.recheck_secs,
         )
         self._name = name
         self._state = ArbiterState.BOT_SILENT
@@ -135,7 +127,7 @@ class InterruptionArbiter:
     @property
     def next_recheck_at(self) -> float | None:
         """When the pending attempt wants to be re-checked (None: nothing pending)."""
-        return None if self._attempt is None else self._clock() + self._recheck_secs
+        return None if self._attempt is None else self._lifecycle.next_recheck_at()
 
     @property
     def evaluator(self) -> AttemptEvaluator:
@@ -172,15 +164,7 @@ class InterruptionArbiter:
         if attempt.trigger is not None:
             return await self._evaluate(attempt)
         self._attempt = None
-        if not attempt.held:
-            return []  # voice activity only: nothing to release
-        if not self._user_speaking and self._judge.is_filler_only(attempt.text, attempt.language):
-            return [Dropped(attempt.text, "bot stopped; only fillers")]
-        logger.debug(f"{self}: bot stopped; pending {attempt.text!r} becomes a user turn")
-        detection = attempt.last_detection or Detection(Verdict.INTERRUPT, Reason.TEXT, "released")
-        released = self._interrupt(attempt, detection, announce=False)
-        released.decision.details["released"] = True
-        return [ReleaseHeldTurn(released.decision, released.released)]
+        return self._lifecycle.release(attempt, user_speaking=self._user_speaking)
 
     def user_turn_stopped(self) -> None:
         """The user aggregator closed the user's turn."""
@@ -239,14 +223,7 @@ class InterruptionArbiter:
         attempt = self._user_attempt()
         if attempt is None:
             return []
-        attempt.user_id = user_id or attempt.user_id
-        attempt.language = language or attempt.language
-        attempt.held.append(item)
-        if final:
-            attempt.finals.append(text)
-            attempt.interim = ""
-        else:
-            attempt.interim = text
+        attempt.hear(text, final=final, item=item, language=language, user_id=user_id)
         return [Hold(item), *await self._evaluate(attempt)]
 
     async def event(self, trigger: EventTrigger, item: object) -> list[ArbiterDecision]:
@@ -256,21 +233,10 @@ class InterruptionArbiter:
         event items are kept and forwarded with the new event's decision.
         """
         replaced, self._attempt = self._attempt, None
-        decisions: list[ArbiterDecision] = [Hold(item)]
-        kept: list[object] = []
-        if replaced is not None and replaced.trigger is not None:
-            kept = replaced.held  # held events are forwarded with this decision
-        elif replaced is not None and replaced.text:
-            decisions.append(Dropped(replaced.text, f"replaced by {trigger.name}"))
-        attempt = Attempt(started_at=self._clock(), trigger=trigger, held=[*kept, item])
+        attempt = Attempt(started_at=self._clock(), trigger=trigger, held=[item])
+        decisions = [Hold(item), *self._lifecycle.replace(replaced, attempt, trigger)]
         if trigger.bypasses_conditions:
-            logger.debug(f"{self}: {trigger.name} bypasses every condition")
-            return [
-                *decisions,
-                self._interrupt(
-                    attempt, Detection(Verdict.INTERRUPT, trigger.reason, trigger.name)
-                ),
-            ]
+            return [*decisions, *self._lifecycle.bypass(attempt, trigger)]
         self._attempt = attempt
         return [*decisions, *await self._evaluate(attempt)]
 
@@ -286,8 +252,6 @@ class InterruptionArbiter:
         """
         attempt, self._attempt = self._attempt, None
         return 0 if attempt is None else len(attempt.held)
-
-    # Deciding
 
     def _user_attempt(self, now: float | None = None) -> Attempt | None:
         if self._state is not ArbiterState.BOT_SPEAKING or self._muted:
@@ -308,51 +272,11 @@ class InterruptionArbiter:
         )
         if self._attempt is not attempt:
             return []  # replaced while a condition ran
-        detection, outcome = evaluation.detection, evaluation.outcome
-        if detection.verdict is Verdict.BACKCHANNEL:
+        text = activity.text
+        decisions = self._lifecycle.settle(attempt, evaluation, text, now)
+        if decisions and not isinstance(decisions[-1], Suppressed):
+            # Ended (`AttemptLifecycle.settle`); the user's interruption lets their turn in.
             self._attempt = None
-            logger.debug(f"{self}: backchannel {attempt.text!r}: the bot keeps talking")
-            return [Backchannel(attempt.text, attempt.user_id)]
-        decisions: list[ArbiterDecision] = []
-        if detection.verdict is Verdict.INTERRUPT:
-            attempt.last_detection = detection
-            if outcome is None or outcome.allowed:
-                self._attempt = None
-                return [self._interrupt(attempt, detection, outcome=outcome, text=activity.text)]
-            if outcome.blocked_by is not None and attempt.suppressed_by != outcome.blocked_by:
-                attempt.suppressed_by = outcome.blocked_by
-                logger.debug(
-                    f"{self}: {detection.reason} interruption held back by {outcome.blocked_by}"
-                )
-                decisions.append(Suppressed(detection, outcome.blocked_by))
-        silent_for = attempt.silent_for(now)
-        if silent_for is not None and silent_for >= self._hold_timeout_secs:
-            self._attempt = None
-            why = f"{self._hold_timeout_secs:g}s of silence (held back by {attempt.suppressed_by or 'nothing'})"
-            logger.debug(f"{self}: attempt {attempt.text!r} dropped after {why}")
-            decisions.append(Dropped(attempt.text, why))
-        return decisions
-
-    def _interrupt(
-        self,
-        attempt: Attempt,
-        detection: Detection,
-        *,
-        announce: bool = True,
-        outcome: ConditionOutcome | None = None,
-        text: str | None = None,
-    ) -> Interrupt:
-        text = attempt.text if text is None else text
-        if announce:
-            if attempt.trigger is None:
+            if attempt.trigger is None and isinstance(decisions[-1], Interrupt):
                 self._state = ArbiterState.USER_TURN if text else ArbiterState.VOICE_ONLY_TURN
-            logger.debug(
-                f"{self}: interrupting the bot ({detection.reason}: {detection.detail}) on {text!r}"
-            )
-        decision = attempt.decision(detection, self._clock(), text=text)
-        if outcome is not None:
-            # What the conditions said, for logs and traces: who was asked, who failed.
-            decision.details["conditions_checked"] = list(outcome.checked)
-            if outcome.errors:
-                decision.details["condition_errors"] = list(outcome.errors)
-        return Interrupt(decision, tuple(attempt.held))
+        return decisions

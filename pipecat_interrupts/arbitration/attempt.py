@@ -95,6 +95,27 @@ class Attempt:
         """The words so far: the finals then the latest interim."""
         return " ".join([*self.finals, self.interim]).strip()
 
+    def hear(
+        self, text: str, *, final: bool, item: object, language: str | None, user_id: str
+    ) -> None:
+        """Take a transcript: its words join the attempt, ``item`` is held for it.
+
+        Args:
+            text: The words (stripped).
+            final: Whether the transcript is final (else it replaces the interim).
+            item: The item to hold.
+            language: Its language, if the STT reported one (else the attempt's stays).
+            user_id: The speaker, if known (else the attempt's stays).
+        """
+        self.user_id = user_id or self.user_id
+        self.language = language or self.language
+        self.held.append(item)
+        if final:
+            self.finals.append(text)
+            self.interim = ""
+        else:
+            self.interim = text
+
     def activity(self, now: float, bot_speaking_secs: float) -> UserActivity:
         """The attempt as detectors read it.
 
