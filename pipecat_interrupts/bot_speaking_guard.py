@@ -14,12 +14,13 @@ pipeline with no snapshotter, or with one you built without ``guard_speaking``.
 from typing import Any
 
 from pipecat.frames.frames import Frame, InputAudioRawFrame
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frame_processor import FrameDirection
 
+from pipecat_interrupts.quiet_hop import QuietHopMixin
 from pipecat_interrupts.replies.speaking_signals import SpeakingSignals, speaking_pair
 
 
-class BotSpeakingGuard(FrameProcessor):
+class BotSpeakingGuard(QuietHopMixin):
     """Reports the bot stopped after a chunk played late, and started when it resumes.
 
     Place it right after ``transport.output()`` (before the assistant aggregator). It runs

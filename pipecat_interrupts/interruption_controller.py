@@ -47,7 +47,7 @@ from pipecat.frames.frames import (
     ServiceMetadataFrame,
     StartFrame,
 )
-from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
@@ -77,6 +77,7 @@ from pipecat_interrupts.frames import (
     AgentHandoffFrame,
     EmergencyStopFrame,
 )
+from pipecat_interrupts.quiet_hop import QuietHopMixin
 from pipecat_interrupts.replies.taps import TAPPED_FRAMES
 from pipecat_interrupts.turn_handover import TurnHandover
 from pipecat_interrupts.validation import require_name
@@ -88,7 +89,7 @@ _READ_FRAMES = (StartFrame, EndFrame, CancelFrame, ServiceMetadataFrame, *FED_FR
 """Frames the controller reads: its own, its feed's (with the tapped ones and its event types)."""
 
 
-class InterruptionController(DeadlineEventHandlersMixin, FrameProcessor):
+class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
     """Feeds user-side frames to an `InterruptionArbiter` and carries out its decisions.
 
     Event handlers available:

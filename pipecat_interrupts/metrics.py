@@ -73,10 +73,20 @@ from pipecat_interrupts.observability.barge_in_state import OpenBargeIn
 from pipecat_interrupts.observability.barge_in_statistics import BargeInStatistics
 from pipecat_interrupts.observability.barge_in_tracker import BargeInTracker
 from pipecat_interrupts.observability.pipeline_time import PipelineTimebase
+from pipecat_interrupts.quiet_hop import QuietHopMixin
 from pipecat_interrupts.validation import require_bool, require_positive_int
 
 DEFAULT_RECORD_WINDOW = 256
 _REMEMBERED_INTERRUPTIONS = 8
+_REMEMBERED_TEXTS = 16
+
+
+def _follows_output(processor: FrameProcessor) -> bool:
+    """Whether ``processor`` comes right after an output transport, plugin processors aside."""
+    previous = processor.previous
+    while isinstance(previous, QuietHopMixin):
+        previous = previous.previous
+    return isinstance(previous, BaseOutputTransport)
 
 
 class InterruptionMetricsData(MetricsData):
@@ -110,6 +120,10 @@ class InterruptionMetricsData(MetricsData):
 class InterruptionMetricsObserver(BaseObserver):
     """Measures every interruption in a pipeline.
 
+    It needs nothing from the plugin's own processors' hops (``ignores_plugin_hops``):
+    the text the output transport releases is read from the first processor after the
+    output that reports it (`quiet_hop`).
+
     A thin adapter: it reads Pipecat's frames into a `BargeInRecorder` (the user's
     onset, the reply, a record per barge-in) and a `BargeInTracker` (each barge-in until
     it settles), whose `BargeInStatistics` keep the records and totals, and queues the
@@ -122,6 +136,9 @@ class InterruptionMetricsObserver(BaseObserver):
         ...
         print(metrics.summary())
     """
+
+    ignores_plugin_hops = True
+    """Needs no hop of the plugin's processors (`quiet_hop.observers_see_hops`)."""
 
     def __init__(
         self,
@@ -173,6 +190,7 @@ class InterruptionMetricsObserver(BaseObserver):
         self._tracker = BargeInTracker(self._statistics, export=export, name=self.name)
         self._timebase = PipelineTimebase()
         self._seen: list[int] = []  # ids and sibling keys of the last few interruptions
+        self._played: dict[int, None] = {}  # ids of the last few released texts
         self._summary_logged = False
         self._ending = False
 
@@ -260,9 +278,15 @@ class InterruptionMetricsObserver(BaseObserver):
         if (
             isinstance(data.frame, TTSTextFrame)
             and data.direction == FrameDirection.DOWNSTREAM
-            and isinstance(data.processor.previous, BaseOutputTransport)
+            and data.frame.id not in self._played
+            and _follows_output(data.processor)
         ):
-            # Played: the transport releases the text after its audio.
+            # Played: the transport releases the text after its audio. Counted once, at
+            # the first processor after the output that reports it (a plugin processor
+            # hands it on quietly when no observer needs its hop: `quiet_hop`).
+            self._played[data.frame.id] = None
+            if len(self._played) > _REMEMBERED_TEXTS:
+                del self._played[next(iter(self._played))]
             self._recorder.reply_played(len(data.frame.text.strip()) + 1)
         elif (
             isinstance(data.frame, InterruptionFrame)

@@ -41,6 +41,7 @@ from pipecat_interrupts.event_handlers import (
     DeadlineEventHandlersMixin,
 )
 from pipecat_interrupts.frame_classes import FrameClassSet
+from pipecat_interrupts.quiet_hop import QuietHopMixin
 from pipecat_interrupts.replies.context_writer import ContextWriter
 from pipecat_interrupts.replies.ledger import ReplyLedger
 from pipecat_interrupts.replies.recovery import FalseInterruptionRecovery
@@ -71,7 +72,7 @@ _READ_FRAMES = OBSERVED_FRAMES | FrameClassSet(
 """Downstream frames the snapshotter reads: the tracker's, its own, the speaking signals'."""
 
 
-class StateSnapshotter(DeadlineEventHandlersMixin, FrameProcessor):
+class StateSnapshotter(DeadlineEventHandlersMixin, QuietHopMixin):
     """Snapshots, a truthful context and false-interruption recovery (see the module).
 
     Runs in direct mode by default: frames are handled in the transport's task, in the

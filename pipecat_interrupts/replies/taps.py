@@ -38,6 +38,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.llm_service import LLMService
 
 from pipecat_interrupts.event_handlers import listen
+from pipecat_interrupts.quiet_hop import QuietHopMixin
 
 if TYPE_CHECKING:
     from pipecat_interrupts.interruption_controller import InterruptionController
@@ -47,7 +48,7 @@ GENERATION_FRAMES = (LLMFullResponseStartFrame, LLMTextFrame, LLMFullResponseEnd
 TAPPED_FRAMES = (TTSSpeakFrame, TranscriptionFrame, InterimTranscriptionFrame)
 
 
-class SnapshotTap(FrameProcessor):
+class SnapshotTap(QuietHopMixin):
     """Reports to its `StateSnapshotter`, in band, what passes a point upstream of it.
 
     Create taps with `StateSnapshotter.tap()`. Place one right after the STT (it hears
