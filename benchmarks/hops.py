@@ -7,7 +7,7 @@
 """Where the microseconds of a barge-in go, hop by hop (section 6 of ``benchmarks/run.py``).
 
 The same barge-in as section 1 (`run.bare_trial`), with every processor's ``queue_frame``
-and ``process_frame`` stamped for the voice-activity start and the downstream
+and ``process_frame`` stamped (the plugin's quiet hop's too) for the voice-activity start and the downstream
 `InterruptionFrame`: when each processor was handed the frame (queued, or called directly
 in direct mode) and when it began processing it. Times are medians over the trials, from
 the moment the scripted user pushed ``VADUserStartedSpeakingFrame``. The stamps are
@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from pipecat.frames.frames import Frame, InterruptionFrame, VADUserStartedSpeakingFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from pipecat_interrupts.quiet_hop import QuietHopMixin
 
 STAMPED = (InterruptionFrame, VADUserStartedSpeakingFrame)
 
@@ -54,15 +56,23 @@ class HopTimeline:
 
 
 class _Stamper:
-    """Stamps ``FrameProcessor.queue_frame`` and ``process_frame`` while installed."""
+    """Stamps ``queue_frame`` and ``process_frame`` while installed.
+
+    Pipecat's `FrameProcessor`'s, and the plugin's `QuietHopMixin`'s, which a frame crossing
+    a plugin processor quietly takes instead (the first stamp of a processor and frame counts).
+    """
 
     def __init__(self) -> None:
         self.stamps: list[Stamp] = []
-        self._saved: tuple[Callable[..., Awaitable[None]], Callable[..., Awaitable[None]]] | None = None
+        self._saved: list[tuple[type, Callable[..., Awaitable[None]], Callable[..., Awaitable[None]]]] = []
 
     def install(self) -> None:
-        queue_frame, process_frame = FrameProcessor.queue_frame, FrameProcessor.process_frame
-        self._saved = (queue_frame, process_frame)
+        for cls in (FrameProcessor, QuietHopMixin):
+            self._stamp(cls)
+
+    def _stamp(self, cls: type) -> None:
+        queue_frame, process_frame = cls.__dict__["queue_frame"], cls.__dict__["process_frame"]
+        self._saved.append((cls, queue_frame, process_frame))
         stamps = self.stamps
 
         async def stamped_queue(self_: FrameProcessor, frame: Frame, direction=FrameDirection.DOWNSTREAM, callback=None):
@@ -75,13 +85,14 @@ class _Stamper:
                 stamps.append(Stamp(time.perf_counter(), self_, type(frame).__name__, True))
             await process_frame(self_, frame, direction)
 
-        FrameProcessor.queue_frame = stamped_queue  # type: ignore[method-assign]
-        FrameProcessor.process_frame = stamped_process  # type: ignore[method-assign]
+        cls.queue_frame = stamped_queue  # type: ignore[attr-defined]
+        cls.process_frame = stamped_process  # type: ignore[attr-defined]
 
     def uninstall(self) -> None:
-        if self._saved is not None:
-            FrameProcessor.queue_frame, FrameProcessor.process_frame = self._saved  # type: ignore[method-assign]
-            self._saved = None
+        for cls, queue_frame, process_frame in reversed(self._saved):
+            cls.queue_frame = queue_frame  # type: ignore[attr-defined]
+            cls.process_frame = process_frame  # type: ignore[attr-defined]
+        self._saved = []
 
 
 def _timeline_of(stamps: list[Stamp], timeline: HopTimeline) -> None:
