@@ -25,10 +25,12 @@ to its neighbour, without that machinery, but only when nothing could tell the d
   frame's first push was its push into this processor, which observers did see) or reads
   ``on_process_frame`` (it overrides `BaseObserver`'s no-op), unless it declares that it
   needs neither from the plugin's processors (``ignores_plugin_hops = True``, as
-  `InterruptionMetricsObserver` does).
+  `InterruptionMetricsObserver` does) or is Pipecat's `RTVIObserver` (which
+  `PipelineWorker` adds by default; of a repeated push it reads only what an output
+  transport pushes).
 
-Otherwise the frame takes Pipecat's full hop, as before. Pipecat's own observers (turn
-tracking, latency, RTVI's, metrics and error observers) want only first pushes and read no
+Otherwise the frame takes Pipecat's full hop, as before. Pipecat's own other observers
+(turn tracking, latency, metrics and error observers) want only first pushes and read no
 ``on_process_frame`` (the startup-timing observer reads it for the `StartFrame` only,
 which always takes the full hop); a `DebugLogObserver`, which wants every push, turns the
 quiet hop off. What is lost is the trace-level log line of the hop.
@@ -49,6 +51,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.processors.frame_processor import FrameCallback, FrameDirection, FrameProcessor
+from pipecat.processors.frameworks.rtvi import RTVIObserver
 from pipecat.utils.errors import ErrorCategory
 
 _FULL_HOP_FRAMES = (
@@ -67,6 +70,10 @@ _CROSSING: ContextVar[tuple[FrameProcessor, Frame] | None] = ContextVar(
 )
 """The processor a frame is crossing quietly, and the frame, in this task (a processor in
 direct mode may be entered by two tasks at once, one from each neighbour)."""
+
+_IGNORE_PLUGIN_HOPS: tuple[type[BaseObserver], ...] = (RTVIObserver,)
+"""Pipecat observers that want every push but read nothing of a processor's repeated push
+unless an output transport pushed it (Pipecat 1.14's `RTVIObserver.on_push_frame`)."""
 
 _FRAME_HOOKS = (
     "on_before_process_frame",
@@ -95,7 +102,7 @@ def observers_see_hops(observer: object) -> bool:
     for each in proxies:
         if not isinstance(each, BaseObserver):
             return True
-        if getattr(each, "ignores_plugin_hops", False):
+        if isinstance(each, _IGNORE_PLUGIN_HOPS) or getattr(each, "ignores_plugin_hops", False):
             continue
         if each.observe_every_push or (
             type(each).on_process_frame is not BaseObserver.on_process_frame

@@ -12,6 +12,7 @@ from pipecat.frames.frames import ErrorFrame, Frame, TextFrame
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.observers.loggers.debug_log_observer import DebugLogObserver
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frameworks.rtvi import RTVIObserver
 from pipeline_helpers import FrameRecorder, running_pipeline
 
 from pipecat_interrupts import InterruptionController, StateSnapshotter
@@ -179,3 +180,33 @@ async def test_a_failure_on_a_quiet_hop_becomes_an_error_frame_as_on_pipecats():
     (error,) = upstream.of_type(ErrorFrame)
     assert "boom" in error.error
     assert [f.text for f in downstream.of_type(TextFrame)] == ["after"]  # the next one passed
+
+
+class RecordingRTVIObserver(RTVIObserver):
+    """Pipecat's RTVI observer (added by `PipelineWorker` by default), its messages kept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    async def send_rtvi_message(self, model, exclude_none: bool = True) -> None:
+        self.messages.append(type(model).__name__)
+
+
+async def test_pipecats_rtvi_observer_keeps_the_quiet_hop_and_sends_the_same_messages():
+    quiet, full = RecordingRTVIObserver(), RecordingRTVIObserver()
+    assert not observers_see_hops(type("Observers", (), {"_proxies": {quiet: None}})())
+    counts, patch = base_processing_counter()
+    with patch:
+        controller, snapshotter, _ = await call(quiet)
+    quiet_runs = counts.get(id(controller), 0) + counts.get(id(snapshotter), 0)
+    counts.clear()
+    with patch:
+        controller, snapshotter, _ = await call(full, EveryPush())
+    full_runs = counts.get(id(controller), 0) + counts.get(id(snapshotter), 0)
+    assert quiet_runs < full_runs / 4  # the hop stayed quiet with RTVI's observer there
+    assert (
+        "BotStartedSpeakingMessage" in quiet.messages
+        and "UserTranscriptionMessage" in quiet.messages
+    )
+    assert quiet.messages == full.messages
