@@ -87,7 +87,7 @@ class AttemptLifecycle:
             attempt: The attempt evaluated (still the pending one).
             evaluation: What the detectors and conditions said (an event that bypasses
                 every condition is an interruption no condition was asked about).
-            text: The attempt's words as the detectors read them (an interruption's text).
+            text: The attempt's words as the detectors read them (joined once, for every decision).
             now: The arbiter's clock when the attempt was evaluated.
 
         Returns:
@@ -98,8 +98,8 @@ class AttemptLifecycle:
         # place (see `InterruptionArbiter._evaluate`).
         detection, outcome = evaluation.detection, evaluation.outcome
         if detection.verdict is Verdict.BACKCHANNEL:
-            logger.debug(f"{self}: backchannel {attempt.text!r}: the bot keeps talking")
-            return [Backchannel(attempt.text, attempt.user_id)]
+            logger.debug(f"{self}: backchannel {text!r}: the bot keeps talking")
+            return [Backchannel(text, attempt.user_id)]
         decisions: list[ArbiterDecision] = []
         if detection.verdict is Verdict.INTERRUPT:
             attempt.last_detection = detection
@@ -123,8 +123,8 @@ class AttemptLifecycle:
         silent_for = attempt.silent_for(now)
         if silent_for is not None and silent_for >= self._hold_timeout_secs:
             why = f"{self._hold_timeout_secs:g}s of silence (held back by {attempt.suppressed_by or 'nothing'})"
-            logger.debug(f"{self}: attempt {attempt.text!r} dropped after {why}")
-            decisions.append(Dropped(attempt.text, why))
+            logger.debug(f"{self}: attempt {text!r} dropped after {why}")
+            decisions.append(Dropped(text, why))
         return decisions
 
     def replace(

@@ -34,15 +34,15 @@ class FalseInterruptionWatch:
 
     __slots__ = ("_activity", "_armed", "_judge")
 
-    def __init__(self, judge: BackchannelJudge, activity: CallerActivity | None = None):
+    def __init__(self, judge: BackchannelJudge, activity: CallerActivity):
         """Initialize the watch.
 
         Args:
             judge: Decides which words are only a backchannel.
-            activity: The caller's record it reads (its writer feeds it); a new one if None.
+            activity: The caller's record it reads (its writer, the tracker, feeds it).
         """
         self._judge = judge
-        self._activity = activity if activity is not None else CallerActivity()
+        self._activity = activity
         self._armed: Reply | None = None
 
     @property

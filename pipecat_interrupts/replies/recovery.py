@@ -108,16 +108,21 @@ class FalseInterruptionRecovery:
 
     def stop(self) -> None:
         """Cancel the timer (not awaited), if one runs."""
-        task, self._task = self._task, None
-        if task is not None and not task.done() and task is not asyncio.current_task():
+        if (task := self._take_running()) is not None:
             task.cancel(msg="false-interruption watch disarmed")
 
     async def close(self) -> None:
         """The pipeline ends: disarm, and cancel the timer, waiting for it (bounded)."""
         self._tracker.watch.disarm("the pipeline ended")
-        task, self._task = self._task, None
-        if task is not None and not task.done() and task is not asyncio.current_task():
+        if (task := self._take_running()) is not None:
             await self._cancel(task)
+
+    def _take_running(self) -> "asyncio.Task[None] | None":
+        """Forget the timer; return it if it still runs and is not the caller itself."""
+        task, self._task = self._task, None
+        if task is None or task.done() or task is asyncio.current_task():
+            return None
+        return task
 
     async def _await_words(self, cut: Cut) -> None:
         await self._tracker.activity.quiet_for(self._timeout or 0, MAX_CALLER_SPEECH_SECS)
