@@ -6,7 +6,7 @@
 
 """Plain Pipecat versus Pipecat with pipecat-interrupts, in one run, with the same fakes.
 
-    python3 dev.py bench          # full run (about four and a half minutes on 2 cores; it prints its own time)
+    python3 dev.py bench          # full run (six to seven minutes on 2 cores; it prints its own time)
     python3 dev.py bench --quick  # about half a minute; checks the benchmark works (CI)
     python3 dev.py bench --memory-soak [--interruptions N]  # bytes per interruption, one long call
 
@@ -29,7 +29,10 @@ whether this run met it:
    then peak traced memory in a run of its own;
 5. the snapshot and context work at an interruption at 10 and 1,000 context messages
    (`snapshot_cost.py`);
-6. where the time goes: the barge-in hop by hop (`hops.py`).
+6. where the time goes: the barge-in hop by hop (`hops.py`);
+7. the barge-in's critical path in Python calls, from the voice-activity start to the
+   LLM's cancellation and to the output's interruption (`critical_path.py`): a count that
+   moves with the code, not with the machine's load.
 
 The plugin side is what `interruption_pipeline` places (the controller, running the flush
 chain itself with ``flush=True``, and the snapshotter, which listens to the STT and the LLM
@@ -598,6 +601,13 @@ async def main(quick: bool) -> int:
     hop_trials = 3 if quick else 10
     print("\n6. where the time goes: the barge-in hop by hop (stamped, so a little slower than section 1)")
     print_timelines(await hop_timelines(hop_trials, bare_trial), hop_trials)
+
+    from critical_path import critical_path, print_critical_path
+
+    path_trials = 2 if quick else 6
+    print(f"\n7. the barge-in's critical path in Python calls, every task (medians of {path_trials})"
+          "      plain   plugin")
+    print_critical_path(await critical_path(path_trials, bare_trial))
 
     elapsed = time.monotonic() - began
     print(f"\nTargets (issue 16), from this run ({elapsed / 60:.1f} minutes;"

@@ -35,7 +35,8 @@ The processor only routes frames: its plain parts are built, started with the pi
 stopped by `ControllerParts` (`controller_parts`).
 """
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from pipecat.frames.frames import (
@@ -47,7 +48,7 @@ from pipecat.frames.frames import (
     ServiceMetadataFrame,
     StartFrame,
 )
-from pipecat.processors.frame_processor import FrameDirection
+from pipecat.processors.frame_processor import FrameCallback, FrameDirection
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
@@ -80,6 +81,7 @@ from pipecat_interrupts.frames import (
 from pipecat_interrupts.quiet_hop import QuietHopMixin
 from pipecat_interrupts.replies.taps import TAPPED_FRAMES
 from pipecat_interrupts.turn_handover import TurnHandover
+from pipecat_interrupts.upstream_relay import UpstreamRelay
 from pipecat_interrupts.validation import require_name
 
 ControllerMode = ArbiterState  # 0.1 name
@@ -105,7 +107,7 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
 
     # Pipecat's processor keeps an instance dict; our own state in slots keeps it small.
     # The per-frame path reads the arbiter and the feed from here, the rest from the parts.
-    __slots__ = ("_arbiter", "_feed", "_parts", "_read_frames", "_user_frame_listeners")
+    __slots__ = ("_arbiter", "_feed", "_parts", "_read_frames", "_upstream", "_user_frame_listeners")
 
     def __init__(
         self,
@@ -177,6 +179,9 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
             flush=flush,
         )
         self._arbiter, self._feed = parts.arbiter, parts.feed
+        self._upstream = UpstreamRelay(
+            self.name, self._hand_on_upstream, self._spawn_upstream
+        )
         self._user_frame_listeners: list[Callable[[Frame], None]] = []
         self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *parts.event_types)
         for event in parts.events:
@@ -273,6 +278,39 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
         self._parts.segments.protect_current_speech()
 
+    async def queue_frame(
+        self,
+        frame: Frame,
+        direction: FrameDirection = FrameDirection.DOWNSTREAM,
+        callback: FrameCallback | None = None,
+    ) -> None:
+        """Handle a frame in line (direct mode), but an interruption going up from its task.
+
+        The processor that broadcast the interruption (the user aggregator) gets on with
+        the copy going down first (`upstream_relay`); upstream frames behind it keep
+        their order.
+
+        Args:
+            frame: The frame.
+            direction: Its direction.
+            callback: Called once processed (Pipecat's).
+        """
+        if direction is FrameDirection.UPSTREAM and (
+            self._upstream.holding
+            or (isinstance(frame, InterruptionFrame) and self._enable_direct_mode)
+        ):
+            self._upstream.hold(frame, callback)
+            return
+        await super().queue_frame(frame, direction, callback)
+
+    async def _hand_on_upstream(self, frame: Frame, callback: FrameCallback | None) -> None:
+        await super().queue_frame(frame, FrameDirection.UPSTREAM, callback)
+
+    def _spawn_upstream(self, coroutine: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+        # The relay's own task (it stops it at the pipeline's end): started where the
+        # barge-in's critical path runs, so with asyncio's plain call, not Pipecat's.
+        return asyncio.get_running_loop().create_task(coroutine, name=f"{self}::upstream")
+
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Feed the frame to the arbiter and carry out its decisions.
 
@@ -305,6 +343,10 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
             return
         if isinstance(frame, (EndFrame, CancelFrame)):
             await self._parts.stop()
+            if isinstance(frame, EndFrame):
+                await self._upstream.finish()
+            else:
+                await self._upstream.close()
             await self.push_frame(frame, direction)
             return
         if isinstance(frame, StartFrame):
@@ -326,4 +368,5 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
         """Stop the re-check task, report abandoned callbacks, stop listening."""
         await super().cleanup()
         await self._parts.stop()
+        await self._upstream.close()
         self._parts.release()

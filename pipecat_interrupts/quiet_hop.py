@@ -83,6 +83,22 @@ _FRAME_HOOKS = (
 )
 
 
+_NOT_AN_OBSERVER, _IGNORES_HOPS, _READS_PROCESSING, _BY_PUSHES = range(4)
+_KINDS: dict[type, int] = {}
+"""What an observer's class says about plugin hops, once per class (`BaseObserver` is an
+ABC: ``isinstance`` against it runs Python code, which was two calls per frame)."""
+
+
+def _kind_of(observer_type: type) -> int:
+    if not issubclass(observer_type, BaseObserver):
+        return _NOT_AN_OBSERVER
+    if issubclass(observer_type, _IGNORE_PLUGIN_HOPS):
+        return _IGNORES_HOPS
+    if observer_type.on_process_frame is not BaseObserver.on_process_frame:
+        return _READS_PROCESSING
+    return _BY_PUSHES
+
+
 def observers_see_hops(observer: object) -> bool:
     """Whether a pipeline's observer could tell a quiet hop from a full one.
 
@@ -100,13 +116,16 @@ def observers_see_hops(observer: object) -> bool:
     if not isinstance(proxies, dict):
         return True
     for each in proxies:
-        if not isinstance(each, BaseObserver):
-            return True
-        if isinstance(each, _IGNORE_PLUGIN_HOPS) or getattr(each, "ignores_plugin_hops", False):
+        kind = _KINDS.get(type(each))
+        if kind is None:
+            kind = _KINDS[type(each)] = _kind_of(type(each))
+        if kind == _IGNORES_HOPS:
             continue
-        if each.observe_every_push or (
-            type(each).on_process_frame is not BaseObserver.on_process_frame
-        ):
+        if kind == _NOT_AN_OBSERVER:
+            return True
+        if getattr(each, "ignores_plugin_hops", False):
+            continue
+        if kind == _READS_PROCESSING or each.observe_every_push:
             return True
     return False
 

@@ -1,0 +1,184 @@
+"""An interruption going up leaves the barge-in's critical path (`upstream_relay`).
+
+The user aggregator broadcasts the interruption: the copy going down is queued for the
+LLM, the copy going up enters the controller in the aggregator's task. The controller
+hands that copy on from its own task, once the event loop runs again, so the LLM (woken
+first) cancels its stream before the controller does any work for the upstream copy;
+upstream frames behind it keep their order.
+"""
+
+import asyncio
+
+import pytest
+from pipecat.frames.frames import Frame, InterruptionFrame, TextFrame
+from pipecat.processors.frame_processor import FrameCallback, FrameDirection
+from pipeline_helpers import FrameRecorder
+
+from pipecat_interrupts import InterruptionController
+from pipecat_interrupts.testing import (
+    FakeLLMService,
+    FakeTTSService,
+    Pause,
+    ScriptedUser,
+    Utterance,
+    WaitForBot,
+    build_voice_pipeline,
+)
+from pipecat_interrupts.upstream_relay import UpstreamRelay
+
+pytestmark = pytest.mark.virtual_time
+
+ANSWER = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen."
+
+
+class Relayed:
+    """What a relay hands on, and a gate its hand-on can wait at."""
+
+    def __init__(self) -> None:
+        self.handed: list[str] = []
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.fail_on: str | None = None
+
+    async def hand_on(self, frame: Frame, callback: FrameCallback | None) -> None:
+        await self.gate.wait()
+        if frame.name == self.fail_on:
+            raise RuntimeError("boom")
+        self.handed.append(frame.name)
+
+    def relay(self) -> UpstreamRelay:
+        return UpstreamRelay(
+            "test", self.hand_on, lambda c: asyncio.get_running_loop().create_task(c)
+        )
+
+
+def text(name: str) -> TextFrame:
+    frame = TextFrame(text=name)
+    frame.name = name
+    return frame
+
+
+async def test_held_frames_are_handed_on_in_order_from_the_relays_own_task():
+    seen = Relayed()
+    relay = seen.relay()
+    relay.hold(text("a"))
+    relay.hold(text("b"))
+    assert seen.handed == [] and relay.holding  # nothing in line
+    await relay.finish()
+    assert seen.handed == ["a", "b"] and not relay.holding
+
+
+async def test_a_frame_held_while_another_is_handed_on_waits_behind_it():
+    seen = Relayed()
+    seen.gate.clear()
+    relay = seen.relay()
+    relay.hold(text("first"))
+    await asyncio.sleep(0)  # the relay is now handing "first" on, stuck at the gate
+    assert relay.holding
+    relay.hold(text("second"))
+    seen.gate.set()
+    await relay.finish()
+    assert seen.handed == ["first", "second"]
+
+
+async def test_a_failing_hand_on_is_logged_and_the_next_frame_still_goes(log_records):
+    seen = Relayed()
+    seen.fail_on = "bad"
+    relay = seen.relay()
+    relay.hold(text("bad"))
+    relay.hold(text("good"))
+    await relay.finish()
+    assert seen.handed == ["good"]
+    assert any("handing" in r["message"] and r["level"].name == "WARNING" for r in log_records)
+
+
+async def test_close_cancels_the_relay_and_drops_what_it_holds_logged(log_records):
+    seen = Relayed()
+    seen.gate.clear()
+    relay = seen.relay()
+    relay.hold(text("stuck"))
+    relay.hold(text("behind"))
+    await asyncio.sleep(0)
+    task = relay._task
+    await relay.close()
+    assert task is not None and task.cancelled()  # its cancellation was not swallowed
+    assert not relay.holding and seen.handed == []
+    assert any("stuck, behind" in r["message"] for r in log_records)
+
+
+async def test_finish_gives_up_on_a_stuck_relay_after_its_deadline(log_records):
+    seen = Relayed()
+    seen.gate.clear()
+    relay = seen.relay()
+    relay.hold(text("stuck"))
+    await relay.finish(timeout_secs=0.5)
+    assert not relay.holding
+    assert any(r["level"].name == "WARNING" and "dropping 1" in r["message"] for r in log_records)
+
+
+class ArrivalLog(FrameRecorder):
+    """Logs when an `InterruptionFrame` arrives (queued or handled), by direction."""
+
+    def __init__(self, log: list[str], **kwargs):
+        super().__init__(**kwargs)
+        self._arrivals = log
+
+    async def queue_frame(self, frame, direction=FrameDirection.DOWNSTREAM, callback=None):
+        if isinstance(frame, InterruptionFrame) and direction == FrameDirection.UPSTREAM:
+            self._arrivals.append(f"{self.name} got it going up")
+        await super().queue_frame(frame, direction, callback)
+
+    async def process_frame(self, frame, direction):
+        if isinstance(frame, InterruptionFrame) and direction == FrameDirection.DOWNSTREAM:
+            self._arrivals.append(f"{self.name} handled it going down")
+        await super().process_frame(frame, direction)
+
+
+def barge_in(log: list[str], controller: InterruptionController | None = None):
+    top = ArrivalLog(log, name="top", enable_direct_mode=True)
+    below = ArrivalLog(log, name="below")  # queued, as the LLM is
+    vp = build_voice_pipeline(
+        before_user_aggregator=[top],
+        controller=controller or InterruptionController(),
+        user=ScriptedUser([WaitForBot(), Pause(0.4), Utterance("stop", word_secs=0.05)]),
+        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.01),
+        tts=FakeTTSService(secs_per_word=0.05),
+        after_user_aggregator=[below],
+    )
+    return vp, top
+
+
+async def test_the_processor_below_the_aggregator_handles_the_interruption_before_it_goes_up():
+    log: list[str] = []
+    vp, top = barge_in(log)
+    async with vp:
+        await vp.start_bot_turn()
+        await vp.user.wait_finished(10)
+        await top.wait_for(InterruptionFrame)
+    # The aggregator's broadcast: its copy going down was handled by the queued processor
+    # below it before the controller handed the copy going up on (in plain Pipecat
+    # the copy going up is a queue put; in line, the controller's work came first).
+    first_down = log.index("below handled it going down")
+    first_up = log.index("top got it going up")
+    assert first_down < first_up, log
+    assert vp.output.interruptions  # and the barge-in went through as before
+
+
+async def test_upstream_frames_behind_a_held_interruption_keep_their_order():
+    controller = InterruptionController()
+    top = FrameRecorder(name="top", enable_direct_mode=True)
+    vp = build_voice_pipeline(
+        before_user_aggregator=[top],
+        controller=controller,
+        user=ScriptedUser([]),
+        llm=FakeLLMService(replies=["Hi."]),
+        tts=FakeTTSService(secs_per_word=0.05),
+    )
+    async with vp:
+        # As a processor below pushes them, one right after the other, in one task.
+        await controller.queue_frame(InterruptionFrame(), FrameDirection.UPSTREAM)
+        assert not top.of_type(InterruptionFrame)  # held: handed on from the relay's task
+        await controller.queue_frame(TextFrame(text="after"), FrameDirection.UPSTREAM)
+        await top.wait_for(TextFrame)
+    ups = [type(f).__name__ for d, f in top.frames if d == FrameDirection.UPSTREAM]
+    assert ups.index("InterruptionFrame") < ups.index("TextFrame"), ups
