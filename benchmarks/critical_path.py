@@ -33,6 +33,7 @@ from typing import Any
 from pipecat.frames.frames import InterruptionFrame
 
 import run
+from pipecat_interrupts.testing import fake_llm
 from pipecat_interrupts.testing.fake_llm import FakeLLMService
 from pipecat_interrupts.testing.mock_transport import MockOutputTransport
 
@@ -43,6 +44,7 @@ class Window:
 
     calls: int = 0
     at_llm: int | None = None
+    at_llm_end: int | None = None
     at_output: int | None = None
     by_function: collections.Counter[str] = field(default_factory=collections.Counter)
     to_llm_by_function: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -54,7 +56,7 @@ class _Counter:
     def __init__(self, detail: bool) -> None:
         self.detail = detail
         self.window: Window | None = None
-        self._originals: list[tuple[type, str, Any]] = []
+        self._originals: list[tuple[Any, str, Any]] = []
 
     def _profile(self, frame: FrameType, event: str, arg: object) -> None:
         if event != "call" or self.window is None:
@@ -66,7 +68,7 @@ class _Counter:
             short = path.split("site-packages/")[-1].split("/lib/python3")[-1]
             self.window.by_function[f"{short.split('/work/main/')[-1]}:{code.co_name}"] += 1
 
-    def _wrap(self, cls: type, name: str, wrapper: Callable[..., Any]) -> None:
+    def _wrap(self, cls: Any, name: str, wrapper: Callable[..., Any]) -> None:
         self._originals.append((cls, name, getattr(cls, name)))
         setattr(cls, name, wrapper(getattr(cls, name)))
 
@@ -101,7 +103,17 @@ class _Counter:
 
             return wrap
 
+        def clock(original: Callable[[], float]) -> Callable[[], float]:
+            def monotonic() -> float:  # the fake LLM stamps its run's end with it
+                window = counter.window
+                if window is not None and window.at_llm is not None and window.at_llm_end is None:
+                    window.at_llm_end = window.calls
+                return original()
+
+            return monotonic
+
         self._wrap(user_class, "start_speaking", speaking)
+        self._wrap(fake_llm, "monotonic", clock)
         self._wrap(FakeLLMService, "process_frame", at("llm"))
         self._wrap(MockOutputTransport, "process_frame", at("output"))
 
@@ -148,7 +160,8 @@ async def critical_path(
 
 def print_critical_path(result: CriticalPath) -> None:
     for attr, label in (
-        ("at_llm", "VAD start -> LLM stream cancelled"),
+        ("at_llm", "VAD start -> InterruptionFrame at the LLM"),
+        ("at_llm_end", "VAD start -> LLM stream cancelled"),
         ("at_output", "VAD start -> InterruptionFrame at output"),
     ):
         plain, plugin = (

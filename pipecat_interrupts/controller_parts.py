@@ -23,6 +23,7 @@ from loguru import logger
 from pipecat.frames.frames import Frame
 from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection
+from pipecat.transports.base_output import BaseOutputTransport
 
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.arbiter_feed import ArbiterFeed
@@ -38,6 +39,7 @@ from pipecat_interrupts.decision_delivery import DecisionDelivery
 from pipecat_interrupts.detectors import BaseInterruptionDetector, default_detectors
 from pipecat_interrupts.detectors.base import BackchannelJudge
 from pipecat_interrupts.flush_runner import FLUSH_EVENTS, Emit, FlushRunner, FlushSettings
+from pipecat_interrupts.output_arrival import OutputArrival
 from pipecat_interrupts.validation import require_frame_types
 
 if TYPE_CHECKING:
@@ -54,6 +56,7 @@ class ControllerParts:
         "_controller",
         "_name",
         "arbiter",
+        "arrival",
         "delivery",
         "event_types",
         "events",
@@ -137,9 +140,18 @@ class ControllerParts:
             name=name,
         )
         """The plain object that decides."""
+        self.arrival = OutputArrival()
+        """Tells when a frame reaches the output transports after the controller (shared
+        by the upstream relay and the flush)."""
         # Near the pipeline's top, it reports a flush upstream (observers see it all the same).
         self.flush = (
-            FlushRunner(controller, settings, emit, report_direction=FrameDirection.UPSTREAM)
+            FlushRunner(
+                controller,
+                settings,
+                emit,
+                report_direction=FrameDirection.UPSTREAM,
+                arrival=self.arrival,
+            )
             if settings
             else None
         )
@@ -183,7 +195,9 @@ class ControllerParts:
             report_wiring(processors, controller)
             handover.listen_to(processors_after(processors, controller, LLMUserAggregator))
             if self.flush is not None:
-                self.flush.hook(worker, processors)
+                self.flush.hook(worker, processors)  # it watches the outputs
+            else:
+                self.arrival.watch(processors_after(processors, controller, BaseOutputTransport))
         elif self.flush is not None:
             self.flush.hook(None, [])
 
@@ -201,3 +215,4 @@ class ControllerParts:
         self.delivery.handover.release()
         if self.flush is not None:
             self.flush.unhook()
+        self.arrival.release()

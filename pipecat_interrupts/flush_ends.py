@@ -14,7 +14,7 @@ turns a finished (or timed-out) flush into its `FlushReport`.
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +75,7 @@ class PendingFlush:
     trigger_id: int = -1
     launched: bool = False  # its work started (the trigger reached the output, or its deadline)
     fallback: asyncio.TimerHandle | None = None  # launches it if the trigger never shows
+    on_arrival: Callable[[], None] | None = None  # what the output watch calls (to forget it)
 
 
 NO_TASKS = TaskCancellationReport(reason="")  # until the flush's cancellation round ran
@@ -85,18 +86,21 @@ class FlushEnds:
 
     __slots__ = ("_arrival", "_name", "_pending", "_reports", "_timeout_secs", "_worker")
 
-    def __init__(self, name: str, timeout_secs: float) -> None:
+    def __init__(
+        self, name: str, timeout_secs: float, arrival: OutputArrival | None = None
+    ) -> None:
         """Create the record.
 
         Args:
             name: The coordinator's name, for logs.
             timeout_secs: How long a flush may take to reach both ends.
+            arrival: The watch on the output transports (shared); a new one if None.
         """
         self._name = name
         self._timeout_secs = timeout_secs
         self._pending: dict[str, PendingFlush] = {}
         self._reports: list[FlushReport] = []  # the last REMEMBERED_REPORTS
-        self._arrival = OutputArrival()
+        self._arrival = arrival if arrival is not None else OutputArrival()
         self._worker: Any = None
 
     @property

@@ -50,6 +50,7 @@ from pipecat_interrupts.flush_ends import (
     missing_ends,
 )
 from pipecat_interrupts.frames import FlushCompletedFrame, FlushFrame, new_flush_id
+from pipecat_interrupts.output_arrival import OutputArrival
 from pipecat_interrupts.task_registry import (
     DEFAULT_TASK_CANCEL_TIMEOUT_SECS,
     InterruptibleTaskRegistry,
@@ -150,6 +151,7 @@ class FlushRunner:
         emit: Emit,
         *,
         report_direction: FrameDirection = FrameDirection.DOWNSTREAM,
+        arrival: OutputArrival | None = None,
     ) -> None:
         """Create the runner.
 
@@ -159,6 +161,8 @@ class FlushRunner:
             emit: The host's event dispatch (``_call_event_handler``).
             report_direction: Where the `FlushCompletedFrame` goes (observers see it
                 either way): toward the nearer end of the pipeline.
+            arrival: The watch on the output transports to share (the controller's); a
+                new one if None.
         """
         self._host = host
         self._report_direction = report_direction
@@ -175,7 +179,7 @@ class FlushRunner:
         # Grown as flushes happen: an empty deque is a 64-slot block, per conversation.
         self._handled_ids: list[int] = []  # the last _REMEMBERED_FRAME_IDS
         self._tasks: dict[asyncio.Task[None], None] = {}
-        self._ends = FlushEnds(str(host), settings.flush_timeout_secs)
+        self._ends = FlushEnds(str(host), settings.flush_timeout_secs, arrival)
 
     @property
     def task_registry(self) -> InterruptibleTaskRegistry:
@@ -259,7 +263,10 @@ class FlushRunner:
         if not isinstance(trigger, InterruptionFrame) or going_down is None or not arrival.watching:
             self._launch(pending)
             return
-        arrival.when_reached(pending.trigger_id, lambda: self._launch(pending))
+        pending.on_arrival = lambda: self._launch(pending)
+        arrival.when_reached(pending.trigger_id, pending.on_arrival)
+        if pending.launched:
+            return  # it had already reached the output
         pending.fallback = asyncio.get_running_loop().call_later(
             self._settings.flush_timeout_secs, self._launch_unseen, pending
         )
@@ -270,7 +277,7 @@ class FlushRunner:
                 f"{self._host}: flush {pending.flush_id}: its interruption never reached an "
                 f"output transport; flushing now"
             )
-            self._ends.arrival.forget(pending.trigger_id)
+            self._ends.arrival.forget(pending.trigger_id, pending.on_arrival)
             self._launch(pending)
 
     def _launch(self, pending: PendingFlush) -> None:

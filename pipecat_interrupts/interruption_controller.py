@@ -180,7 +180,7 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
         )
         self._arbiter, self._feed = parts.arbiter, parts.feed
         self._upstream = UpstreamRelay(
-            self.name, self._hand_on_upstream, self._spawn_upstream
+            self.name, self._hand_on_upstream, self._spawn_upstream, parts.arrival
         )
         self._user_frame_listeners: list[Callable[[Frame], None]] = []
         self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *parts.event_types)

@@ -16,6 +16,7 @@ It listens to the output transports' ``on_before_process_frame`` event (Pipecat'
 while a frame is awaited, so the audio path pays nothing the rest of the time.
 """
 
+import asyncio
 from collections.abc import Callable, Sequence
 
 from pipecat.frames.frames import Frame
@@ -23,14 +24,25 @@ from pipecat.processors.frame_processor import FrameProcessor
 
 from pipecat_interrupts.event_handlers import listen
 
+_REMEMBERED_ARRIVALS = 16
+
 
 class OutputArrival:
-    """Calls back once an awaited frame reaches one of the output transports."""
+    """Calls back once an awaited frame reaches one of the output transports.
+
+    Several parts may await the same frame (the controller's `UpstreamRelay`, then its
+    flush). A frame that reached an output while awaited is remembered (the last 16), so
+    a callback asked for it afterwards runs at once.
+    """
+
+    __slots__ = ("_listening", "_outputs", "_reached", "_waiting")
 
     def __init__(self) -> None:
         """Create it (it watches nothing until `watch`)."""
         self._outputs: list[FrameProcessor] = []
-        self._waiting: dict[int, Callable[[], None]] = {}
+        self._waiting: dict[int, list[Callable[[], None]]] = {}
+        self._reached: list[int] = []
+        self._listening = False
 
     @property
     def watching(self) -> bool:
@@ -50,38 +62,65 @@ class OutputArrival:
 
         Args:
             frame_id: The awaited frame's id (the same object travels the pipeline).
-            callback: A quick, synchronous callback.
+            callback: A quick, synchronous callback; called now if the frame has
+                already reached an output while awaited.
         """
-        if not self._waiting:
+        if frame_id in self._reached:
+            callback()
+            return
+        if not self._listening:
             self._listen(True)
-        self._waiting[frame_id] = callback
+        self._waiting.setdefault(frame_id, []).append(callback)
 
-    def forget(self, frame_id: int) -> bool:
-        """Stop waiting for a frame.
+    def forget(self, frame_id: int, callback: Callable[[], None] | None = None) -> bool:
+        """Stop waiting for a frame (for one callback, or for all of them).
 
         Args:
-            frame_id: The awaited frame's id.
+            frame_id: The frame's id.
+            callback: The callback to drop; all of the frame's if None.
 
         Returns:
             True if it was still awaited.
         """
-        waited = self._waiting.pop(frame_id, None) is not None
-        if waited and not self._waiting:
+        callbacks = self._waiting.get(frame_id)
+        if callbacks is None:
+            return False
+        if callback is None or callbacks == [callback]:
+            del self._waiting[frame_id]
+        elif callback in callbacks:
+            callbacks.remove(callback)
+        else:
+            return False
+        if not self._waiting and self._listening:
             self._listen(False)
-        return waited
+        return True
 
     def release(self) -> None:
         """Stop watching (at the pipeline's end)."""
-        if self._waiting:
+        if self._listening:
             self._listen(False)
         self._waiting.clear()
+        self._reached.clear()
         self._outputs = []
 
     def _listen(self, on: bool) -> None:
+        self._listening = on
         listen(self._outputs, "on_before_process_frame", self._on_frame, on=on)
 
+    def _stop_listening_if_idle(self) -> None:
+        if not self._waiting and self._listening:
+            self._listen(False)
+
     async def _on_frame(self, output: FrameProcessor, frame: Frame) -> None:
-        callback = self._waiting.get(frame.id)
-        if callback is not None:
-            self.forget(frame.id)
+        callbacks = self._waiting.pop(frame.id, None)
+        if callbacks is None:
+            return
+        self._reached.append(frame.id)
+        if len(self._reached) > _REMEMBERED_ARRIVALS:
+            del self._reached[0]
+        if not self._waiting:
+            # Not now: Pipecat is going through the output's handlers, and one removed
+            # from under it makes it skip the next (another watch on the same output).
+            asyncio.get_running_loop().call_soon(self._stop_listening_if_idle)
+        for callback in callbacks:
             callback()

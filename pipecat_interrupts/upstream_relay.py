@@ -17,15 +17,19 @@ added between the user's voice and the LLM's cancellation
 (`benchmarks/critical_path.py`).
 
 So an `InterruptionFrame` going up is not handled in line: the relay keeps it, and the
-controller's own task hands it on once the event loop runs again, after the tasks already
-woken (the LLM's among them). Upstream frames that arrive while the relay holds frames
-queue behind them, so upstream order is kept; once it is empty, upstream frames are
-handled in line again. Nothing upstream is latency-critical for the caller: it carries
-the bot's speaking signals, errors, and the interruption's copy for the input side, whose
-own handling in plain Pipecat waits for its task too.
+controller's own task hands it on once its sibling going down has reached the output
+transport (`OutputArrival`), where the caller stops hearing the bot, or after
+``wait_secs`` if it never shows; at once when there is no output transport after the
+controller, or the frame has no sibling. Handing it on one turn of the event loop later
+would not do: the LLM's stream ends in a later turn than the one in which the LLM reads
+the interruption, and the output's stop later still. Upstream frames that arrive while
+the relay holds frames queue behind them, so upstream order is kept; once it is empty,
+upstream frames are handled in line again. Nothing upstream is urgent for the caller: it
+carries the bot's speaking signals, errors, and the interruption's copy for the input
+side.
 
-At the pipeline's end the relay hands on what it holds (`finish`, under a deadline); at
-a cancel or cleanup it drops it, logged (`close`).
+At the pipeline's end the relay hands on what it holds at once (`finish`, under a
+deadline); at a cancel or cleanup it drops it, logged (`close`).
 """
 
 import asyncio
@@ -34,41 +38,59 @@ from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
-from pipecat.frames.frames import Frame
+from pipecat.frames.frames import Frame, InterruptionFrame
 from pipecat.processors.frame_processor import FrameCallback
 
+from pipecat_interrupts.output_arrival import OutputArrival
+from pipecat_interrupts.validation import require_positive_secs
+
 DEFAULT_FINISH_TIMEOUT_SECS = 1.0
+DEFAULT_WAIT_SECS = 0.25
+"""How long an interruption going up waits for its sibling to reach the output."""
 
 
 @dataclass(frozen=True)
 class RelayedFrame:
-    """An upstream frame the relay holds, with the callback it came with."""
+    """An upstream frame the relay holds, with the callback it came with.
+
+    ``arrived`` is set once the interruption's sibling going down reached the output (None
+    for a frame that waits for nothing).
+    """
 
     frame: Frame
     callback: FrameCallback | None
+    arrived: asyncio.Event | None = None
 
 
 class UpstreamRelay:
     """Holds upstream frames behind an interruption and hands them on from a task of its own."""
 
-    __slots__ = ("_frames", "_hand_on", "_name", "_spawn", "_task")
+    __slots__ = ("_arrival", "_frames", "_hand_on", "_name", "_spawn", "_task", "_wait_secs")
 
     def __init__(
         self,
         name: str,
         hand_on: Callable[[Frame, FrameCallback | None], Awaitable[None]],
         spawn: Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"],
+        arrival: OutputArrival | None = None,
+        *,
+        wait_secs: float = DEFAULT_WAIT_SECS,
     ) -> None:
         """Create the relay.
 
         Args:
             name: The controller's name, for logs.
             hand_on: Handles one upstream frame as the controller does in line.
-            spawn: Starts the relay's task (the controller's ``create_task``).
+            spawn: Starts the relay's task.
+            arrival: The watch on the output transports after the controller (None: an
+                interruption going up waits for nothing).
+            wait_secs: The longest an interruption going up waits for its sibling.
         """
         self._name = name
         self._hand_on = hand_on
         self._spawn = spawn
+        self._arrival = arrival
+        self._wait_secs = require_positive_secs("wait_secs", wait_secs)
         self._frames: list[RelayedFrame] = []  # a few at most; a deque is 10x the size
         self._task: asyncio.Task[None] | None = None
 
@@ -84,7 +106,13 @@ class UpstreamRelay:
             frame: The frame.
             callback: The callback it was queued with (Pipecat's), if any.
         """
-        self._frames.append(RelayedFrame(frame, callback))
+        arrived: asyncio.Event | None = None
+        sibling = frame.broadcast_sibling_id if isinstance(frame, InterruptionFrame) else None
+        arrival = self._arrival
+        if sibling is not None and arrival is not None and arrival.watching:
+            arrived = asyncio.Event()
+            arrival.when_reached(sibling, arrived.set)
+        self._frames.append(RelayedFrame(frame, callback, arrived))
         if self._task is None:
             self._task = self._spawn(self._relay())
 
@@ -99,6 +127,9 @@ class UpstreamRelay:
             if task is None and self._frames:
                 await self.close()  # its task was cancelled from outside
             return
+        for held in self._frames:
+            if held.arrived is not None:
+                held.arrived.set()  # nothing waits for the output any more
         done, _ = await asyncio.wait({task}, timeout=timeout_secs)
         if not done:
             logger.warning(
@@ -123,6 +154,8 @@ class UpstreamRelay:
         try:
             while frames:
                 held = frames[0]
+                if held.arrived is not None:
+                    await self._await_sibling(held)
                 try:
                     await self._hand_on(held.frame, held.callback)
                 except Exception as error:  # Pipecat's hop reports its own; this is a last guard
@@ -131,3 +164,19 @@ class UpstreamRelay:
                     del frames[0]
         finally:
             self._task = None
+
+    async def _await_sibling(self, held: RelayedFrame) -> None:
+        arrived = held.arrived
+        if arrived is None or arrived.is_set():
+            return
+        try:
+            async with asyncio.timeout(self._wait_secs):
+                await arrived.wait()
+        except TimeoutError:
+            sibling = held.frame.broadcast_sibling_id
+            if self._arrival is not None and sibling is not None:
+                self._arrival.forget(sibling, arrived.set)
+            logger.debug(
+                f"{self._name}: {held.frame}'s sibling did not reach the output within "
+                f"{self._wait_secs:.3f}s; handing it upstream now"
+            )

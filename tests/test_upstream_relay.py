@@ -11,10 +11,11 @@ import asyncio
 
 import pytest
 from pipecat.frames.frames import Frame, InterruptionFrame, TextFrame
-from pipecat.processors.frame_processor import FrameCallback, FrameDirection
+from pipecat.processors.frame_processor import FrameCallback, FrameDirection, FrameProcessor
 from pipeline_helpers import FrameRecorder
 
-from pipecat_interrupts import InterruptionController
+from pipecat_interrupts import FlushFrame, InterruptionController
+from pipecat_interrupts.output_arrival import OutputArrival
 from pipecat_interrupts.testing import (
     FakeLLMService,
     FakeTTSService,
@@ -24,6 +25,7 @@ from pipecat_interrupts.testing import (
     WaitForBot,
     build_voice_pipeline,
 )
+from pipecat_interrupts.testing.mock_transport import MockOutputTransport
 from pipecat_interrupts.upstream_relay import UpstreamRelay
 
 pytestmark = pytest.mark.virtual_time
@@ -116,16 +118,111 @@ async def test_finish_gives_up_on_a_stuck_relay_after_its_deadline(log_records):
     assert any(r["level"].name == "WARNING" and "dropping 1" in r["message"] for r in log_records)
 
 
+class Output(FrameProcessor):
+    """Stands for an output transport: the watch listens to its processing hook."""
+
+    async def reach(self, frame: Frame) -> None:
+        await self._call_event_handler("on_before_process_frame", frame)
+
+
+async def test_two_watches_on_one_output_both_hear_the_frame():
+    # Pipecat goes through an output's handlers in a list: a watch that stopped
+    # listening from inside its own handler made it skip the next one.
+    output = Output()
+    first, second = OutputArrival(), OutputArrival()
+    heard: list[str] = []
+    for name, arrival in (("first", first), ("second", second)):
+        arrival.watch([output])
+        arrival.when_reached(7, lambda name=name: heard.append(name))
+    frame = InterruptionFrame()
+    frame.id = 7
+    await output.reach(frame)
+    assert heard == ["first", "second"]
+    await asyncio.sleep(0)  # they stop listening once the hook is done
+    assert output._event_handlers["on_before_process_frame"].handlers == []
+
+
+async def test_a_frame_that_already_reached_the_output_calls_back_at_once():
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    calls: list[str] = []
+    arrival.when_reached(7, lambda: calls.append("relay"))
+    frame = InterruptionFrame()
+    frame.id = 7
+    await output.reach(frame)
+    arrival.when_reached(7, lambda: calls.append("flush"))  # asked afterwards
+    assert calls == ["relay", "flush"]
+
+
+async def test_forgetting_one_callback_keeps_the_others():
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    calls: list[str] = []
+
+    def relay() -> None:
+        calls.append("relay")
+
+    arrival.when_reached(7, relay)
+    arrival.when_reached(7, lambda: calls.append("flush"))
+    assert arrival.forget(7, relay)
+    frame = InterruptionFrame()
+    frame.id = 7
+    await output.reach(frame)
+    assert calls == ["flush"]
+
+
+async def test_an_interruption_going_up_waits_for_its_sibling_at_the_output():
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    seen = Relayed()
+    relay = UpstreamRelay(
+        "test", seen.hand_on, lambda c: asyncio.get_running_loop().create_task(c), arrival
+    )
+    down, up = InterruptionFrame(), InterruptionFrame()
+    up.broadcast_sibling_id = down.id
+    relay.hold(up)
+    relay.hold(text("behind"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen.handed == []  # its sibling has not reached the output
+    await output.reach(down)
+    await relay.finish()
+    assert seen.handed == [up.name, "behind"]
+
+
+async def test_a_sibling_that_never_shows_releases_the_copy_after_the_deadline(log_records):
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    seen = Relayed()
+    spawn = lambda c: asyncio.get_running_loop().create_task(c)  # noqa: E731
+    relay = UpstreamRelay("test", seen.hand_on, spawn, arrival, wait_secs=0.2)
+    up = InterruptionFrame()
+    up.broadcast_sibling_id = 12345
+    relay.hold(up)
+    await asyncio.sleep(0.1)
+    assert seen.handed == []
+    await asyncio.sleep(0.2)
+    assert seen.handed == [up.name]
+    assert any("did not reach the output" in r["message"] for r in log_records)
+    assert output._event_handlers["on_before_process_frame"].handlers == []  # not watching
+
+
 class ArrivalLog(FrameRecorder):
     """Logs when an `InterruptionFrame` arrives (queued or handled), by direction."""
 
     def __init__(self, log: list[str], **kwargs):
         super().__init__(**kwargs)
         self._arrivals = log
+        self.output: MockOutputTransport | None = None
+        self.llm: FakeLLMService | None = None
 
     async def queue_frame(self, frame, direction=FrameDirection.DOWNSTREAM, callback=None):
         if isinstance(frame, InterruptionFrame) and direction == FrameDirection.UPSTREAM:
             self._arrivals.append(f"{self.name} got it going up")
+            if self.output is not None and self.output.interruptions:
+                self._arrivals.append("the output had it then")
+            if self.llm is not None and self.llm.cancelled_runs:
+                self._arrivals.append("the LLM's stream had ended then")
         await super().queue_frame(frame, direction, callback)
 
     async def process_frame(self, frame, direction):
@@ -141,10 +238,12 @@ def barge_in(log: list[str], controller: InterruptionController | None = None):
         before_user_aggregator=[top],
         controller=controller or InterruptionController(),
         user=ScriptedUser([WaitForBot(), Pause(0.4), Utterance("stop", word_secs=0.05)]),
-        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.01),
+        # Still streaming when the caller cuts in.
+        llm=FakeLLMService(replies=[ANSWER, "Sure."], token_delay_secs=0.08),
         tts=FakeTTSService(secs_per_word=0.05),
         after_user_aggregator=[below],
     )
+    top.output, top.llm = vp.output, vp.llm
     return vp, top
 
 
@@ -155,13 +254,34 @@ async def test_the_processor_below_the_aggregator_handles_the_interruption_befor
         await vp.start_bot_turn()
         await vp.user.wait_finished(10)
         await top.wait_for(InterruptionFrame)
-    # The aggregator's broadcast: its copy going down was handled by the queued processor
-    # below it before the controller handed the copy going up on (in plain Pipecat
-    # the copy going up is a queue put; in line, the controller's work came first).
+    # The aggregator's broadcast: its copy going down was handled below it, reached the
+    # output and ended the LLM's stream before the controller handed the copy going up
+    # on (in plain Pipecat the copy going up is a queue put; in line, the controller's
+    # work for it came first).
     first_down = log.index("below handled it going down")
     first_up = log.index("top got it going up")
     assert first_down < first_up, log
-    assert vp.output.interruptions  # and the barge-in went through as before
+    assert log[first_up + 1 : first_up + 3] == [
+        "the output had it then",
+        "the LLM's stream had ended then",
+    ], log
+
+
+@pytest.mark.parametrize("flush", [False, True], ids=["no-flush", "flush"])
+async def test_the_controllers_flush_still_runs_once_the_relay_hands_the_copy_on(flush):
+    log: list[str] = []
+    controller = InterruptionController(flush=flush)
+    vp, top = barge_in(log, controller)
+    async with vp:
+        await vp.start_bot_turn()
+        await vp.user.wait_finished(10)
+        await top.wait_for(InterruptionFrame)
+        if flush:
+            await top.wait_for(FlushFrame)
+    assert len(controller.flush_reports) == (1 if flush else 0)
+    if flush:
+        (report,) = controller.flush_reports
+        assert report.completed  # launched at once: its interruption had reached the output
 
 
 async def test_upstream_frames_behind_a_held_interruption_keep_their_order():
