@@ -12,9 +12,10 @@ Builds many copies of each part the plugin allocates per conversation and prints
 traced bytes each copy keeps (tracemalloc), so the README's "where the bytes go" note
 can name them. Parts shared by every conversation (phrase tables, language data, the
 classes themselves) are built once before measuring and are not counted. The processors
-are given beside Pipecat's bare `FrameProcessor`, whose bytes each of them pays (most of
-them its frame queues, which a direct-mode processor never uses); the plain objects
-inside them are measured alone. A processor also pays for its instance dict: past a few
+are given beside Pipecat's bare `FrameProcessor`, and a direct-mode one whose two frame
+queues are built only on first use (`unused_queues`), as the plugin's direct-mode
+processors are: their own bytes are counted beyond that base. The plain objects inside
+them are measured alone. A processor also pays for its instance dict: past a few
 attributes of its own it grows from about 0.3 to 1.6 KB, which ``__slots__`` avoid.
 """
 
@@ -67,6 +68,7 @@ from pipecat_interrupts.replies.snapshots import InMemorySnapshotStore  # noqa: 
 from pipecat_interrupts.replies.text import PlayedText  # noqa: E402
 from pipecat_interrupts.replies.tracker import ReplyTracker  # noqa: E402
 from pipecat_interrupts.task_registry import InterruptibleTaskRegistry  # noqa: E402
+from pipecat_interrupts.unused_queues import release_unused_queues
 
 COPIES = 200
 
@@ -127,6 +129,16 @@ def arbiter_parts() -> tuple[Any, ...]:
     return runner, checker, InterruptionsEnabled(), UninterruptibleSegments()
 
 
+def direct_mode_base() -> FrameProcessor:
+    """A bare direct-mode processor with the plugin's queues-on-first-use."""
+    processor = FrameProcessor(enable_direct_mode=True)
+    release_unused_queues(processor)
+    return processor
+
+
+QUEUED = {"FlushCoordinator"}
+"""Processors that keep Pipecat's queues (not in direct mode, or not the plugin's mixin)."""
+
 PROCESSORS: dict[str, Callable[[], Any]] = {
     "InterruptionController (3 detectors)": controller,
     "StateSnapshotter": snapshotter,
@@ -162,11 +174,14 @@ PLAIN: dict[str, Callable[[], Any]] = {
 def main() -> int:
     print(f"bytes per conversation, part by part (tracemalloc, Python {sys.version.split()[0]})")
     base = bytes_per_copy(FrameProcessor)
-    print("processors as built, and their own bytes beyond Pipecat's FrameProcessor base:")
+    direct = bytes_per_copy(direct_mode_base)
+    print("processors as built, and their own bytes beyond the FrameProcessor base they pay:")
     print(f"  {'FrameProcessor (Pipecat, for scale)':<62} {base:8.0f} B")
+    print(f"  {'  in direct mode, its queues built on first use (the plugin)':<62} {direct:8.0f} B")
     for name, build in PROCESSORS.items():
         size = bytes_per_copy(build)
-        print(f"  {name:<62} {size:8.0f} B {size - base:8.0f} B own")
+        own = size - (base if name in QUEUED else direct)
+        print(f"  {name:<62} {size:8.0f} B {own:8.0f} B own")
     print("parts, alone:")
     for name, build in PLAIN.items():
         print(f"  {name:<62} {bytes_per_copy(build):8.0f} B")

@@ -54,6 +54,8 @@ from pipecat.processors.frame_processor import FrameCallback, FrameDirection, Fr
 from pipecat.processors.frameworks.rtvi import RTVIObserver
 from pipecat.utils.errors import ErrorCategory
 
+from pipecat_interrupts.unused_queues import release_unused_queues
+
 _FULL_HOP_FRAMES = (
     StartFrame,
     CancelFrame,
@@ -134,8 +136,19 @@ class QuietHopMixin(FrameProcessor):
     """Put before `FrameProcessor` in a direct-mode processor's bases (see the module).
 
     The processor's ``process_frame`` calls ``super().process_frame`` first, as any
-    Pipecat processor does, and forwards the frame it was given with ``push_frame``.
+    Pipecat processor does, and forwards the frame it was given with ``push_frame``. In
+    direct mode its two frame queues, which direct mode never reads, are built only if
+    something uses them (`unused_queues`): 6 KB less per processor.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the processor (Pipecat's arguments).
+
+        Args:
+            **kwargs: `FrameProcessor` arguments.
+        """
+        super().__init__(**kwargs)
+        release_unused_queues(self)
 
     async def queue_frame(
         self,

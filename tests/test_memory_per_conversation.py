@@ -18,12 +18,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pipecat.frames.frames import TextFrame
 from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.utils.frame_queue import FrameQueue
 
-from pipecat_interrupts import FlushCoordinator, InterruptionMetricsObserver
+from pipecat_interrupts import (
+    BotSpeakingGuard,
+    FlushCoordinator,
+    InterruptionController,
+    InterruptionMetricsObserver,
+)
 from pipecat_interrupts.detectors import PhraseInterruptionDetector
 from pipecat_interrupts.replies import ContextWriter
 from pipecat_interrupts.replies.tracker import ReplyTracker
+from pipecat_interrupts.unused_queues import QueueOnFirstUse, release_unused_queues
 
 COPIES = 100
 JUDGE = PhraseInterruptionDetector()
@@ -62,3 +70,19 @@ def test_the_flush_coordinator_keeps_little_beyond_pipecats_processor():
     # 4.5 KB of its own with two deques, a set and its state in the instance dict.
     own = bytes_per_copy(FlushCoordinator) - bytes_per_copy(FrameProcessor)
     assert own < 3000, f"{own:.0f} B"
+
+
+def test_the_plugins_direct_mode_processors_build_no_frame_queue_until_one_is_used():
+    # Pipecat's two frame queues are 6 KB of a processor, and direct mode never reads them.
+    plain = bytes_per_copy(lambda: FrameProcessor(enable_direct_mode=True))
+    guard = bytes_per_copy(BotSpeakingGuard)  # the mixin and little else
+    assert guard < plain - 5000, f"{guard:.0f} B against {plain:.0f} B"
+
+
+async def test_a_frame_queue_is_built_when_pipecat_does_ask_for_it():
+    controller = InterruptionController()
+    assert isinstance(controller._FrameProcessor__process_queue, QueueOnFirstUse)
+    assert not controller.has_queued_frame(TextFrame)  # Pipecat's own question still works
+    assert isinstance(controller._FrameProcessor__process_queue, FrameQueue)  # built now
+    queued = FrameProcessor()  # not in direct mode: Pipecat's queues, untouched
+    assert release_unused_queues(queued) == 0
