@@ -119,6 +119,22 @@ class DecisionDelivery:
             elif isinstance(decision, Dropped):
                 logger.debug(f"{self._name}: pending {decision.text!r} dropped: {decision.why}")
 
+    async def interrupt_on(self, frame: Frame, decision: InterruptionDecision) -> None:
+        """Carry out a decision taken on ``frame`` going down, and forward the frame.
+
+        The arbiter's decision on a voice start (`InterruptionArbiter.decide_voice_start`):
+        handed over on the frame itself (or broadcast), the frame forwarded, then the
+        handlers told, as `act` does for an `Interrupt` with nothing held.
+
+        Args:
+            frame: The frame decided on (a voice start).
+            decision: The decision.
+        """
+        if not self.handover.offer(decision, (), frame):
+            await self.broadcast(decision)
+        await self._host.push_frame(frame, FrameDirection.DOWNSTREAM)
+        await self._emit("on_interruption", decision)
+
     async def broadcast(self, decision: InterruptionDecision) -> None:
         """Pipecat's ``broadcast_interruption()``, with the decision on both siblings.
 

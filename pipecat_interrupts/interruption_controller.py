@@ -35,8 +35,7 @@ The processor only routes frames: its plain parts are built, started with the pi
 stopped by `ControllerParts` (`controller_parts`).
 """
 
-import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pipecat.frames.frames import (
@@ -47,8 +46,9 @@ from pipecat.frames.frames import (
     InterruptionFrame,
     ServiceMetadataFrame,
     StartFrame,
+    VADUserStartedSpeakingFrame,
 )
-from pipecat.processors.frame_processor import FrameCallback, FrameDirection
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.turns.user_start import BaseUserTurnStartStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
@@ -78,10 +78,9 @@ from pipecat_interrupts.frames import (
     AgentHandoffFrame,
     EmergencyStopFrame,
 )
-from pipecat_interrupts.quiet_hop import QuietHopMixin
 from pipecat_interrupts.replies.taps import TAPPED_FRAMES
 from pipecat_interrupts.turn_handover import TurnHandover
-from pipecat_interrupts.upstream_relay import UpstreamRelay
+from pipecat_interrupts.upstream_relay import UpstreamRelayMixin
 from pipecat_interrupts.validation import require_name
 
 ControllerMode = ArbiterState  # 0.1 name
@@ -91,7 +90,7 @@ _READ_FRAMES = (StartFrame, EndFrame, CancelFrame, ServiceMetadataFrame, *FED_FR
 """Frames the controller reads: its own, its feed's (with the tapped ones and its event types)."""
 
 
-class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
+class InterruptionController(DeadlineEventHandlersMixin, UpstreamRelayMixin):
     """Feeds user-side frames to an `InterruptionArbiter` and carries out its decisions.
 
     Event handlers available:
@@ -107,7 +106,13 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
 
     # Pipecat's processor keeps an instance dict; our own state in slots keeps it small.
     # The per-frame path reads the arbiter and the feed from here, the rest from the parts.
-    __slots__ = ("_arbiter", "_feed", "_parts", "_read_frames", "_upstream", "_user_frame_listeners")
+    __slots__ = (
+        "_arbiter",
+        "_feed",
+        "_parts",
+        "_read_frames",
+        "_user_frame_listeners",
+    )
 
     def __init__(
         self,
@@ -179,9 +184,7 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
             flush=flush,
         )
         self._arbiter, self._feed = parts.arbiter, parts.feed
-        self._upstream = UpstreamRelay(
-            self.name, self._hand_on_upstream, self._spawn_upstream, parts.arrival
-        )
+        self.relay_upstream(parts.arrival)
         self._user_frame_listeners: list[Callable[[Frame], None]] = []
         self._read_frames = FrameClassSet(*_READ_FRAMES, *TAPPED_FRAMES, *parts.event_types)
         for event in parts.events:
@@ -278,39 +281,6 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
         """Treat the bot's current (or next) speech as uninterruptible until it stops."""
         self._parts.segments.protect_current_speech()
 
-    async def queue_frame(
-        self,
-        frame: Frame,
-        direction: FrameDirection = FrameDirection.DOWNSTREAM,
-        callback: FrameCallback | None = None,
-    ) -> None:
-        """Handle a frame in line (direct mode), but an interruption going up from its task.
-
-        The processor that broadcast the interruption (the user aggregator) gets on with
-        the copy going down first (`upstream_relay`); upstream frames behind it keep
-        their order.
-
-        Args:
-            frame: The frame.
-            direction: Its direction.
-            callback: Called once processed (Pipecat's).
-        """
-        if direction is FrameDirection.UPSTREAM and (
-            self._upstream.holding
-            or (isinstance(frame, InterruptionFrame) and self._enable_direct_mode)
-        ):
-            self._upstream.hold(frame, callback)
-            return
-        await super().queue_frame(frame, direction, callback)
-
-    async def _hand_on_upstream(self, frame: Frame, callback: FrameCallback | None) -> None:
-        await super().queue_frame(frame, FrameDirection.UPSTREAM, callback)
-
-    def _spawn_upstream(self, coroutine: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
-        # The relay's own task (it stops it at the pipeline's end): started where the
-        # barge-in's critical path runs, so with asyncio's plain call, not Pipecat's.
-        return asyncio.get_running_loop().create_task(coroutine, name=f"{self}::upstream")
-
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Feed the frame to the arbiter and carry out its decisions.
 
@@ -330,6 +300,16 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
             if isinstance(frame, InterruptionFrame):
                 self._parts.delivery.flush_for(frame, direction)
             return
+        if (
+            isinstance(frame, VADUserStartedSpeakingFrame)
+            and direction is FrameDirection.DOWNSTREAM
+        ):
+            # The barge-in's usual case, decided in one step when nothing can weigh in
+            # besides the detectors and the plugin's own conditions (else the feed decides).
+            decision = self._arbiter.decide_voice_start(frame.start_secs)
+            if decision is not None:
+                await self._parts.delivery.interrupt_on(frame, decision)
+                return
         hook_frames = self._arbiter.evaluator.hook_frames
         if (
             hook_frames is not None
@@ -344,9 +324,9 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
         if isinstance(frame, (EndFrame, CancelFrame)):
             await self._parts.stop()
             if isinstance(frame, EndFrame):
-                await self._upstream.finish()
+                await self.upstream_relay.finish()
             else:
-                await self._upstream.close()
+                await self.upstream_relay.close()
             await self.push_frame(frame, direction)
             return
         if isinstance(frame, StartFrame):
@@ -368,5 +348,5 @@ class InterruptionController(DeadlineEventHandlersMixin, QuietHopMixin):
         """Stop the re-check task, report abandoned callbacks, stop listening."""
         await super().cleanup()
         await self._parts.stop()
-        await self._upstream.close()
+        await self.upstream_relay.close()
         self._parts.release()

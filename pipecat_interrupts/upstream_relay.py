@@ -29,7 +29,8 @@ carries the bot's speaking signals, errors, and the interruption's copy for the 
 side.
 
 At the pipeline's end the relay hands on what it holds at once (`finish`, under a
-deadline); at a cancel or cleanup it drops it, logged (`close`).
+deadline); at a cancel or cleanup it drops it, logged (`close`). `UpstreamRelayMixin`
+puts a relay in a direct-mode processor (the controller).
 """
 
 import asyncio
@@ -39,9 +40,10 @@ from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import Frame, InterruptionFrame
-from pipecat.processors.frame_processor import FrameCallback
+from pipecat.processors.frame_processor import FrameCallback, FrameDirection
 
 from pipecat_interrupts.output_arrival import OutputArrival
+from pipecat_interrupts.quiet_hop import QuietHopMixin
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_FINISH_TIMEOUT_SECS = 1.0
@@ -180,3 +182,47 @@ class UpstreamRelay:
                 f"{self._name}: {held.frame}'s sibling did not reach the output within "
                 f"{self._wait_secs:.3f}s; handing it upstream now"
             )
+
+
+class UpstreamRelayMixin(QuietHopMixin):
+    """A direct-mode plugin processor that hands interruptions going up on from a relay."""
+
+    upstream_relay: UpstreamRelay
+    """Holds upstream frames behind an interruption going up (`relay_upstream` makes it)."""
+
+    def relay_upstream(self, arrival: OutputArrival | None) -> None:
+        """Make the processor's relay (in its constructor).
+
+        Args:
+            arrival: The watch on the output transports after the processor.
+        """
+        self.upstream_relay = UpstreamRelay(self.name, self._hand_on_upstream, self._spawn, arrival)
+
+    async def queue_frame(
+        self,
+        frame: Frame,
+        direction: FrameDirection = FrameDirection.DOWNSTREAM,
+        callback: FrameCallback | None = None,
+    ) -> None:
+        """Handle a frame in line (direct mode), but an interruption going up from the relay.
+
+        Args:
+            frame: The frame.
+            direction: Its direction.
+            callback: Called once processed (Pipecat's).
+        """
+        if direction is FrameDirection.UPSTREAM and (
+            self.upstream_relay.holding
+            or (isinstance(frame, InterruptionFrame) and self._enable_direct_mode)
+        ):
+            self.upstream_relay.hold(frame, callback)
+            return
+        await super().queue_frame(frame, direction, callback)
+
+    async def _hand_on_upstream(self, frame: Frame, callback: FrameCallback | None) -> None:
+        await super().queue_frame(frame, FrameDirection.UPSTREAM, callback)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> "asyncio.Task[None]":
+        # The relay's own task (it stops it at the pipeline's end): started where the
+        # barge-in's critical path runs, so with asyncio's plain call, not Pipecat's.
+        return asyncio.get_running_loop().create_task(coroutine, name=f"{self}::upstream")

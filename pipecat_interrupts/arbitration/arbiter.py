@@ -37,6 +37,7 @@ from pipecat_interrupts.arbitration.evaluation import AttemptEvaluator
 from pipecat_interrupts.arbitration.lifecycle import AttemptLifecycle
 from pipecat_interrupts.conditions.base import ConditionChecker, InterruptionCondition
 from pipecat_interrupts.detectors.base import BackchannelJudge, BaseInterruptionDetector
+from pipecat_interrupts.frames import InterruptionDecision
 
 DEFAULT_HOLD_TIMEOUT_SECS = 2.0
 DEFAULT_RECHECK_SECS = 0.1
@@ -181,6 +182,27 @@ class InterruptionArbiter:
         attempt.speaking, attempt.silent_since = True, None
         attempt.speech_started_at, attempt.speech_before_secs = now, start_secs
         return await self._evaluate(attempt, now)
+
+    def decide_voice_start(self, start_secs: float = 0.0) -> InterruptionDecision | None:
+        """Decide a voice start in one synchronous step, when nothing else can weigh in.
+
+        The barge-in's usual case: the bot speaks, nothing is pending, the user is not
+        muted and the evaluator can decide at once (`AttemptEvaluator.voice_start_in_line`):
+        the decision `voice_started` would make, without a pending attempt's machinery.
+        None when `voice_started` must decide (nothing has changed then).
+        """
+        if self._state is not ArbiterState.BOT_SPEAKING or self._muted or self._attempt is not None:
+            return None
+        now, started = self._clock(), self._bot_started_at
+        found = self._evaluator.voice_start_in_line(
+            start_secs, now, 0.0 if started is None else now - started
+        )
+        decisions = self._lifecycle.settle(*found, "", now) if found is not None else []
+        if not decisions or not isinstance(decisions[0], Interrupt):
+            return None  # an allowed interruption always settles as one
+        self._user_speaking = True
+        self._state = ArbiterState.VOICE_ONLY_TURN  # as `_evaluate` leaves a wordless one
+        return decisions[0].decision
 
     async def voice_stopped(self) -> list[ArbiterDecision]:
         """The user's voice activity stopped."""

@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipecat.frames.frames import Frame
+from pipecat.frames.frames import Frame, VADUserStartedSpeakingFrame
 from pipecat.processors.frame_processor import FrameDirection
 
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.arbitration.attempt import Attempt
 from pipecat_interrupts.conditions.base import (
+    CombinedCondition,
     ConditionChecker,
     ConditionOutcome,
     FrameHook,
@@ -35,6 +36,7 @@ from pipecat_interrupts.detectors.base import (
     Detection,
     UserActivity,
     Verdict,
+    run_detectors,
     run_detectors_async,
 )
 from pipecat_interrupts.detectors.phrase_detector import PhraseInterruptionDetector
@@ -124,6 +126,7 @@ class AttemptEvaluator:
         "_detectors",
         "_hook_deadline_secs",
         "_hooks",
+        "_in_line",
         "_runner",
         "hook_frames",
     )
@@ -154,6 +157,7 @@ class AttemptEvaluator:
         self._hook_deadline_secs = hook_deadline_secs
         self.hook_frames: FrameClassSet | None = None
         """The frame classes its hooks read; None when one of them reads every frame."""
+        self._in_line = False
         self._hooks = self._frame_hooks()
 
     def _frame_hooks(self) -> list[FrameHook]:
@@ -170,7 +174,60 @@ class AttemptEvaluator:
             if any(r is None for r in reads)
             else FrameClassSet(*(c for r in reads if r is not None for c in r))
         )
+        # A voice start can be decided in one synchronous step when no detector is
+        # asynchronous (a model), every condition is the plugin's own (no user code, no
+        # deadline), and no hook wants to see the voice start first.
+        self._in_line = (
+            all(getattr(d, "detect_async", None) is None for d in self._detectors)
+            and all(
+                not c.runs_user_code and not isinstance(c, CombinedCondition)
+                for c in self._conditions
+            )
+            and self.hook_frames is not None
+            and not issubclass(VADUserStartedSpeakingFrame, self.hook_frames.classes)
+        )
         return hooks
+
+    def voice_start_in_line(
+        self, start_secs: float, now: float, bot_speaking_secs: float
+    ) -> tuple[Attempt, Evaluation] | None:
+        """Detect and check a new voice start at once, when nothing in it can wait.
+
+        The same detectors and conditions as `evaluate`, run synchronously: only when no
+        detector is asynchronous, every condition is the plugin's own and no frame hook
+        reads a voice start.
+
+        Args:
+            start_secs: The voice activity before the start was reported.
+            now: The arbiter's clock.
+            bot_speaking_secs: How long the bot has been speaking.
+
+        Returns:
+            The new attempt and the evaluation of an interruption the conditions allow;
+            None otherwise (not in line, not an interruption, or held back: `evaluate`
+            decides it again, and records what held it back).
+        """
+        if not self._in_line:
+            return None
+        attempt = Attempt(started_at=now, speaking=True)
+        attempt.speech_started_at, attempt.speech_before_secs = now, start_secs
+        activity = attempt.activity(now, bot_speaking_secs)
+        detection = run_detectors(self._detectors, activity)
+        if detection.verdict is not Verdict.INTERRUPT:
+            return None
+        context = InterruptionContext(
+            now=now,
+            bot_speaking=True,
+            bot_speaking_secs=bot_speaking_secs,
+            detection=detection,
+            activity=activity,
+        )
+        checked: list[str] = []
+        for condition in self._conditions:
+            checked.append(condition.name)
+            if not bool(condition.allows(context)):  # the plugin's own: synchronous
+                return None
+        return attempt, Evaluation(detection, ConditionOutcome(True, None, (), tuple(checked)))
 
     def consult_before_rules(self, detector: BaseInterruptionDetector) -> None:
         """Add a detector right after the phrase detectors (ahead of the text/VAD rules).
