@@ -90,6 +90,7 @@ from pipecat_interrupts.testing import (  # noqa: E402
     MockOutputTransport,
     Pause,
     ScriptedUser,
+    ScriptStep,
     Utterance,
     WaitForBot,
     build_voice_pipeline,
@@ -207,22 +208,62 @@ class BareTrial:
         return self.onset_to_output + self.output_to_audio_end
 
 
-async def bare_trial(with_plugin: bool) -> BareTrial:
+CHUNK_SECS = 0.02  # the output's audio chunk (`output_20ms`)
+
+
+def chunk_phases(trials: int) -> list[float]:
+    """Where in the playing chunk each trial's caller starts: spread evenly, mixed up.
+
+    The cut reply's audio ends with the chunk playing when the interruption arrives, so
+    "audio stops" is the barge-in's latency plus what is left of that chunk (0 to 20 ms).
+    After a plain pause the caller started wherever the output's chunk clock had drifted
+    to: the medians of both sides moved by several ms from run to run with the phase
+    alone. Each trial's caller now starts a set time after a chunk began (`ChunkPhase`),
+    spread evenly over the chunk and the same for both sides of a pair, so the phase is
+    no longer part of the comparison.
+    """
+    step = CHUNK_SECS / trials
+    stride = next(s for s in (17, 13, 11, 7, 1) if trials % s or s == 1)  # a fixed permutation
+    return [((i * stride) % trials) * step for i in range(trials)]
+
+
+@dataclass
+class ChunkPhase(ScriptStep):
+    """Wait for the output's next chunk to begin, then ``secs`` more (a benchmark step)."""
+
+    output: MockOutputTransport
+    secs: float
+
+    async def perform(self, user: ScriptedUser) -> None:
+        """Wait for a chunk to end (the next begins at once), then ``secs``."""
+        played = len(self.output.played)
+        if not await self.output.wait_until(lambda: len(self.output.played) > played, timeout=1.0):
+            raise RuntimeError("ChunkPhase: the output played no chunk within 1 s")
+        await asyncio.sleep(self.secs)
+
+
+async def bare_trial(with_plugin: bool, phase_secs: float = 0.0) -> BareTrial:
     """One barge-in timed by the user, the transport and the controller's flush themselves.
 
     No observer is attached: an observer is told about every push of every processor,
     so it would tax the pipeline with more processors (the plugin's) more. The cut
     reply's audio ends where its last played chunk ends on the audio timeline (start
     plus length): what the caller hears, without the mock's timer overshoot.
+
+    Args:
+        with_plugin: Place the plugin's processors (else plain Pipecat).
+        phase_secs: When the caller starts after a chunk began (`chunk_phases`).
     """
     kwargs = plugin_kwargs(ALL_PARTS) if with_plugin else {}
-    user = TimedUser([WaitForBot(), Pause(0.25), Utterance("wait", word_secs=0.02)])
+    output = output_20ms()
+    steps = [WaitForBot(), Pause(0.23), ChunkPhase(output, phase_secs), Utterance("wait", word_secs=0.02)]
+    user = TimedUser(steps)
     llm = FakeLLMService(replies=[ANSWER, "Okay."], token_delay_secs=0.03)
     vp = build_voice_pipeline(
         user=user,
         llm=llm,
         tts=FakeTTSService(secs_per_word=0.05),
-        output=output_20ms(),
+        output=output,
         **kwargs,
     )
     # Both sides are told, the way the flush is, when the InterruptionFrame
@@ -444,12 +485,13 @@ async def main(quick: bool) -> int:
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
     targets: list[Target] = []
 
-    # Interleaved, so slow drifts of the machine hit both sides alike.
+    # Interleaved, so slow drifts of the machine hit both sides alike; each pair starts
+    # the caller at the same point of the playing chunk (`chunk_phases`).
     bare_plain: list[BareTrial] = []
     bare_plugin: list[BareTrial] = []
-    for _ in range(trials):
-        bare_plain.append(await bare_trial(False))
-        bare_plugin.append(await bare_trial(True))
+    for phase in chunk_phases(trials):
+        bare_plain.append(await bare_trial(False, phase))
+        bare_plugin.append(await bare_trial(True, phase))
 
     def bare_ms(trials_: list[BareTrial], field: str) -> list[float]:
         return [getattr(t, field) * 1000 for t in trials_ if getattr(t, field) is not None]
@@ -467,6 +509,14 @@ async def main(quick: bool) -> int:
             print(row(f"{label} {tag}", stats(a)[i], stats(b)[i], "ms"))
     late = [sum(t.late_chunks for t in side) for side in (bare_plain, bare_plugin)]
     print(row("chunks started after the interruption (total)", *late, ""))
+    # Each pair started its caller at the same point of a chunk: the pair's difference is
+    # the plugin's, but for a pair whose interruption fell on either side of a chunk's end
+    # (one more chunk heard, 20 ms): counted apart.
+    shifts = [(b.onset_to_audio_end - a.onset_to_audio_end) * 1000 for a, b in zip(bare_plain, bare_plugin)]
+    print(row("audio stops, plugin minus plain, same phase p50", None, statistics.median(shifts), "ms"))
+    later = sum(1 for d in shifts if d > CHUNK_SECS * 500)
+    earlier = sum(1 for d in shifts if d < -CHUNK_SECS * 500)
+    print(f"    pairs where one side heard one more chunk: the plugin's {later}, plain's {earlier} of {len(shifts)}")
     bare_flush = bare_ms(bare_plugin, "flush")
     beyond = bare_ms(bare_plugin, "flush_beyond")
     if bare_flush:

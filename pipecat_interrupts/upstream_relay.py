@@ -16,11 +16,11 @@ done before the LLM could cancel its stream: about 90 of the 230 Python calls th
 added between the user's voice and the LLM's cancellation
 (`benchmarks/critical_path.py`).
 
-So an `InterruptionFrame` going up is not handled in line: the relay keeps it, and the
-controller's own task hands it on once its sibling going down has reached the output
-transport (`OutputArrival`), where the caller stops hearing the bot, or after
-``wait_secs`` if it never shows; at once when there is no output transport after the
-controller, or the frame has no sibling. Handing it on one turn of the event loop later
+So an `InterruptionFrame` going up is not handled in line: the relay keeps it, and a
+task of the relay's own, started only then, hands it on once its sibling going down has
+reached the output transport (`OutputArrival`), where the caller stops hearing the bot,
+or after ``wait_secs`` (a loop timer) if it never shows; at once when there is no output
+transport after the controller, or the frame has no sibling. Handing it on one turn of the event loop later
 would not do: the LLM's stream ends in a later turn than the one in which the LLM reads
 the interruption, and the output's stop later still. Upstream frames that arrive while
 the relay holds frames queue behind them, so upstream order is kept; once it is empty,
@@ -36,6 +36,7 @@ puts a relay in a direct-mode processor (the controller).
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from loguru import logger
@@ -51,21 +52,28 @@ DEFAULT_WAIT_SECS = 0.25
 """How long an interruption going up waits for its sibling to reach the output."""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class RelayedFrame:
     """An upstream frame the relay holds, with the callback it came with.
 
-    ``arrived`` is set once the interruption's sibling going down reached the output (None
-    for a frame that waits for nothing).
+    ``waiting`` while it waits for its sibling going down to reach the output;
+    ``on_arrival`` is what the arrival watch calls then, ``deadline`` the timer that stops
+    the wait.
     """
 
     frame: Frame
     callback: FrameCallback | None
-    arrived: asyncio.Event | None = None
+    waiting: bool = False
+    on_arrival: Callable[[], None] | None = None
+    deadline: asyncio.TimerHandle | None = None
 
 
 class UpstreamRelay:
-    """Holds upstream frames behind an interruption and hands them on from a task of its own."""
+    """Holds upstream frames behind an interruption and hands them on from a task of its own.
+
+    The task starts only once the first frame it holds may go: nothing of the relay runs
+    on the event loop while the interruption's sibling is on its way to the output.
+    """
 
     __slots__ = ("_arrival", "_frames", "_hand_on", "_name", "_spawn", "_task", "_wait_secs")
 
@@ -108,15 +116,18 @@ class UpstreamRelay:
             frame: The frame.
             callback: The callback it was queued with (Pipecat's), if any.
         """
-        arrived: asyncio.Event | None = None
+        held = RelayedFrame(frame, callback)
+        self._frames.append(held)
         sibling = frame.broadcast_sibling_id if isinstance(frame, InterruptionFrame) else None
         arrival = self._arrival
         if sibling is not None and arrival is not None and arrival.watching:
-            arrived = asyncio.Event()
-            arrival.when_reached(sibling, arrived.set)
-        self._frames.append(RelayedFrame(frame, callback, arrived))
-        if self._task is None:
-            self._task = self._spawn(self._relay())
+            held.waiting = True
+            held.on_arrival = partial(self._arrived, held)
+            held.deadline = asyncio.get_running_loop().call_later(
+                self._wait_secs, self._gave_up, held
+            )
+            arrival.when_reached(sibling, held.on_arrival)  # at once if it already did
+        self._start_when_ready()
 
     async def finish(self, timeout_secs: float = DEFAULT_FINISH_TIMEOUT_SECS) -> None:
         """Hand on what the relay holds (the pipeline ends); drop the rest after a deadline.
@@ -124,14 +135,14 @@ class UpstreamRelay:
         Args:
             timeout_secs: How long to wait for the relay's task.
         """
-        task = self._task
-        if task is None or task is asyncio.current_task():
-            if task is None and self._frames:
-                await self.close()  # its task was cancelled from outside
+        if self._task is asyncio.current_task():
             return
         for held in self._frames:
-            if held.arrived is not None:
-                held.arrived.set()  # nothing waits for the output any more
+            self._stop_waiting(held)  # nothing waits for the output any more
+        self._start_when_ready()
+        task = self._task
+        if task is None:
+            return
         done, _ = await asyncio.wait({task}, timeout=timeout_secs)
         if not done:
             logger.warning(
@@ -142,6 +153,8 @@ class UpstreamRelay:
 
     async def close(self) -> None:
         """Stop the relay's task and drop what it holds (logged): cancel or cleanup."""
+        for held in self._frames:
+            self._stop_waiting(held)
         task, self._task = self._task, None
         if task is not None and task is not asyncio.current_task() and not task.done():
             task.cancel()
@@ -151,13 +164,42 @@ class UpstreamRelay:
             logger.debug(f"{self._name}: pipeline ending; upstream frame(s) dropped: {names}")
             self._frames.clear()
 
+    def _start_when_ready(self) -> None:
+        frames = self._frames
+        if self._task is None and frames and not frames[0].waiting:
+            self._task = self._spawn(self._relay())
+
+    def _arrived(self, held: RelayedFrame) -> None:
+        self._stop_waiting(held)
+        self._start_when_ready()
+
+    def _gave_up(self, held: RelayedFrame) -> None:
+        if not held.waiting:
+            return
+        self._stop_waiting(held)
+        logger.debug(
+            f"{self._name}: {held.frame}'s sibling did not reach the output within "
+            f"{self._wait_secs:.3f}s; handing it upstream now"
+        )
+        self._start_when_ready()
+
+    def _stop_waiting(self, held: RelayedFrame) -> None:
+        if not held.waiting:
+            return
+        held.waiting = False
+        if held.deadline is not None:
+            held.deadline.cancel()
+        sibling = held.frame.broadcast_sibling_id
+        if self._arrival is not None and sibling is not None and held.on_arrival is not None:
+            self._arrival.forget(sibling, held.on_arrival)
+
     async def _relay(self) -> None:
+        # Hands on frames from the first until one still waits for its sibling; that
+        # one's arrival (or deadline) starts the task again.
         frames = self._frames
         try:
-            while frames:
+            while frames and not frames[0].waiting:
                 held = frames[0]
-                if held.arrived is not None:
-                    await self._await_sibling(held)
                 try:
                     await self._hand_on(held.frame, held.callback)
                 except Exception as error:  # Pipecat's hop reports its own; this is a last guard
@@ -166,22 +208,6 @@ class UpstreamRelay:
                     del frames[0]
         finally:
             self._task = None
-
-    async def _await_sibling(self, held: RelayedFrame) -> None:
-        arrived = held.arrived
-        if arrived is None or arrived.is_set():
-            return
-        try:
-            async with asyncio.timeout(self._wait_secs):
-                await arrived.wait()
-        except TimeoutError:
-            sibling = held.frame.broadcast_sibling_id
-            if self._arrival is not None and sibling is not None:
-                self._arrival.forget(sibling, arrived.set)
-            logger.debug(
-                f"{self._name}: {held.frame}'s sibling did not reach the output within "
-                f"{self._wait_secs:.3f}s; handing it upstream now"
-            )
 
 
 class UpstreamRelayMixin(QuietHopMixin):

@@ -180,11 +180,13 @@ async def test_an_interruption_going_up_waits_for_its_sibling_at_the_output():
     )
     down, up = InterruptionFrame(), InterruptionFrame()
     up.broadcast_sibling_id = down.id
+    tasks_before = asyncio.all_tasks()
     relay.hold(up)
     relay.hold(text("behind"))
     for _ in range(5):
         await asyncio.sleep(0)
     assert seen.handed == []  # its sibling has not reached the output
+    assert asyncio.all_tasks() == tasks_before  # and nothing of the relay runs meanwhile
     await output.reach(down)
     await relay.finish()
     assert seen.handed == [up.name, "behind"]
