@@ -33,7 +33,7 @@ from pipecat_interrupts.replies import ContextWriter
 from pipecat_interrupts.replies.tracker import ReplyTracker
 from pipecat_interrupts.unused_queues import QueueOnFirstUse, release_unused_queues
 
-COPIES = 100
+COPIES = 40
 JUDGE = PhraseInterruptionDetector()
 
 
