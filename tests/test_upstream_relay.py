@@ -192,6 +192,29 @@ async def test_an_interruption_going_up_waits_for_its_sibling_at_the_output():
     assert seen.handed == [up.name, "behind"]
 
 
+async def test_two_interruptions_going_up_keep_their_order_whichever_sibling_arrives_first():
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    seen = Relayed()
+    relay = UpstreamRelay(
+        "test", seen.hand_on, lambda c: asyncio.get_running_loop().create_task(c), arrival
+    )
+    first_down, first_up = InterruptionFrame(), InterruptionFrame()
+    second_down, second_up = InterruptionFrame(), InterruptionFrame()
+    first_up.broadcast_sibling_id = first_down.id
+    second_up.broadcast_sibling_id = second_down.id
+    relay.hold(first_up)
+    relay.hold(text("between"))
+    relay.hold(second_up)
+    await output.reach(second_down)  # the later one's sibling first
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen.handed == []  # the first still waits, and everything behind it
+    await output.reach(first_down)
+    await relay.finish()
+    assert seen.handed == [first_up.name, "between", second_up.name]
+
+
 async def test_a_sibling_that_never_shows_releases_the_copy_after_the_deadline(log_records):
     output, arrival = Output(), OutputArrival()
     arrival.watch([output])
