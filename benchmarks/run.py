@@ -554,9 +554,20 @@ async def main(quick: bool) -> int:
             f"{statistics.median(beyond):.3f} / {p90(beyond):.3f} ms", "<= 0.3 ms", worst <= 0.3,
         ))
     stop_a, stop_b = bare_ms(bare_plain, "onset_to_audio_end"), bare_ms(bare_plugin, "onset_to_audio_end")
-    for i, tag in ((0, "p50"), (2, "p99")):
-        ratio = stats(stop_b)[i] / stats(stop_a)[i]
-        targets.append(Target(f"audio stops (VAD start -> cut audio ends), {tag} ratio", f"{ratio:.2f}x", "not later: <= 1.05x", ratio <= 1.05))
+    # p50: plain's median moved by the pairs' median difference. The two sides' own
+    # medians are printed too: a pair whose interruption fell on the other side of a
+    # chunk's end moves one side's median by a whole phase step (20 ms / trials), so
+    # their ratio swings by 5 to 10% from run to run with one or two such pairs.
+    paired = (statistics.median(stop_a) + statistics.median(shifts)) / statistics.median(stop_a)
+    marginal = statistics.median(stop_b) / statistics.median(stop_a)
+    targets.append(Target(
+        "audio stops (VAD start -> cut audio ends), p50 ratio",
+        f"{paired:.2f}x paired (medians {marginal:.2f}x)", "not later: <= 1.05x", paired <= 1.05,
+    ))
+    ratio99 = stats(stop_b)[2] / stats(stop_a)[2]
+    targets.append(Target(
+        "audio stops (VAD start -> cut audio ends), p99 ratio", f"{ratio99:.2f}x", "not later: <= 1.05x", ratio99 <= 1.05,
+    ))
 
     plain, plugin = [], []
     observer_trials = max(3, trials // 3)
