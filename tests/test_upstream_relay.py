@@ -171,15 +171,25 @@ async def test_forgetting_one_callback_keeps_the_others():
     assert calls == ["flush"]
 
 
-async def test_an_interruption_going_up_waits_for_its_sibling_at_the_output():
+def watched_relay(**kwargs) -> tuple[Output, Relayed, UpstreamRelay]:
+    """A relay whose interruptions wait for their siblings at a stand-in output."""
     output, arrival = Output(), OutputArrival()
     arrival.watch([output])
     seen = Relayed()
-    relay = UpstreamRelay(
-        "test", seen.hand_on, lambda c: asyncio.get_running_loop().create_task(c), arrival
-    )
+    spawn = lambda c: asyncio.get_running_loop().create_task(c)  # noqa: E731
+    return output, seen, UpstreamRelay("test", seen.hand_on, spawn, arrival, **kwargs)
+
+
+def siblings() -> tuple[InterruptionFrame, InterruptionFrame]:
+    """An interruption's copy going down and its sibling going up."""
     down, up = InterruptionFrame(), InterruptionFrame()
     up.broadcast_sibling_id = down.id
+    return down, up
+
+
+async def test_an_interruption_going_up_waits_for_its_sibling_at_the_output():
+    output, seen, relay = watched_relay()
+    down, up = siblings()
     tasks_before = asyncio.all_tasks()
     relay.hold(up)
     relay.hold(text("behind"))
@@ -193,16 +203,8 @@ async def test_an_interruption_going_up_waits_for_its_sibling_at_the_output():
 
 
 async def test_two_interruptions_going_up_keep_their_order_whichever_sibling_arrives_first():
-    output, arrival = Output(), OutputArrival()
-    arrival.watch([output])
-    seen = Relayed()
-    relay = UpstreamRelay(
-        "test", seen.hand_on, lambda c: asyncio.get_running_loop().create_task(c), arrival
-    )
-    first_down, first_up = InterruptionFrame(), InterruptionFrame()
-    second_down, second_up = InterruptionFrame(), InterruptionFrame()
-    first_up.broadcast_sibling_id = first_down.id
-    second_up.broadcast_sibling_id = second_down.id
+    output, seen, relay = watched_relay()
+    (first_down, first_up), (second_down, second_up) = siblings(), siblings()
     relay.hold(first_up)
     relay.hold(text("between"))
     relay.hold(second_up)
@@ -216,11 +218,7 @@ async def test_two_interruptions_going_up_keep_their_order_whichever_sibling_arr
 
 
 async def test_a_sibling_that_never_shows_releases_the_copy_after_the_deadline(log_records):
-    output, arrival = Output(), OutputArrival()
-    arrival.watch([output])
-    seen = Relayed()
-    spawn = lambda c: asyncio.get_running_loop().create_task(c)  # noqa: E731
-    relay = UpstreamRelay("test", seen.hand_on, spawn, arrival, wait_secs=0.2)
+    output, seen, relay = watched_relay(wait_secs=0.2)
     up = InterruptionFrame()
     up.broadcast_sibling_id = 12345
     relay.hold(up)
