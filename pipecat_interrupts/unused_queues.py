@@ -40,7 +40,7 @@ _QUEUES: tuple[tuple[str, type, Callable[[], Any]], ...] = (
 class QueueOnFirstUse:
     """Stands in for a processor's frame queue until something uses it, then builds it."""
 
-    __slots__ = ("_attribute", "_build", "_owner")
+    __slots__ = ("_attribute", "_build", "_built", "_owner")
 
     def __init__(self, owner: FrameProcessor, attribute: str, build: Callable[[], Any]) -> None:
         """Create the stand-in.
@@ -53,11 +53,14 @@ class QueueOnFirstUse:
         self._owner = owner
         self._attribute = attribute
         self._build = build
+        self._built: Any = None
 
     def __getattr__(self, name: str) -> Any:
-        real = self._build()
-        setattr(self._owner, self._attribute, real)
-        return getattr(real, name)
+        # Built once: whoever still holds the stand-in reaches the same queue.
+        if self._built is None:
+            self._built = self._build()
+            setattr(self._owner, self._attribute, self._built)
+        return getattr(self._built, name)
 
     def __bool__(self) -> bool:
         return True  # Pipecat checks ``if self.__process_queue`` before it puts a frame

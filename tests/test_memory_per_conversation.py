@@ -79,6 +79,15 @@ def test_the_plugins_direct_mode_processors_build_no_frame_queue_until_one_is_us
     assert guard < plain - 5000, f"{guard:.0f} B against {plain:.0f} B"
 
 
+def test_a_stand_in_still_held_reaches_the_queue_it_built():
+    controller = InterruptionController()
+    stand_in = controller._FrameProcessor__input_queue
+    assert isinstance(stand_in, QueueOnFirstUse)
+    stand_in.put_nowait("first")  # builds the queue and puts it in place
+    assert stand_in.qsize() == 1  # the same queue, not a second one
+    assert controller._FrameProcessor__input_queue.get_nowait() == "first"
+
+
 async def test_a_frame_queue_is_built_when_pipecat_does_ask_for_it():
     controller = InterruptionController()
     assert isinstance(controller._FrameProcessor__process_queue, QueueOnFirstUse)
