@@ -91,8 +91,7 @@ class OutputArrival:
             callbacks.remove(callback)
         else:
             return False
-        if not self._waiting and self._listening:
-            self._listen(False)
+        self._stop_listening_if_idle()
         return True
 
     def release(self) -> None:
