@@ -22,7 +22,6 @@ from pipecat.processors.frame_processor import FrameDirection
 from pipecat_interrupts._deadlines import UserCodeRunner
 from pipecat_interrupts.arbitration.attempt import Attempt
 from pipecat_interrupts.conditions.base import (
-    CombinedCondition,
     ConditionChecker,
     ConditionOutcome,
     FrameHook,
@@ -179,10 +178,7 @@ class AttemptEvaluator:
         # deadline), and no hook wants to see the voice start first.
         self._in_line = (
             all(getattr(d, "detect_async", None) is None for d in self._detectors)
-            and all(
-                not c.runs_user_code and not isinstance(c, CombinedCondition)
-                for c in self._conditions
-            )
+            and ConditionChecker.checks_in_line(self._conditions)
             and self.hook_frames is not None
             and not issubclass(VADUserStartedSpeakingFrame, self.hook_frames.classes)
         )
@@ -222,12 +218,8 @@ class AttemptEvaluator:
             detection=detection,
             activity=activity,
         )
-        checked: list[str] = []
-        for condition in self._conditions:
-            checked.append(condition.name)
-            if not bool(condition.allows(context)):  # the plugin's own: synchronous
-                return None
-        return attempt, Evaluation(detection, ConditionOutcome(True, None, (), tuple(checked)))
+        outcome = ConditionChecker.check_in_line(self._conditions, context)
+        return (attempt, Evaluation(detection, outcome)) if outcome.allowed else None
 
     def consult_before_rules(self, detector: BaseInterruptionDetector) -> None:
         """Add a detector right after the phrase detectors (ahead of the text/VAD rules).

@@ -225,6 +225,43 @@ class ConditionChecker:
                 return ConditionOutcome(False, condition.name, tuple(self._errors), tuple(checked))
         return ConditionOutcome(True, None, tuple(self._errors), tuple(checked))
 
+    @staticmethod
+    def checks_in_line(conditions: Sequence[InterruptionCondition]) -> bool:
+        """Whether `check_in_line` can answer for these conditions.
+
+        It can when each is the plugin's own (``runs_user_code = False``: `allows` calls
+        it directly too) and none is combined.
+
+        Args:
+            conditions: The conditions.
+
+        Returns:
+            True when none of them can wait, raise or need the deadline runner.
+        """
+        return all(
+            not c.runs_user_code and not isinstance(c, CombinedCondition) for c in conditions
+        )
+
+    @staticmethod
+    def check_in_line(
+        conditions: Sequence[InterruptionCondition], context: InterruptionContext
+    ) -> ConditionOutcome:
+        """`check`, synchronously, for conditions `checks_in_line` accepts (none can fail).
+
+        Args:
+            conditions: The conditions.
+            context: The situation.
+
+        Returns:
+            The outcome, as `check` gives it.
+        """
+        checked: list[str] = []
+        for condition in conditions:
+            checked.append(condition.name)
+            if not bool(condition.allows(context)):
+                return ConditionOutcome(False, condition.name, (), tuple(checked))
+        return ConditionOutcome(True, None, (), tuple(checked))
+
     def frame_hooks(self, conditions: Sequence[InterruptionCondition]) -> list["FrameHook"]:
         """The ``process_frame`` hooks of these conditions (combined children included).
 
