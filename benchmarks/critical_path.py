@@ -198,7 +198,7 @@ async def main(trials: int, detail: bool) -> None:
     )
     print_critical_path(result)
     if detail:
-        print("  calls the plugin adds before the LLM's cancellation, by function (per barge-in):")
+        print("  calls the plugin adds before the LLM's InterruptionFrame, by function (per barge-in):")
         print_detail(result, "to_llm_by_function")
         print("  ... and before the output's interruption:")
         print_detail(result, "by_function")

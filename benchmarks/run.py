@@ -516,8 +516,9 @@ async def main(quick: bool) -> int:
     # (one more chunk heard, 20 ms): counted apart.
     shifts = [(b.onset_to_audio_end - a.onset_to_audio_end) * 1000 for a, b in zip(bare_plain, bare_plugin)]
     print(row("audio stops, plugin minus plain, same phase p50", None, statistics.median(shifts), "ms"))
-    later = sum(1 for d in shifts if d > CHUNK_SECS * 500)
-    earlier = sum(1 for d in shifts if d < -CHUNK_SECS * 500)
+    half_chunk_ms = CHUNK_SECS * 1000 / 2
+    later = sum(1 for d in shifts if d > half_chunk_ms)
+    earlier = sum(1 for d in shifts if d < -half_chunk_ms)
     print(f"    pairs where one side heard one more chunk: the plugin's {later}, plain's {earlier} of {len(shifts)}")
     bare_flush = bare_ms(bare_plugin, "flush")
     beyond = bare_ms(bare_plugin, "flush_beyond")
