@@ -13,7 +13,10 @@ stops hearing the bot. Until then every trip of the event loop it takes would de
 LLM's cancellation and the output's stop (measured: about 0.2 ms of a 1.5 ms barge-in).
 
 It listens to the output transports' ``on_before_process_frame`` event (Pipecat's) only
-while a frame is awaited, so the audio path pays nothing the rest of the time.
+while a frame is awaited, so the audio path pays nothing the rest of the time. Its
+callbacks run on the event loop's next turn, not inside the output's hook: the output
+handles the frame first (the caller stops hearing the bot), then the parts that waited
+start their work (measured in `benchmarks/latency_floor.py`).
 """
 
 import asyncio
@@ -35,7 +38,7 @@ class OutputArrival:
     a callback asked for it afterwards runs at once.
     """
 
-    __slots__ = ("_listening", "_outputs", "_reached", "_waiting")
+    __slots__ = ("_due", "_due_call", "_listening", "_outputs", "_reached", "_waiting")
 
     def __init__(self) -> None:
         """Create it (it watches nothing until `watch`)."""
@@ -43,6 +46,8 @@ class OutputArrival:
         self._waiting: dict[int, list[Callable[[], None]]] = {}
         self._reached: list[int] = []
         self._listening = False
+        self._due: list[Callable[[], None]] = []  # callbacks of frames that just arrived
+        self._due_call: asyncio.Handle | None = None
 
     @property
     def watching(self) -> bool:
@@ -62,8 +67,9 @@ class OutputArrival:
 
         Args:
             frame_id: The awaited frame's id (the same object travels the pipeline).
-            callback: A quick, synchronous callback; called now if the frame has
-                already reached an output while awaited.
+            callback: A quick, synchronous callback: called on the loop's turn after the
+                output took the frame in, or now if the frame has already reached an
+                output while awaited.
         """
         if frame_id in self._reached:
             callback()
@@ -95,9 +101,13 @@ class OutputArrival:
         return True
 
     def release(self) -> None:
-        """Stop watching (at the pipeline's end)."""
+        """Stop watching (at the pipeline's end); callbacks not yet called are dropped."""
         if self._listening:
             self._listen(False)
+        if self._due_call is not None:
+            self._due_call.cancel()
+            self._due_call = None
+        self._due = []
         self._waiting.clear()
         self._reached.clear()
         self._outputs = []
@@ -117,9 +127,15 @@ class OutputArrival:
         self._reached.append(frame.id)
         if len(self._reached) > _REMEMBERED_ARRIVALS:
             del self._reached[0]
-        if not self._waiting:
-            # Not now: Pipecat is going through the output's handlers, and one removed
-            # from under it makes it skip the next (another watch on the same output).
-            asyncio.get_running_loop().call_soon(self._stop_listening_if_idle)
-        for callback in callbacks:
+        # Not now: the output is about to handle the frame, and Pipecat is going through
+        # its handlers (one removed from under it makes it skip the next watch's).
+        self._due += callbacks
+        if self._due_call is None:
+            self._due_call = asyncio.get_running_loop().call_soon(self._call_due)
+
+    def _call_due(self) -> None:
+        self._due_call = None
+        due, self._due = self._due, []
+        self._stop_listening_if_idle()
+        for callback in due:
             callback()

@@ -137,9 +137,10 @@ async def test_two_watches_on_one_output_both_hear_the_frame():
     frame = InterruptionFrame()
     frame.id = 7
     await output.reach(frame)
+    assert heard == []  # not inside the output's hook: the output handles the frame first
+    await asyncio.sleep(0)
     assert heard == ["first", "second"]
-    await asyncio.sleep(0)  # they stop listening once the hook is done
-    assert output._event_handlers["on_before_process_frame"].handlers == []
+    assert output._event_handlers["on_before_process_frame"].handlers == []  # and stop listening
 
 
 async def test_a_frame_that_already_reached_the_output_calls_back_at_once():
@@ -150,6 +151,7 @@ async def test_a_frame_that_already_reached_the_output_calls_back_at_once():
     frame = InterruptionFrame()
     frame.id = 7
     await output.reach(frame)
+    await asyncio.sleep(0)
     arrival.when_reached(7, lambda: calls.append("flush"))  # asked afterwards
     assert calls == ["relay", "flush"]
 
@@ -168,7 +170,40 @@ async def test_forgetting_one_callback_keeps_the_others():
     frame = InterruptionFrame()
     frame.id = 7
     await output.reach(frame)
+    await asyncio.sleep(0)
     assert calls == ["flush"]
+
+
+async def test_the_output_handles_the_frame_before_any_callback_runs():
+    # The callbacks start a flush and the relay's task: the caller's audio stops first.
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    order: list[str] = []
+    arrival.when_reached(7, lambda: order.append("callback"))
+
+    @output.event_handler("on_before_process_frame")
+    async def _output_handles(processor: FrameProcessor, frame: Frame) -> None:
+        order.append("output")  # stands for the transport's own processing, after its hooks
+
+    frame = InterruptionFrame()
+    frame.id = 7
+    await output.reach(frame)
+    await asyncio.sleep(0)
+    assert order == ["output", "callback"]
+
+
+async def test_released_watch_drops_callbacks_not_yet_called():
+    # The pipeline ended between the arrival and the loop's next turn: nothing starts.
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    calls: list[str] = []
+    arrival.when_reached(7, lambda: calls.append("flush"))
+    frame = InterruptionFrame()
+    frame.id = 7
+    await output.reach(frame)
+    arrival.release()
+    await asyncio.sleep(0)
+    assert calls == []
 
 
 def watched_relay(**kwargs) -> tuple[Output, Relayed, UpstreamRelay]:
