@@ -124,6 +124,19 @@ class Output(FrameProcessor):
     async def reach(self, frame: Frame) -> None:
         await self._call_event_handler("on_before_process_frame", frame)
 
+    async def reach_interruption(self, frame_id: int = 7) -> None:
+        """An `InterruptionFrame` with this id reaches the output."""
+        frame = InterruptionFrame()
+        frame.id = frame_id
+        await self.reach(frame)
+
+
+def watched_output() -> tuple[Output, OutputArrival]:
+    """A stand-in output and a watch on it."""
+    output, arrival = Output(), OutputArrival()
+    arrival.watch([output])
+    return output, arrival
+
 
 async def test_two_watches_on_one_output_both_hear_the_frame():
     # Pipecat goes through an output's handlers in a list: a watch that stopped
@@ -134,9 +147,7 @@ async def test_two_watches_on_one_output_both_hear_the_frame():
     for name, arrival in (("first", first), ("second", second)):
         arrival.watch([output])
         arrival.when_reached(7, lambda name=name: heard.append(name))
-    frame = InterruptionFrame()
-    frame.id = 7
-    await output.reach(frame)
+    await output.reach_interruption(7)
     assert heard == []  # not inside the output's hook: the output handles the frame first
     await asyncio.sleep(0)
     assert heard == ["first", "second"]
@@ -144,21 +155,17 @@ async def test_two_watches_on_one_output_both_hear_the_frame():
 
 
 async def test_a_frame_that_already_reached_the_output_calls_back_at_once():
-    output, arrival = Output(), OutputArrival()
-    arrival.watch([output])
+    output, arrival = watched_output()
     calls: list[str] = []
     arrival.when_reached(7, lambda: calls.append("relay"))
-    frame = InterruptionFrame()
-    frame.id = 7
-    await output.reach(frame)
+    await output.reach_interruption(7)
     await asyncio.sleep(0)
     arrival.when_reached(7, lambda: calls.append("flush"))  # asked afterwards
     assert calls == ["relay", "flush"]
 
 
 async def test_forgetting_one_callback_keeps_the_others():
-    output, arrival = Output(), OutputArrival()
-    arrival.watch([output])
+    output, arrival = watched_output()
     calls: list[str] = []
 
     def relay() -> None:
@@ -167,17 +174,14 @@ async def test_forgetting_one_callback_keeps_the_others():
     arrival.when_reached(7, relay)
     arrival.when_reached(7, lambda: calls.append("flush"))
     assert arrival.forget(7, relay)
-    frame = InterruptionFrame()
-    frame.id = 7
-    await output.reach(frame)
+    await output.reach_interruption(7)
     await asyncio.sleep(0)
     assert calls == ["flush"]
 
 
 async def test_the_output_handles_the_frame_before_any_callback_runs():
     # The callbacks start a flush and the relay's task: the caller's audio stops first.
-    output, arrival = Output(), OutputArrival()
-    arrival.watch([output])
+    output, arrival = watched_output()
     order: list[str] = []
     arrival.when_reached(7, lambda: order.append("callback"))
 
@@ -185,22 +189,17 @@ async def test_the_output_handles_the_frame_before_any_callback_runs():
     async def _output_handles(processor: FrameProcessor, frame: Frame) -> None:
         order.append("output")  # stands for the transport's own processing, after its hooks
 
-    frame = InterruptionFrame()
-    frame.id = 7
-    await output.reach(frame)
+    await output.reach_interruption(7)
     await asyncio.sleep(0)
     assert order == ["output", "callback"]
 
 
 async def test_released_watch_drops_callbacks_not_yet_called():
     # The pipeline ended between the arrival and the loop's next turn: nothing starts.
-    output, arrival = Output(), OutputArrival()
-    arrival.watch([output])
+    output, arrival = watched_output()
     calls: list[str] = []
     arrival.when_reached(7, lambda: calls.append("flush"))
-    frame = InterruptionFrame()
-    frame.id = 7
-    await output.reach(frame)
+    await output.reach_interruption(7)
     arrival.release()
     await asyncio.sleep(0)
     assert calls == []
@@ -208,8 +207,7 @@ async def test_released_watch_drops_callbacks_not_yet_called():
 
 def watched_relay(**kwargs) -> tuple[Output, Relayed, UpstreamRelay]:
     """A relay whose interruptions wait for their siblings at a stand-in output."""
-    output, arrival = Output(), OutputArrival()
-    arrival.watch([output])
+    output, arrival = watched_output()
     seen = Relayed()
     spawn = lambda c: asyncio.get_running_loop().create_task(c)  # noqa: E731
     return output, seen, UpstreamRelay("test", seen.hand_on, spawn, arrival, **kwargs)
