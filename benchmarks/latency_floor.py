@@ -25,7 +25,8 @@ Pipecat and four versions of the plugin:
 
 Each version runs its pairs (plain Pipecat, then the plugin, at the same point of the
 chunk) in blocks, the versions taking turns, and is replaced in only while its block runs
-(replacing a class's method resets what the interpreter learned about it). Printed per
+(replaced before every single trial, the four versions measured alike, probably because
+replacing a class's method resets what the interpreter had specialised for it). Printed per
 version: the median of its pairs' differences at the output and at the LLM's
 cancellation, with a 90% bootstrap interval.
 """
