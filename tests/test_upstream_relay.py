@@ -231,6 +231,9 @@ async def test_an_interruption_going_up_waits_for_its_sibling_at_the_output():
     assert seen.handed == []  # its sibling has not reached the output
     assert asyncio.all_tasks() == tasks_before  # and nothing of the relay runs meanwhile
     await output.reach(down)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen.handed == [up.name, "behind"]  # the arrival alone hands them on
     await relay.finish()
     assert seen.handed == [up.name, "behind"]
 
@@ -246,6 +249,9 @@ async def test_two_interruptions_going_up_keep_their_order_whichever_sibling_arr
         await asyncio.sleep(0)
     assert seen.handed == []  # the first still waits, and everything behind it
     await output.reach(first_down)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert seen.handed == [first_up.name, "between", second_up.name]
     await relay.finish()
     assert seen.handed == [first_up.name, "between", second_up.name]
 
