@@ -238,8 +238,11 @@ class ChunkPhase(ScriptStep):
     secs: float
 
     async def perform(self, user: ScriptedUser) -> None:
-        """Empty the collector's young generations (`bare_trial`), wait for a chunk to end
-        (the next begins at once), then ``secs``."""
+        """Empty the young generations, wait for the next chunk, then ``secs``.
+
+        The collector's young generations are emptied first (`bare_trial` says why); a
+        chunk ending is the next one beginning.
+        """
         gc.collect(1)
         played = len(self.output.played)
         if not await self.output.wait_until(lambda: len(self.output.played) > played, timeout=1.0):
@@ -260,11 +263,11 @@ async def bare_trial(with_plugin: bool, phase_secs: float = 0.0) -> BareTrial:
     Left to chance it fell inside the 2 ms barge-in of one trial in three on one side and
     of none on the other, in the same run (each trial allocates nearly the same sequence,
     so the collector's phase locks in), moving a side's median by up to 0.3 ms and its
-    p99 by up to a collection. So the caller's `ChunkPhase` empties the young generations first,
-    on both sides (as ``timeit`` turns the collector off); what a barge-in allocates, a few
-    hundred objects, stays below the threshold, and ``collections`` counts any collection
-    that still starts inside the measured span. The collector's cost is charged where it
-    falls naturally, in section 4's CPU.
+    p99 by up to a collection. So the caller's `ChunkPhase` empties the young generations
+    first, on both sides (as ``timeit`` turns the collector off); what a barge-in
+    allocates, a few hundred objects, stays below the threshold, and ``collections``
+    counts any collection that still starts inside the measured span. The collector's
+    cost is charged where it falls naturally, in section 4's CPU.
 
     Args:
         with_plugin: Place the plugin's processors (else plain Pipecat).
