@@ -23,6 +23,12 @@ handler runs through a `UserCodeRunner` under ``event_handler_timeout_secs``, so
   ``cleanup`` waits for end by the deadline whatever the handler does;
 - abandoned handlers still running when the processor is cleaned up are cancelled again
   and reported (`UserCodeRunner.close`).
+
+An event's entry in Pipecat's registry (an ``EventHandler`` and its list) is made when its
+first handler is added, not when the event is registered: a processor declares about a
+dozen events (Pipecat's six frame and state events, its own), and most get no handler.
+Those entries were 42 of the 185 objects the plugin's two processors added to every
+conversation for Python's collector to visit (`benchmarks/gc_cost.py`).
 """
 
 import asyncio
@@ -32,13 +38,17 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from loguru import logger
-from pipecat.utils.base_object import BaseObject
+from pipecat.utils.base_object import BaseObject, EventHandler
 
 from pipecat_interrupts._deadlines import UserCodeRunner, callback_name
 from pipecat_interrupts.typed_events import TypedEventHandlerDecorator
 from pipecat_interrupts.validation import require_positive_secs
 
 DEFAULT_EVENT_HANDLER_TIMEOUT_SECS = 1.0
+
+_DECLARED: dict[type, dict[str, bool]] = {}
+"""The events each class's instances register, with whether each is synchronous (one
+table per class, not per processor)."""
 
 
 class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
@@ -47,9 +57,7 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
     Example::
 
         class MyProcessor(DeadlineEventHandlersMixin, FrameProcessor):
-            __slots__ = ("_event_handler_calls", "_event_handler_runner", "_event_handler_timeout_secs")
-
-    def __init__(self, **kwargs):
+            def __init__(self, **kwargs):
                 super().__init__(**kwargs)
                 self._register_event_handler("on_something")
     """
@@ -81,6 +89,29 @@ class DeadlineEventHandlersMixin(TypedEventHandlerDecorator):
     def event_handler_timeout_secs(self) -> float:
         """The deadline each event handler runs under."""
         return self._event_handler_timeout_secs
+
+    def _register_event_handler(self, event_name: str, sync: bool = False) -> None:
+        """Declare an event (replaces Pipecat's): its entry is made with its first handler.
+
+        Args:
+            event_name: The event.
+            sync: Whether the code that fires it waits for its handlers.
+        """
+        _DECLARED.setdefault(type(self), {})[event_name] = sync
+
+    def add_event_handler(self, event_name: str, handler: Any) -> None:
+        """Add a handler (Pipecat's), making the event's entry on first use.
+
+        Args:
+            event_name: The event; an undeclared one is warned about, as Pipecat does.
+            handler: The handler.
+        """
+        registry: dict[str, EventHandler] = self._event_handlers  # type: ignore[attr-defined]
+        if event_name not in registry:
+            sync = _DECLARED.get(type(self), {}).get(event_name)
+            if sync is not None:
+                registry[event_name] = EventHandler(name=event_name, handlers=[], is_sync=sync)
+        super().add_event_handler(event_name, handler)  # type: ignore[misc]
 
     async def _call_event_handler(self, event_name: str, *args: Any, **kwargs: Any) -> None:
         """Run every handler of ``event_name`` under the deadline (replaces Pipecat's dispatch).

@@ -13,8 +13,19 @@ __all__ = [
     "LoggingFlushable",
     "cancelled_into",
     "flush_outcomes",
+    "handlers_of",
     "running_pipeline",
 ]
+
+
+def handlers_of(processor, event: str) -> list:
+    """The handlers added for ``event`` on a processor (Pipecat's registry, read directly).
+
+    The plugin's processors make an event's entry with its first handler, so an event no
+    handler was added for has none: no handlers.
+    """
+    entry = processor._event_handlers.get(event)
+    return list(entry.handlers) if entry is not None else []
 
 
 class LoggingFlushable(FlushableProcessor):

@@ -12,7 +12,7 @@ import pytest
 from faults import FAULTS, faulty, settle_orphans
 from pipecat.frames.frames import LLMFullResponseEndFrame, LLMTextFrame, TextFrame
 from pipecat.processors.frame_processor import FrameProcessor
-from pipeline_helpers import FrameRecorder, running_pipeline
+from pipeline_helpers import FrameRecorder, handlers_of, running_pipeline
 
 from pipecat_interrupts import (
     AgentHandoffFrame,
@@ -179,3 +179,41 @@ async def test_an_awaitable_a_plain_handler_returns_runs_under_the_deadline(log_
     assert warnings_naming(log_records, "overran its 0.1 s deadline")
     assert await emitter._close_event_handlers() != []  # still running: reported
     await settle_orphans(release)
+
+
+async def test_an_event_gets_its_registry_entry_with_its_first_handler(log_records):
+    # A plugin processor declares a dozen events (Pipecat's six, its own); most get no
+    # handler, and each entry was two more objects per conversation for the collector.
+    emitter = Emitter()
+    assert "on_thing" not in emitter._event_handlers
+    assert "on_before_process_frame" not in emitter._event_handlers  # Pipecat's, too
+    await emitter._call_event_handler("on_thing", 1)  # fired with no handler: nothing
+    seen = []
+    emitter.add_event_handler("on_thing", lambda _, value: seen.append(value))
+    await emitter._call_event_handler("on_thing", 2)
+    assert seen == [2] and len(handlers_of(emitter, "on_thing")) == 1
+    emitter.remove_event_handler("on_thing", seen.append)  # never added: a no-op
+    emitter.remove_event_handler("on_other", seen.append)  # never declared: a no-op
+    emitter.add_event_handler("on_other", seen.append)  # not declared: warned, as Pipecat does
+    assert "on_other" not in emitter._event_handlers
+    assert [r for r in log_records if "event handler on_other not registered" in r["message"]]
+    await emitter._close_event_handlers()
+
+
+async def test_pipecats_synchronous_frame_hooks_stay_synchronous_when_made_late():
+    # `on_before_process_frame` is synchronous in Pipecat: the processor waits for its
+    # handlers before it handles the frame. Made with its first handler, it still is.
+    emitter = Emitter()
+    seen = []
+
+    async def hook(_, frame):
+        await asyncio.sleep(0)  # a loop turn: an asynchronous event would return first
+        seen.append(frame.text)
+
+    emitter.add_event_handler("on_before_process_frame", hook)
+    assert emitter._event_handlers["on_before_process_frame"].is_sync
+    await emitter._call_event_handler("on_before_process_frame", TextFrame("a"))
+    assert seen == ["a"]
+    emitter.add_event_handler("on_usable_changed", hook)  # Pipecat's asynchronous one
+    assert not emitter._event_handlers["on_usable_changed"].is_sync
+    await emitter._close_event_handlers()

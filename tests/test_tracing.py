@@ -15,6 +15,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pipeline_helpers import handlers_of
 
 from pipecat_interrupts import (
     FlushCoordinator,
@@ -222,12 +223,12 @@ async def test_a_false_interruption_is_traced_as_one(spans):
 
 async def test_nothing_is_traced_when_the_pipeline_does_not_trace(spans):
     vp, controller, snapshotter = voice([WaitForBot(), Pause(0.25), Utterance("stop")], tracing=False)
-    assert len(controller._event_handlers["on_interruption"].handlers) == 1  # attached...
+    assert len(handlers_of(controller, "on_interruption")) == 1  # attached...
     async with vp:
         # ...and taken off at the first frame: the pipeline does not trace, so a decision
         # costs no tracer call at all.
-        assert controller._event_handlers["on_interruption"].handlers == []
-        assert snapshotter._event_handlers["on_snapshot"].handlers == []
+        assert handlers_of(controller, "on_interruption") == []
+        assert handlers_of(snapshotter, "on_snapshot") == []
         await vp.start_bot_turn()
         assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=8)
     assert len(vp.output.interruptions) == 1
@@ -251,8 +252,8 @@ def test_the_wiring_helper_attaches_a_tracer_unless_told_not_to():
             trace=flag,
         )
         return (
-            len(controller._event_handlers["on_interruption"].handlers),
-            len(coordinator._event_handlers["on_flush_completed"].handlers),
+            len(handlers_of(controller, "on_interruption")),
+            len(handlers_of(coordinator, "on_flush_completed")),
         )
 
     assert listeners(False) == (0, 0)
