@@ -286,6 +286,9 @@ class FlushRunner:
         pending.launched = True
         if pending.fallback is not None:
             pending.fallback.cancel()
+        # Both refer back to `pending`: cleared, it is freed with its frames once the flush
+        # ends, not left as a cycle for the collector.
+        pending.on_arrival = pending.fallback = None
         task = self._host.create_task(self._flush(pending), f"flush-{pending.flush_id}")
         self._tasks[task] = None
         task.add_done_callback(self._forget_task)

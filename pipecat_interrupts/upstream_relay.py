@@ -192,6 +192,9 @@ class UpstreamRelay:
         sibling = held.frame.broadcast_sibling_id
         if self._arrival is not None and sibling is not None and held.on_arrival is not None:
             self._arrival.forget(sibling, held.on_arrival)
+        # Both refer back to `held`: cleared, it is freed once handed on, not left as a
+        # cycle (with its frame) for the collector.
+        held.on_arrival = held.deadline = None
 
     async def _relay(self) -> None:
         # Hands on frames from the first until one still waits for its sibling; that

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pipecat.frames.frames import TextFrame
+from pipecat.frames.frames import Frame, TextFrame
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.utils.frame_queue import FrameQueue
 
@@ -27,10 +27,20 @@ from pipecat_interrupts import (
     FlushCoordinator,
     InterruptionController,
     InterruptionMetricsObserver,
+    StateSnapshotter,
 )
 from pipecat_interrupts.detectors import PhraseInterruptionDetector
 from pipecat_interrupts.replies import ContextWriter
 from pipecat_interrupts.replies.tracker import ReplyTracker
+from pipecat_interrupts.testing import (
+    FakeLLMService,
+    FakeTTSService,
+    Pause,
+    ScriptedUser,
+    Utterance,
+    WaitForBot,
+    build_voice_pipeline,
+)
 from pipecat_interrupts.unused_queues import QueueOnFirstUse, release_unused_queues
 
 COPIES = 40
@@ -98,3 +108,39 @@ async def test_a_frame_queue_is_built_when_pipecat_does_ask_for_it():
     assert isinstance(controller._FrameProcessor__process_queue, FrameQueue)  # built now
     queued = FrameProcessor()  # not in direct mode: Pipecat's queues, untouched
     assert release_unused_queues(queued) == 0
+
+
+@pytest.mark.virtual_time
+async def test_a_barge_in_leaves_nothing_of_the_plugins_to_the_collector():
+    # The relay's held frame and a flush's record each referred to themselves through
+    # their arrival callback and deadline timer: every barge-in left 25 objects, its
+    # InterruptionFrame and FlushFrames among them, for the cyclic collector to find
+    # (plain Pipecat leaves none). Now they are freed when done with.
+    controller = InterruptionController(flush=True)
+    vp = build_voice_pipeline(
+        user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait stop", word_secs=0.02)]),
+        llm=FakeLLMService(replies=["One two three four five six seven eight.", "Sure."]),
+        tts=FakeTTSService(secs_per_word=0.05),
+        controller=controller,
+        snapshotter=StateSnapshotter(backchannel_judge=controller.judge),
+    )
+    gc.collect()
+    gc.disable()
+    try:
+        async with vp:
+            await vp.start_bot_turn()
+            assert await vp.user.wait_finished(10)
+            assert await vp.output.wait_until(lambda: "Sure." in vp.output.spoken_text, timeout=10)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = sorted(
+            type(o).__name__
+            for o in gc.garbage
+            if isinstance(o, Frame) or type(o).__module__.startswith("pipecat_interrupts")
+        )
+    finally:
+        gc.garbage.clear()
+        gc.set_debug(0)
+        gc.enable()
+    assert len(vp.output.interruptions) == 1 and len(controller.flush_reports) == 1
+    assert left == []
