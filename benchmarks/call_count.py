@@ -22,20 +22,8 @@ import asyncio
 import collections
 import sys
 from types import FrameType
-from typing import Any
 
-import run  # noqa: F401 - sets loguru to errors only, as the benchmark does
-from run import ALL_PARTS, ANSWER
-
-from pipecat_interrupts.testing import (
-    FakeLLMService,
-    FakeTTSService,
-    Pause,
-    ScriptedUser,
-    Utterance,
-    WaitForBot,
-    build_voice_pipeline,
-)
+import run  # also sets loguru to errors only, as the benchmark does
 
 PLUGIN = "pipecat_interrupts"
 
@@ -54,24 +42,8 @@ async def count_calls(
     with_plugin: bool, conversations: int
 ) -> tuple[float, collections.Counter[str]]:
     """Calls per conversation, and those under each outermost plugin function."""
-
-    def build() -> Any:
-        kwargs = run.plugin_kwargs(ALL_PARTS) if with_plugin else {}
-        return build_voice_pipeline(
-            user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait stop", word_secs=0.02)]),
-            llm=FakeLLMService(replies=[ANSWER, "Okay."], token_delay_secs=0.01),
-            tts=FakeTTSService(secs_per_word=0.05),
-            end_timeout_secs=60,
-            **kwargs,
-        )
-
-    async def one(vp: Any) -> None:
-        async with vp:
-            await vp.start_bot_turn()
-            await vp.user.wait_finished(120)
-            await vp.output.wait_until(lambda: "Okay." in vp.output.spoken_text, timeout=120)
-
-    await one(build())  # first-use costs (phrase tables, imports) are not per conversation
+    # First-use costs (phrase tables, imports) are not per conversation.
+    await run.converse(run.conversation(with_plugin))
     owners: collections.Counter[str] = collections.Counter()
     total = 0
 
@@ -85,7 +57,9 @@ async def count_calls(
 
     sys.setprofile(profile)
     try:
-        await asyncio.gather(*(one(build()) for _ in range(conversations)))
+        await asyncio.gather(
+            *(run.converse(run.conversation(with_plugin)) for _ in range(conversations))
+        )
     finally:
         sys.setprofile(None)
     return total / conversations, owners

@@ -92,6 +92,7 @@ from pipecat_interrupts.testing import (  # noqa: E402
     ScriptedUser,
     ScriptStep,
     Utterance,
+    VoicePipeline,
     WaitForBot,
     build_voice_pipeline,
 )
@@ -406,35 +407,38 @@ async def _cpu_per_frame_once(chain: list[FrameProcessor], frames: int, *, outpu
         return time.process_time() - start
 
 
+def conversation(with_plugin: bool) -> VoicePipeline:
+    """Section 4's conversation: one barge-in, the same fakes (built, not started)."""
+    kwargs = plugin_kwargs(ALL_PARTS) if with_plugin else {}
+    return build_voice_pipeline(
+        user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait stop", word_secs=0.02)]),
+        llm=FakeLLMService(replies=[ANSWER, "Okay."], token_delay_secs=0.01),
+        tts=FakeTTSService(secs_per_word=0.05),
+        end_timeout_secs=60,
+        **kwargs,
+    )
+
+
+async def converse(vp: VoicePipeline) -> None:
+    """Run a `conversation` to its end: the bot's answer, the barge-in, the next reply."""
+    async with vp:
+        await vp.start_bot_turn()
+        await vp.user.wait_finished(120)
+        await vp.output.wait_until(lambda: "Okay." in vp.output.spoken_text, timeout=120)
+
+
 async def conversations(n: int, with_plugin: bool, *, trace_memory: bool) -> float:
     """CPU seconds, or with ``trace_memory`` peak traced bytes, for n concurrent barge-in calls.
 
     CPU is measured with tracemalloc off (it taxes every allocation, the plugin's more),
     memory in a run of its own with tracemalloc on.
     """
-
-    def build(i: int):
-        kwargs = plugin_kwargs(ALL_PARTS) if with_plugin else {}
-        return build_voice_pipeline(
-            user=ScriptedUser([WaitForBot(), Pause(0.3), Utterance("wait stop", word_secs=0.02)]),
-            llm=FakeLLMService(replies=[ANSWER, "Okay."], token_delay_secs=0.01),
-            tts=FakeTTSService(secs_per_word=0.05),
-            end_timeout_secs=60,
-            **kwargs,
-        )
-
-    async def one(vp):
-        async with vp:
-            await vp.start_bot_turn()
-            await vp.user.wait_finished(120)
-            await vp.output.wait_until(lambda: "Okay." in vp.output.spoken_text, timeout=120)
-
     gc.collect()
     if trace_memory:
         tracemalloc.start()
     start = time.process_time()
-    pipelines = [build(i) for i in range(n)]
-    await asyncio.gather(*(one(vp) for vp in pipelines))
+    pipelines = [conversation(with_plugin) for _ in range(n)]
+    await asyncio.gather(*(converse(vp) for vp in pipelines))
     cpu = time.process_time() - start
     peak = 0
     if trace_memory:
